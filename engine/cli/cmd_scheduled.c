@@ -1,0 +1,2 @@
+#include "engine/cli/commands.h"
+int cmd_scheduled(int argc, char **argv) { (void)argc; (void)argv; return 2; }

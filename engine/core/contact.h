@@ -1,0 +1,91 @@
+/* contact: everything nurture remembers about one contact — stage, inferred mind, facts,
+ * recent touchpoints and content already sent — with its JSON storage form and the history
+ * queries rules use. Pure; depends on mind, event and cJSON. */
+#ifndef NURTURE_CONTACT_H
+#define NURTURE_CONTACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine/core/event.h"
+#include "engine/core/mind.h"
+#include "engine/core/nerr.h"
+
+#define CONTACT_HISTORY_MAX 64 /* recent touchpoints kept for history queries */
+#define CONTACT_SENT_MAX 64    /* recent content deliveries kept for cooldowns */
+#define CONTACT_FILTER_MAX 8
+
+typedef struct {
+    char *event_id;
+    char *type;
+    int64_t at_ms;
+    cJSON *props; /* owned; NULL when the touchpoint had none */
+} contact_touch_t;
+
+typedef struct {
+    char *content;
+    int64_t at_ms; /* the due time of the delivery */
+} contact_sent_t;
+
+typedef struct {
+    char *id;
+    char *account; /* NULL until an event names one */
+    char *stage;   /* NULL until a rule sets one: the playbook's first stage applies */
+    int64_t version; /* bumped by every commit; the optimistic-concurrency token */
+    mind_t mind;
+    cJSON *facts;                     /* owned object */
+    contact_touch_t *history;         /* oldest first */
+    int history_count;
+    contact_sent_t *sent;             /* oldest first */
+    int sent_count;
+} contact_t;
+
+/* A property filter for history queries: every key must equal its value in the props. */
+typedef struct {
+    const char *key;
+    const char *text;  /* compared with string props when non-NULL */
+    double number;     /* compared with numeric props when 'text' is NULL */
+} contact_match_t;
+
+typedef struct {
+    contact_match_t matches[CONTACT_FILTER_MAX];
+    int count;
+} contact_filter_t;
+
+/* Makes an empty contact called 'id' (borrowed, copied) at version 0. Returns 0 or NERR_NOMEM. */
+int contact_init(contact_t *contact, const char *id, nerr_t *err);
+
+/* Frees everything the contact owns; accepts a zeroed contact. */
+void contact_close(contact_t *contact);
+
+/* Restores a contact from its storage JSON ('size' bytes of 'text') at 'version'. Returns 0,
+ * or NERR_INVALID/NERR_NOMEM with the reason in 'err' (and 'contact' needs no close). */
+int contact_from_json(contact_t *contact, const char *id, const char *text, size_t size,
+                      int64_t version, nerr_t *err);
+
+/* Returns the storage JSON, owned (free with free()), or NULL when out of memory. */
+char *contact_to_json(const contact_t *contact);
+
+/* Appends 'event' to the history (dropping the oldest past CONTACT_HISTORY_MAX) and takes its
+ * account. Returns 0 or NERR_NOMEM. */
+int contact_record_touch(contact_t *contact, const event_t *event, nerr_t *err);
+
+/* Sets 'stage' (borrowed, copied). Returns 0 or NERR_NOMEM. */
+int contact_set_stage(contact_t *contact, const char *stage, nerr_t *err);
+
+/* Touchpoints of 'type' (NULL: any) matching 'filter' (NULL: all) at or after 'since_ms'. */
+int contact_count(const contact_t *contact, const char *type, const contact_filter_t *filter,
+                  int64_t since_ms);
+
+/* Time of the newest such touchpoint, or -1 when there is none. */
+int64_t contact_last(const contact_t *contact, const char *type, const contact_filter_t *filter);
+
+/* Time 'content' was last delivered, or -1. */
+int64_t contact_last_sent(const contact_t *contact, const char *content);
+
+/* Records a delivery of 'content' due at 'at_ms'. Returns 0 or NERR_NOMEM. */
+int contact_mark_sent(contact_t *contact, const char *content, int64_t at_ms, nerr_t *err);
+
+#endif

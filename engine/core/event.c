@@ -1,0 +1,111 @@
+/* event: parse-or-error for the event contract. Every rejection names the field and why,
+ * because the reason is what lands in the dead-letter stream. */
+#include "engine/core/event.h"
+
+#include <string.h>
+
+#include "engine/core/clock.h"
+
+int event_is_utf8(const char *text, size_t size) {
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < size) {
+        unsigned char c = s[i];
+        size_t extra;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            extra = 1, cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            extra = 2, cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            extra = 3, cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (i + extra >= size)
+            return 0;
+        for (size_t k = 1; k <= extra; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        /* Overlong forms, surrogates and code points past U+10FFFF are not UTF-8. */
+        if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
+            (extra == 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += extra + 1;
+    }
+    return 1;
+}
+
+/* Reads the string member 'name'; a missing member is fine unless 'required'. */
+static int read_string(const cJSON *object, const char *name, int required, const char **out,
+                       nerr_t *err) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
+    *out = NULL;
+    if (item == NULL || cJSON_IsNull(item)) {
+        if (required)
+            return nerr_set(err, NERR_INVALID, "missing required field \"%s\"", name);
+        return 0;
+    }
+    if (!cJSON_IsString(item))
+        return nerr_set(err, NERR_INVALID, "field \"%s\" must be a string", name);
+    if (required && item->valuestring[0] == '\0')
+        return nerr_set(err, NERR_INVALID, "field \"%s\" must not be empty", name);
+    if (strlen(item->valuestring) > EVENT_MAX_ID_BYTES)
+        return nerr_set(err, NERR_INVALID, "field \"%s\" is longer than %d bytes", name,
+                        EVENT_MAX_ID_BYTES);
+    *out = item->valuestring;
+    return 0;
+}
+
+int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
+    memset(out, 0, sizeof *out);
+    if (size > EVENT_MAX_BYTES)
+        return nerr_set(err, NERR_INVALID, "event of %zu bytes exceeds the limit of %d bytes",
+                        size, EVENT_MAX_BYTES);
+    if (!event_is_utf8(text, size))
+        return nerr_set(err, NERR_INVALID, "event is not valid UTF-8");
+
+    cJSON *json = cJSON_ParseWithLength(text, size);
+    if (json == NULL)
+        return nerr_set(err, NERR_INVALID, "event is not valid JSON");
+    if (!cJSON_IsObject(json)) {
+        cJSON_Delete(json);
+        return nerr_set(err, NERR_INVALID, "event must be a JSON object");
+    }
+    out->json = json;
+
+    const char *at_text;
+    if (read_string(json, "id", 1, &out->id, err) ||
+        read_string(json, "contact", 1, &out->contact, err) ||
+        read_string(json, "type", 1, &out->type, err) ||
+        read_string(json, "at", 1, &at_text, err) ||
+        read_string(json, "account", 0, &out->account, err) ||
+        read_string(json, "channel", 0, &out->channel, err) ||
+        read_string(json, "source", 0, &out->source, err))
+        goto invalid;
+    if (clock_parse_rfc3339(at_text, &out->at_ms, err) != 0) {
+        nerr_prefix(err, "field \"at\"");
+        goto invalid;
+    }
+    const cJSON *props = cJSON_GetObjectItemCaseSensitive(json, "props");
+    if (props != NULL && !cJSON_IsNull(props) && !cJSON_IsObject(props)) {
+        nerr_set(err, NERR_INVALID, "field \"props\" must be an object");
+        goto invalid;
+    }
+    out->props = cJSON_IsObject(props) ? props : NULL;
+    return 0;
+
+invalid:
+    event_close(out);
+    return NERR_INVALID;
+}
+
+void event_close(event_t *event) {
+    cJSON_Delete(event->json);
+    memset(event, 0, sizeof *event);
+}

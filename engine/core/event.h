@@ -1,0 +1,39 @@
+/* event: a touchpoint, parsed and validated from its JSON form (the `event` field of an
+ * entry of the events stream, or one line of a JSON Lines file). Pure; depends on cJSON. */
+#ifndef NURTURE_EVENT_H
+#define NURTURE_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine/core/nerr.h"
+
+#define EVENT_MAX_BYTES (1024 * 1024) /* larger events are refused, not parsed */
+#define EVENT_MAX_ID_BYTES 256        /* ids and contact names become parts of Redis keys */
+
+typedef struct {
+    const char *id;      /* unique; the idempotency key */
+    const char *contact; /* the contact the touchpoint belongs to */
+    const char *type;    /* "page_view", "form_submit", "identify", ... */
+    const char *account; /* optional: NULL when absent */
+    const char *channel; /* optional: NULL when absent */
+    const char *source;  /* optional: NULL when absent */
+    int64_t at_ms;       /* when it happened; every delay counts from here */
+    cJSON *json;         /* the whole object, other keys included; owned by the event */
+    const cJSON *props;  /* the "props" object, or NULL */
+} event_t;
+
+/* Parses and validates 'size' bytes of 'text' into 'out'. The string fields of 'out' are
+ * valid until event_close(out). Returns 0, or NERR_INVALID with the reason in 'err' (and
+ * 'out' needs no close). */
+int event_parse(const char *text, size_t size, event_t *out, nerr_t *err);
+
+/* Releases what event_parse allocated; accepts a zeroed event. */
+void event_close(event_t *event);
+
+/* Returns 1 when 'size' bytes of 'text' are well-formed UTF-8, else 0. */
+int event_is_utf8(const char *text, size_t size);
+
+#endif

@@ -1,0 +1,97 @@
+/* mind: decaying inferred states with evidence. */
+#include "engine/core/mind.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void mind_init(mind_t *mind) { memset(mind, 0, sizeof *mind); }
+
+static void evidence_close(mind_evidence_t *evidence) {
+    free(evidence->event_id);
+    free(evidence->rule);
+    memset(evidence, 0, sizeof *evidence);
+}
+
+void mind_close(mind_t *mind) {
+    for (int i = 0; i < mind->count; i++) {
+        for (int k = 0; k < mind->states[i].evidence_count; k++)
+            evidence_close(&mind->states[i].evidence[k]);
+        free(mind->states[i].name);
+    }
+    free(mind->states);
+    mind_init(mind);
+}
+
+const mind_state_t *mind_find(const mind_t *mind, const char *name) {
+    for (int i = 0; i < mind->count; i++)
+        if (strcmp(mind->states[i].name, name) == 0)
+            return &mind->states[i];
+    return NULL;
+}
+
+static double decayed(const mind_state_t *state, int64_t now_ms, int64_t half_life_ms) {
+    if (half_life_ms <= 0 || now_ms <= state->updated_ms)
+        return state->value;
+    double half_lives = (double)(now_ms - state->updated_ms) / (double)half_life_ms;
+    return state->value * exp2(-half_lives);
+}
+
+double mind_value(const mind_t *mind, const char *name, int64_t now_ms, int64_t half_life_ms) {
+    const mind_state_t *state = mind_find(mind, name);
+    return state ? decayed(state, now_ms, half_life_ms) : 0.0;
+}
+
+mind_state_t *mind_restore(mind_t *mind, const char *name, double value, int64_t updated_ms,
+                           nerr_t *err) {
+    if (mind->count == mind->capacity) {
+        int capacity = mind->capacity ? mind->capacity * 2 : 4;
+        mind_state_t *states = realloc(mind->states, (size_t)capacity * sizeof *states);
+        if (states == NULL)
+            goto nomem;
+        mind->states = states;
+        mind->capacity = capacity;
+    }
+    mind_state_t *state = &mind->states[mind->count];
+    memset(state, 0, sizeof *state);
+    state->name = strdup(name);
+    if (state->name == NULL)
+        goto nomem;
+    state->value = value;
+    state->updated_ms = updated_ms;
+    mind->count++;
+    return state;
+
+nomem:
+    nerr_set(err, NERR_NOMEM, "out of memory adding mind state %s", name);
+    return NULL;
+}
+
+int mind_push_evidence(mind_state_t *state, const char *event_id, const char *rule, double delta,
+                       int64_t at_ms, nerr_t *err) {
+    mind_evidence_t fresh = {strdup(event_id), strdup(rule), delta, at_ms};
+    if (fresh.event_id == NULL || fresh.rule == NULL) {
+        evidence_close(&fresh);
+        return nerr_set(err, NERR_NOMEM, "out of memory recording evidence");
+    }
+    if (state->evidence_count == MIND_EVIDENCE_MAX) {
+        evidence_close(&state->evidence[0]);
+        memmove(&state->evidence[0], &state->evidence[1],
+                (MIND_EVIDENCE_MAX - 1) * sizeof state->evidence[0]);
+        state->evidence_count--;
+    }
+    state->evidence[state->evidence_count++] = fresh;
+    return 0;
+}
+
+int mind_adjust(mind_t *mind, const char *name, double delta, int64_t now_ms,
+                int64_t half_life_ms, const char *event_id, const char *rule, nerr_t *err) {
+    mind_state_t *state = (mind_state_t *)mind_find(mind, name);
+    if (state == NULL && (state = mind_restore(mind, name, 0.0, now_ms, err)) == NULL)
+        return NERR_NOMEM;
+    double value = decayed(state, now_ms, half_life_ms) + delta;
+    state->value = value < 0.0 ? 0.0 : value > 1.0 ? 1.0 : value;
+    if (now_ms > state->updated_ms)
+        state->updated_ms = now_ms;
+    return mind_push_evidence(state, event_id, rule, delta, now_ms, err);
+}

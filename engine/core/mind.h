@@ -1,0 +1,61 @@
+/* mind: the inferred states of one contact (anxiety, distrust, price_worry, ...). Each is a
+ * value in [0, 1] that halves every half-life, with the newest evidence that moved it.
+ * Pure; values are computed for an explicit 'now_ms', never the wall clock. */
+#ifndef NURTURE_MIND_H
+#define NURTURE_MIND_H
+
+#include <stdint.h>
+
+#include "engine/core/nerr.h"
+
+#define MIND_EVIDENCE_MAX 4 /* the newest evidence kept per state */
+
+typedef struct {
+    char *event_id; /* the touchpoint that moved the state */
+    char *rule;     /* the inference rule that moved it */
+    double delta;   /* by how much (negative lowers) */
+    int64_t at_ms;  /* when (the touchpoint's time) */
+} mind_evidence_t;
+
+typedef struct {
+    char *name;
+    double value;       /* as of 'updated_ms' */
+    int64_t updated_ms; /* decay counts from here */
+    mind_evidence_t evidence[MIND_EVIDENCE_MAX]; /* oldest first */
+    int evidence_count;
+} mind_state_t;
+
+typedef struct {
+    mind_state_t *states;
+    int count;
+    int capacity;
+} mind_t;
+
+void mind_init(mind_t *mind);
+
+/* Frees every state; the mind may be reused after mind_init. */
+void mind_close(mind_t *mind);
+
+/* Returns the state called 'name', or NULL; valid until the mind changes. */
+const mind_state_t *mind_find(const mind_t *mind, const char *name);
+
+/* The value of 'name' at 'now_ms', decayed with 'half_life_ms' (0 means no decay); 0 when the
+ * contact has no such state. */
+double mind_value(const mind_t *mind, const char *name, int64_t now_ms, int64_t half_life_ms);
+
+/* Moves 'name' by 'delta' (clamped to [0, 1]) after decaying it to 'now_ms', and records the
+ * evidence ('event_id', 'rule': borrowed, copied). Returns 0 or NERR_NOMEM. */
+int mind_adjust(mind_t *mind, const char *name, double delta, int64_t now_ms,
+                int64_t half_life_ms, const char *event_id, const char *rule, nerr_t *err);
+
+/* Appends a state read back from storage, evidence included. Returns the new state or NULL on
+ * NERR_NOMEM; the caller fills evidence with mind_push_evidence. */
+mind_state_t *mind_restore(mind_t *mind, const char *name, double value, int64_t updated_ms,
+                           nerr_t *err);
+
+/* Records one piece of evidence on 'state', dropping the oldest past MIND_EVIDENCE_MAX.
+ * Returns 0 or NERR_NOMEM. */
+int mind_push_evidence(mind_state_t *state, const char *event_id, const char *rule, double delta,
+                       int64_t at_ms, nerr_t *err);
+
+#endif

@@ -1,0 +1,102 @@
+/* playbook: the engine-side contract of a loaded playbook — its stages, mind states, content
+ * catalogue and rules, and the calls that evaluate a rule's Lua parts. Implemented by
+ * playbook_lua.c, the only file that knows Lua. Not thread-safe: one playbook per thread. */
+#ifndef NURTURE_PLAYBOOK_H
+#define NURTURE_PLAYBOOK_H
+
+#include <stdint.h>
+
+#include "engine/core/action.h"
+#include "engine/core/contact.h"
+#include "engine/core/event.h"
+#include "engine/core/nerr.h"
+
+#define PLAYBOOK_READS_MAX 16 /* mind states and facts one condition may cite in its reason */
+
+typedef enum { RULE_INFER, RULE_ADVANCE, RULE_ACT } rule_kind_t;
+
+typedef struct {
+    char *state;
+    double delta; /* positive raises, negative lowers */
+} rule_effect_t;
+
+typedef struct {
+    rule_kind_t kind;
+    char *name;
+    char *file; /* relative to the playbook folder */
+    int line;
+    char *on;              /* the touchpoint type it listens to; NULL: every type */
+    char **stages;         /* act: the stages it applies in; advance: the stages it moves from */
+    int stage_count;       /* 0: any stage */
+    rule_effect_t *effects; /* infer: states raised or lowered */
+    int effect_count;
+    char *to_stage;        /* advance: the stage it moves the contact to */
+    action_kind_t action_kind; /* act: content or task */
+    char *content;         /* act, content: a catalogue id; NULL when chosen by a function */
+    char *task_role;       /* act, task: "inside_sales", "field_sales", "customer_success" */
+    char *task_title;
+    char *channel;
+    int64_t after_ms;      /* act: delay from the touchpoint's time */
+    int64_t cooldown_ms;   /* act: no repeat of the same content or task within this */
+    int priority;          /* act: higher first */
+    char *because;         /* the plain-language reason */
+    int when_ref;          /* Lua references; meaningful only to playbook_lua.c */
+    int content_ref;
+} rule_t;
+
+typedef struct {
+    char *id;
+    char *title;
+    char *url;
+    char *channel; /* the default channel to deliver it on */
+} content_t;
+
+typedef struct playbook playbook_t;
+
+/* The names and values a condition read while it ran, for the action's reason. Valid until
+ * the next evaluation. */
+typedef struct {
+    const char *states[PLAYBOOK_READS_MAX];
+    int state_count;
+    const char *facts[PLAYBOOK_READS_MAX];
+    int fact_count;
+} playbook_reads_t;
+
+/* Loads every *.lua file of 'dir' (sorted by name) into a fresh sandboxed Lua state and
+ * validates the result. Returns the playbook, owned (free with playbook_free), or NULL with
+ * "file:line: message" in 'err'. */
+playbook_t *playbook_load(const char *dir, nerr_t *err);
+
+/* Frees the playbook; accepts NULL. */
+void playbook_free(playbook_t *playbook);
+
+/* The version: a hash of the names and contents of the playbook's files. Valid until free. */
+const char *playbook_version(const playbook_t *playbook);
+
+/* Rules in evaluation order: infer and advance rules in file order, act rules by descending
+ * priority then file order. Valid until free. */
+int playbook_rule_count(const playbook_t *playbook);
+const rule_t *playbook_rule(const playbook_t *playbook, int index);
+
+int playbook_stage_count(const playbook_t *playbook);
+const char *playbook_stage(const playbook_t *playbook, int index);
+
+/* Returns the half-life of mind state 'name' (the playbook's default when undeclared). */
+int64_t playbook_half_life_ms(const playbook_t *playbook, const char *name);
+
+/* Returns the catalogue entry 'id', or NULL; valid until free. */
+const content_t *playbook_content(const playbook_t *playbook, const char *id);
+
+/* Runs the rule's condition for 'contact' and 'event' (both borrowed for the call) and sets
+ * '*is_true'; a rule without a condition is true. Records what the condition read in 'reads'.
+ * Returns 0, or NERR_RULE with "file:line: message" in 'err'. */
+int playbook_eval_when(playbook_t *playbook, const rule_t *rule, contact_t *contact,
+                       const event_t *event, int *is_true, playbook_reads_t *reads, nerr_t *err);
+
+/* For an act rule whose content is chosen by a function, runs it and returns the content id,
+ * owned (free with free()); NULL with '*err' code 0 when it chose nothing, else NULL with
+ * NERR_RULE in 'err'. */
+char *playbook_eval_content(playbook_t *playbook, const rule_t *rule, contact_t *contact,
+                            const event_t *event, nerr_t *err);
+
+#endif

@@ -1,0 +1,984 @@
+/* playbook_lua: loads a playbook folder into one sandboxed Lua 5.4 state and evaluates its
+ * rules. The only file that includes lua.h. The sandbox is built from an allow list (base
+ * without loaders, string, table, math, utf8); rule files load as text only; every call runs
+ * under an instruction budget and the state under a memory cap. */
+#include "engine/core/playbook.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "engine/core/clock.h"
+#include "engine/core/hash.h"
+
+#define MEMORY_LIMIT_BYTES (64u * 1024 * 1024)
+#define INSTRUCTION_BUDGET 1000000 /* per rule call */
+#define HOOK_EVERY 1000            /* instructions between budget checks */
+#define DEFAULT_HALF_LIFE_MS (14LL * 86400 * 1000)
+#define DEFAULT_COOLDOWN_MS (7LL * 86400 * 1000) /* no repeat of a content within a week */
+#define MAX_FILE_BYTES (4 * 1024 * 1024)
+
+static const char *const DEFAULT_STAGES[] = {
+    "unaware",    "problem_aware", "interested", "researching", "evaluating",
+    "purchasing", "onboarding",    "retained",   "advocate",
+};
+
+typedef struct {
+    char *name;
+    int64_t half_life_ms;
+} state_def_t;
+
+struct playbook {
+    lua_State *L;
+    size_t memory_used;
+    long budget_left; /* instructions left in the current call */
+    char version[17];
+
+    char **stages;
+    int stage_count;
+    int stages_declared; /* set once a file calls stages{} */
+    char *stages_file;
+    int stages_line;
+
+    state_def_t *states;
+    int state_count;
+    content_t *contents;
+    int content_count;
+    rule_t *rules;
+    int rule_count;
+
+    /* The evaluation in progress, read by the contact, mind, facts and event userdata. */
+    contact_t *contact;
+    const event_t *event;
+    playbook_reads_t *reads;
+};
+
+/* Registry keys of the reused proxies: one userdata each, created once per state. */
+#define CONTACT_META "nurture.contact"
+#define MIND_META "nurture.mind"
+#define FACTS_META "nurture.facts"
+#define EVENT_META "nurture.event"
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+static playbook_t *from_state(lua_State *L) {
+    playbook_t *pb;
+    lua_getallocf(L, (void **)&pb);
+    return pb;
+}
+
+static char *copy_string(lua_State *L, const char *text) {
+    char *copy = strdup(text);
+    if (copy == NULL)
+        luaL_error(L, "out of memory");
+    return copy;
+}
+
+/* Appends one element to a growing array, raising a Lua error when out of memory. */
+static void *grow(lua_State *L, void *array, int count, size_t size) {
+    if ((count & (count - 1)) == 0) { /* at 0, 1, 2, 4, 8, ... double the room */
+        array = realloc(array, (size_t)(count ? count * 2 : 1) * size);
+        if (array == NULL)
+            luaL_error(L, "out of memory");
+    }
+    return array;
+}
+
+/* ---- allocator and budget --------------------------------------------------------------- */
+
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    playbook_t *pb = ud;
+    size_t old = ptr ? osize : 0; /* with a NULL pointer, osize is a type tag */
+    if (nsize == 0) {
+        pb->memory_used -= old;
+        free(ptr);
+        return NULL;
+    }
+    if (nsize > old && pb->memory_used + (nsize - old) > MEMORY_LIMIT_BYTES)
+        return NULL;
+    void *fresh = realloc(ptr, nsize);
+    if (fresh != NULL)
+        pb->memory_used = pb->memory_used - old + nsize;
+    return fresh;
+}
+
+static void budget_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    playbook_t *pb = from_state(L);
+    pb->budget_left -= HOOK_EVERY;
+    if (pb->budget_left < 0) {
+        /* The hook stays armed: a rule that catches this with pcall is stopped again at once. */
+        luaL_where(L, 0);
+        lua_pushfstring(L, "%sinstruction budget of %d exceeded", lua_tostring(L, -1),
+                        INSTRUCTION_BUDGET);
+        lua_error(L);
+    }
+}
+
+/* ---- sandbox ---------------------------------------------------------------------------- */
+
+/* setmetatable that refuses __gc: finalizers run with hooks off and could loop forever. */
+static int safe_setmetatable(lua_State *L) {
+    if (lua_istable(L, 2) && lua_getfield(L, 2, "__gc") != LUA_TNIL)
+        return luaL_error(L, "metatables with __gc are not allowed in playbooks");
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+static void open_sandbox(lua_State *L) {
+    static const luaL_Reg libs[] = {
+        {LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string},
+        {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+        {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL},
+    };
+    for (const luaL_Reg *lib = libs; lib->func; lib++) {
+        luaL_requiref(L, lib->name, lib->func, 1);
+        lua_pop(L, 1);
+    }
+    static const char *const removed[] = {"dofile", "loadfile", "load", "require",
+                                          "collectgarbage", "print", NULL};
+    for (int i = 0; removed[i]; i++) {
+        lua_pushnil(L);
+        lua_setglobal(L, removed[i]);
+    }
+    lua_getglobal(L, "string");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, safe_setmetatable, 1);
+    lua_setglobal(L, "setmetatable");
+}
+
+/* ---- reading declarations --------------------------------------------------------------- */
+
+/* Raises "file:line: message" pointing at the declaration being run. */
+static int decl_error(lua_State *L, const char *fmt, const char *arg) {
+    luaL_where(L, 1);
+    lua_pushfstring(L, fmt, arg);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+static void check_fields(lua_State *L, int table, const char *what, const char *const *allowed) {
+    lua_pushnil(L);
+    while (lua_next(L, table)) {
+        lua_pop(L, 1);
+        int known = 0;
+        if (lua_type(L, -1) == LUA_TSTRING)
+            for (int i = 0; allowed[i] && !known; i++)
+                known = strcmp(lua_tostring(L, -1), allowed[i]) == 0;
+        if (!known) {
+            lua_pushfstring(L, "%s: unknown field '%s'", what, luaL_tolstring(L, -1, NULL));
+            decl_error(L, "%s", lua_tostring(L, -1));
+        }
+    }
+}
+
+/* Reads the optional string field 'key' of the table at 'table'. */
+static char *opt_string(lua_State *L, int table, const char *key, const char *rule) {
+    char *value = NULL;
+    int type = lua_getfield(L, table, key);
+    if (type == LUA_TSTRING)
+        value = copy_string(L, lua_tostring(L, -1));
+    else if (type != LUA_TNIL) {
+        lua_pushfstring(L, "%s: '%s' must be a string", rule, key);
+        decl_error(L, "%s", lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
+    return value;
+}
+
+static int64_t opt_duration(lua_State *L, int table, const char *key, const char *rule) {
+    int64_t ms = 0;
+    char *text = opt_string(L, table, key, rule);
+    if (text != NULL) {
+        nerr_t err;
+        int rc = clock_parse_duration(text, &ms, &err);
+        free(text);
+        if (rc != 0) {
+            lua_pushfstring(L, "%s: '%s': %s", rule, key, err.msg);
+            decl_error(L, "%s", lua_tostring(L, -1));
+        }
+    }
+    return ms;
+}
+
+/* Reads a field that is a string or a list of strings into a fresh array. */
+static char **opt_string_list(lua_State *L, int table, const char *key, int *count,
+                              const char *rule) {
+    char **list = NULL;
+    *count = 0;
+    int type = lua_getfield(L, table, key);
+    if (type == LUA_TSTRING) {
+        list = grow(L, list, 0, sizeof *list);
+        list[(*count)++] = copy_string(L, lua_tostring(L, -1));
+    } else if (type == LUA_TTABLE) {
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+            if (lua_type(L, -1) != LUA_TSTRING) {
+                lua_pushfstring(L, "%s: '%s' must list strings", rule, key);
+                decl_error(L, "%s", lua_tostring(L, -1));
+            }
+            list = grow(L, list, *count, sizeof *list);
+            list[(*count)++] = copy_string(L, lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    } else if (type != LUA_TNIL) {
+        lua_pushfstring(L, "%s: '%s' must be a string or a list of strings", rule, key);
+        decl_error(L, "%s", lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
+    return list;
+}
+
+/* Stores the function field 'key' in the registry; LUA_NOREF when absent. */
+static int opt_function(lua_State *L, int table, const char *key, const char *rule) {
+    int type = lua_getfield(L, table, key);
+    if (type == LUA_TFUNCTION)
+        return luaL_ref(L, LUA_REGISTRYINDEX);
+    if (type != LUA_TNIL) {
+        lua_pushfstring(L, "%s: '%s' must be a function", rule, key);
+        decl_error(L, "%s", lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
+    return LUA_NOREF;
+}
+
+/* Starts a rule record: checks the name is new and notes where it was declared. */
+static rule_t *new_rule(lua_State *L, rule_kind_t kind, const char *name) {
+    playbook_t *pb = from_state(L);
+    for (int i = 0; i < pb->rule_count; i++)
+        if (strcmp(pb->rules[i].name, name) == 0) {
+            lua_pushfstring(L, "duplicate rule name '%s' (first declared at %s:%d)", name,
+                            pb->rules[i].file, pb->rules[i].line);
+            decl_error(L, "%s", lua_tostring(L, -1));
+        }
+    pb->rules = grow(L, pb->rules, pb->rule_count, sizeof *pb->rules);
+    rule_t *rule = &pb->rules[pb->rule_count++];
+    memset(rule, 0, sizeof *rule);
+    rule->kind = kind;
+    rule->when_ref = rule->content_ref = LUA_NOREF;
+    rule->name = copy_string(L, name);
+    lua_Debug ar;
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar)) {
+        rule->file = copy_string(L, ar.source[0] == '@' ? ar.source + 1 : ar.short_src);
+        rule->line = ar.currentline;
+    } else {
+        rule->file = copy_string(L, "?");
+    }
+    return rule;
+}
+
+static void read_effects(lua_State *L, rule_t *rule, const char *key, double sign) {
+    if (lua_getfield(L, 1, key) == LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (!lua_istable(L, -1)) {
+        lua_pushfstring(L, "%s: '%s' must be a table of state = amount", rule->name, key);
+        decl_error(L, "%s", lua_tostring(L, -1));
+    }
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        if (lua_type(L, -2) != LUA_TSTRING || !lua_isnumber(L, -1)) {
+            lua_pushfstring(L, "%s: '%s' must map state names to numbers", rule->name, key);
+            decl_error(L, "%s", lua_tostring(L, -1));
+        }
+        rule->effects = grow(L, rule->effects, rule->effect_count, sizeof *rule->effects);
+        rule_effect_t *effect = &rule->effects[rule->effect_count++];
+        effect->state = copy_string(L, lua_tostring(L, -2));
+        effect->delta = sign * lua_tonumber(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* infer "name" { on, when = function(e, c), raise = {..}, lower = {..}, because } */
+static int declare_infer(lua_State *L) {
+    static const char *const fields[] = {"on", "when", "raise", "lower", "because", NULL};
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_fields(L, 1, name, fields);
+    rule_t *rule = new_rule(L, RULE_INFER, name);
+    rule->on = opt_string(L, 1, "on", name);
+    rule->because = opt_string(L, 1, "because", name);
+    rule->when_ref = opt_function(L, 1, "when", name);
+    read_effects(L, rule, "raise", 1.0);
+    read_effects(L, rule, "lower", -1.0);
+    if (rule->effect_count == 0)
+        decl_error(L, "%s: an inference rule needs 'raise' or 'lower'", name);
+    return 0;
+}
+
+/* advance "name" { on, from = {..}, to, when = function(e, c), because } */
+static int declare_advance(lua_State *L) {
+    static const char *const fields[] = {"on", "from", "to", "when", "because", NULL};
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_fields(L, 1, name, fields);
+    rule_t *rule = new_rule(L, RULE_ADVANCE, name);
+    rule->on = opt_string(L, 1, "on", name);
+    rule->because = opt_string(L, 1, "because", name);
+    rule->when_ref = opt_function(L, 1, "when", name);
+    rule->stages = opt_string_list(L, 1, "from", &rule->stage_count, name);
+    rule->to_stage = opt_string(L, 1, "to", name);
+    if (rule->to_stage == NULL)
+        decl_error(L, "%s: a stage rule needs 'to'", name);
+    return 0;
+}
+
+static void read_send(lua_State *L, rule_t *rule) {
+    static const char *const fields[] = {"content", "channel", "after", NULL};
+    int send = lua_gettop(L);
+    check_fields(L, send, rule->name, fields);
+    rule->action_kind = ACTION_CONTENT;
+    if (lua_getfield(L, send, "content") == LUA_TFUNCTION) {
+        rule->content_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    } else {
+        lua_pop(L, 1);
+        rule->content = opt_string(L, send, "content", rule->name);
+        if (rule->content == NULL)
+            decl_error(L, "%s: 'send' needs 'content' (a catalogue id or a function)", rule->name);
+    }
+    rule->channel = opt_string(L, send, "channel", rule->name);
+    rule->after_ms = opt_duration(L, send, "after", rule->name);
+}
+
+static void read_task(lua_State *L, rule_t *rule) {
+    static const char *const fields[] = {"role", "title", "channel", "after", NULL};
+    int task = lua_gettop(L);
+    check_fields(L, task, rule->name, fields);
+    rule->action_kind = ACTION_TASK;
+    rule->task_role = opt_string(L, task, "role", rule->name);
+    rule->task_title = opt_string(L, task, "title", rule->name);
+    if (rule->task_role == NULL || rule->task_title == NULL)
+        decl_error(L, "%s: 'task' needs 'role' and 'title'", rule->name);
+    rule->channel = opt_string(L, task, "channel", rule->name);
+    if (rule->channel == NULL)
+        rule->channel = copy_string(L, "task");
+    rule->after_ms = opt_duration(L, task, "after", rule->name);
+}
+
+/* act "name" { stage, on, when = function(c, e), send = {..} | task = {..}, cooldown, priority,
+ * because } */
+static int declare_act(lua_State *L) {
+    static const char *const fields[] = {"stage", "on",       "when",    "send",
+                                         "task",  "cooldown", "priority", "because", NULL};
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_fields(L, 1, name, fields);
+    rule_t *rule = new_rule(L, RULE_ACT, name);
+    rule->on = opt_string(L, 1, "on", name);
+    rule->because = opt_string(L, 1, "because", name);
+    rule->when_ref = opt_function(L, 1, "when", name);
+    rule->stages = opt_string_list(L, 1, "stage", &rule->stage_count, name);
+    rule->cooldown_ms = DEFAULT_COOLDOWN_MS;
+    if (lua_getfield(L, 1, "cooldown") != LUA_TNIL)
+        rule->cooldown_ms = opt_duration(L, 1, "cooldown", name);
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "priority") != LUA_TNIL) {
+        if (!lua_isinteger(L, -1))
+            decl_error(L, "%s: 'priority' must be a whole number", name);
+        rule->priority = (int)lua_tointeger(L, -1);
+    }
+    lua_pop(L, 1);
+    int has_send = lua_getfield(L, 1, "send") == LUA_TTABLE;
+    if (has_send)
+        read_send(L, rule);
+    lua_pop(L, 1);
+    int has_task = lua_getfield(L, 1, "task") == LUA_TTABLE;
+    if (has_task)
+        read_task(L, rule);
+    lua_pop(L, 1);
+    if (has_send == has_task)
+        decl_error(L, "%s: an action rule needs exactly one of 'send' or 'task' (a table)", name);
+    if (rule->because == NULL)
+        decl_error(L, "%s: an action rule needs 'because', the reason a person can read", name);
+    return 0;
+}
+
+/* content "id" { title, url, channel, ... } */
+static int declare_content(lua_State *L) {
+    static const char *const fields[] = {"title",  "url",       "channel", "format",
+                                         "stages", "addresses", "topics",  "industries", NULL};
+    const char *id = lua_tostring(L, lua_upvalueindex(1));
+    playbook_t *pb = from_state(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_fields(L, 1, id, fields);
+    if (playbook_content(pb, id) != NULL)
+        decl_error(L, "duplicate content id '%s'", id);
+    pb->contents = grow(L, pb->contents, pb->content_count, sizeof *pb->contents);
+    content_t *content = &pb->contents[pb->content_count++];
+    memset(content, 0, sizeof *content);
+    content->id = copy_string(L, id);
+    content->title = opt_string(L, 1, "title", id);
+    content->url = opt_string(L, 1, "url", id);
+    content->channel = opt_string(L, 1, "channel", id);
+    if (content->title == NULL)
+        decl_error(L, "content '%s' needs a 'title'", id);
+    return 0;
+}
+
+/* state "name" { half_life = "7d", description = ".." } */
+static int declare_state(lua_State *L) {
+    static const char *const fields[] = {"half_life", "description", NULL};
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    playbook_t *pb = from_state(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_fields(L, 1, name, fields);
+    for (int i = 0; i < pb->state_count; i++)
+        if (strcmp(pb->states[i].name, name) == 0)
+            decl_error(L, "duplicate mind state '%s'", name);
+    pb->states = grow(L, pb->states, pb->state_count, sizeof *pb->states);
+    state_def_t *state = &pb->states[pb->state_count++];
+    state->name = copy_string(L, name);
+    state->half_life_ms = DEFAULT_HALF_LIFE_MS;
+    if (lua_getfield(L, 1, "half_life") != LUA_TNIL)
+        state->half_life_ms = opt_duration(L, 1, "half_life", name);
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* stages { "unaware", "problem_aware", ... }: replaces the default stages, once. */
+static int declare_stages(lua_State *L) {
+    playbook_t *pb = from_state(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (pb->stages_declared) {
+        lua_pushfstring(L, "stages already declared at %s:%d", pb->stages_file, pb->stages_line);
+        decl_error(L, "%s", lua_tostring(L, -1));
+    }
+    for (int i = 0; i < pb->stage_count; i++)
+        free(pb->stages[i]);
+    free(pb->stages);
+    pb->stages = NULL;
+    pb->stage_count = 0;
+    lua_newtable(L);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "stages");
+    pb->stages = opt_string_list(L, lua_gettop(L), "stages", &pb->stage_count, "stages");
+    if (pb->stage_count == 0)
+        decl_error(L, "%s", "stages: list at least one stage");
+    pb->stages_declared = 1;
+    lua_Debug ar;
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar)) {
+        pb->stages_file = copy_string(L, ar.short_src);
+        pb->stages_line = ar.currentline;
+    }
+    return 0;
+}
+
+/* `infer "name" {..}` is two calls: the first takes the name, the second the table. */
+static int curry_name(lua_State *L) {
+    const char *name = luaL_checkstring(L, 1);
+    if (name[0] == '\0')
+        return luaL_error(L, "a name must not be empty");
+    lua_pushvalue(L, 1);
+    lua_pushcclosure(L, lua_tocfunction(L, lua_upvalueindex(1)), 1);
+    return 1;
+}
+
+static void register_declarations(lua_State *L) {
+    static const luaL_Reg named[] = {{"infer", declare_infer},     {"advance", declare_advance},
+                                     {"act", declare_act},         {"content", declare_content},
+                                     {"state", declare_state},     {NULL, NULL}};
+    for (const luaL_Reg *d = named; d->name; d++) {
+        lua_pushcfunction(L, d->func);
+        lua_pushcclosure(L, curry_name, 1);
+        lua_setglobal(L, d->name);
+    }
+    lua_pushcfunction(L, declare_stages);
+    lua_setglobal(L, "stages");
+}
+
+/* ---- values the rules see: contact, mind, facts, event ---------------------------------- */
+
+static void push_json(lua_State *L, const cJSON *item, int depth) {
+    if (depth > 64 || !lua_checkstack(L, 3)) {
+        lua_pushnil(L);
+        return;
+    }
+    if (cJSON_IsString(item)) {
+        lua_pushstring(L, item->valuestring);
+    } else if (cJSON_IsNumber(item)) {
+        double v = item->valuedouble;
+        if (v == (double)(lua_Integer)v && v > -9.0e15 && v < 9.0e15)
+            lua_pushinteger(L, (lua_Integer)v);
+        else
+            lua_pushnumber(L, v);
+    } else if (cJSON_IsBool(item)) {
+        lua_pushboolean(L, cJSON_IsTrue(item));
+    } else if (cJSON_IsArray(item)) {
+        lua_createtable(L, cJSON_GetArraySize(item), 0);
+        lua_Integer i = 1;
+        const cJSON *child;
+        cJSON_ArrayForEach(child, item) {
+            push_json(L, child, depth + 1);
+            lua_rawseti(L, -2, i++);
+        }
+    } else if (cJSON_IsObject(item)) {
+        lua_newtable(L);
+        const cJSON *child;
+        cJSON_ArrayForEach(child, item) {
+            push_json(L, child, depth + 1);
+            lua_setfield(L, -2, child->string);
+        }
+    } else {
+        lua_pushnil(L);
+    }
+}
+
+static void note_read(const char **list, int *count, const char *name) {
+    for (int i = 0; i < *count; i++)
+        if (strcmp(list[i], name) == 0)
+            return;
+    if (*count < PLAYBOOK_READS_MAX)
+        list[(*count)++] = name;
+}
+
+/* c.mind.<state>: the decayed value at the touchpoint's time, 0 when never inferred. */
+static int mind_index(lua_State *L) {
+    playbook_t *pb = from_state(L);
+    const char *name = luaL_checkstring(L, 2);
+    const mind_state_t *state = mind_find(&pb->contact->mind, name);
+    if (state != NULL && pb->reads)
+        note_read(pb->reads->states, &pb->reads->state_count, state->name);
+    lua_pushnumber(L, mind_value(&pb->contact->mind, name, pb->event->at_ms,
+                                 playbook_half_life_ms(pb, name)));
+    return 1;
+}
+
+/* c.facts.<name>: a fact set by identify events or rules; nil when unknown. */
+static int facts_index(lua_State *L) {
+    playbook_t *pb = from_state(L);
+    const char *name = luaL_checkstring(L, 2);
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(pb->contact->facts, name);
+    if (item == NULL)
+        return 0;
+    if (pb->reads)
+        note_read(pb->reads->facts, &pb->reads->fact_count, item->string);
+    push_json(L, item, 0);
+    return 1;
+}
+
+/* e.<key>: a top-level field of the event, else a member of its props. */
+static int event_index(lua_State *L) {
+    playbook_t *pb = from_state(L);
+    const char *key = luaL_checkstring(L, 2);
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(pb->event->json, key);
+    if (item == NULL && pb->event->props)
+        item = cJSON_GetObjectItemCaseSensitive(pb->event->props, key);
+    if (item == NULL)
+        return 0;
+    push_json(L, item, 0);
+    return 1;
+}
+
+/* Reads the optional (filter, window) arguments of a history query starting at 'arg'. */
+static void query_args(lua_State *L, int arg, contact_filter_t *filter, int64_t *since_ms) {
+    playbook_t *pb = from_state(L);
+    filter->count = 0;
+    *since_ms = INT64_MIN;
+    if (lua_istable(L, arg)) {
+        lua_pushnil(L);
+        while (lua_next(L, arg)) {
+            if (filter->count == CONTACT_FILTER_MAX)
+                luaL_error(L, "a filter takes at most %d properties", CONTACT_FILTER_MAX);
+            contact_match_t *m = &filter->matches[filter->count++];
+            m->key = luaL_checkstring(L, -2);
+            m->text = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+            m->number = lua_isboolean(L, -1) ? lua_toboolean(L, -1) : lua_tonumber(L, -1);
+            lua_pop(L, 1); /* the key stays and the value's string is anchored by the table */
+        }
+        arg++;
+    }
+    if (!lua_isnoneornil(L, arg)) {
+        int64_t window_ms;
+        nerr_t err;
+        if (clock_parse_duration(luaL_checkstring(L, arg), &window_ms, &err) != 0)
+            luaL_error(L, "%s", err.msg);
+        *since_ms = pb->event->at_ms - window_ms;
+    }
+}
+
+/* c:count(type [, filter] [, window]) */
+static int contact_count_method(lua_State *L) {
+    contact_filter_t filter;
+    int64_t since_ms;
+    const char *type = luaL_checkstring(L, 2);
+    query_args(L, 3, &filter, &since_ms);
+    lua_pushinteger(L, contact_count(from_state(L)->contact, type, &filter, since_ms));
+    return 1;
+}
+
+/* c:did(type [, filter] [, window]) */
+static int contact_did_method(lua_State *L) {
+    contact_filter_t filter;
+    int64_t since_ms;
+    const char *type = luaL_checkstring(L, 2);
+    query_args(L, 3, &filter, &since_ms);
+    lua_pushboolean(L, contact_count(from_state(L)->contact, type, &filter, since_ms) > 0);
+    return 1;
+}
+
+/* c:since(type [, filter]): milliseconds since the newest such touchpoint, or nil. The current
+ * touchpoint counts, so `c:since("page_view")` on a page view is 0. */
+static int contact_since_method(lua_State *L) {
+    contact_filter_t filter;
+    int64_t since_ms;
+    playbook_t *pb = from_state(L);
+    const char *type = luaL_checkstring(L, 2);
+    query_args(L, 3, &filter, &since_ms);
+    int64_t last = contact_last(pb->contact, type, &filter);
+    if (last < 0)
+        return 0;
+    lua_pushinteger(L, pb->event->at_ms - last);
+    return 1;
+}
+
+static int contact_index(lua_State *L) {
+    playbook_t *pb = from_state(L);
+    const char *key = luaL_checkstring(L, 2);
+    const contact_t *c = pb->contact;
+    if (strcmp(key, "id") == 0)
+        lua_pushstring(L, c->id);
+    else if (strcmp(key, "stage") == 0)
+        lua_pushstring(L, c->stage ? c->stage : pb->stages[0]);
+    else if (strcmp(key, "account") == 0)
+        c->account ? lua_pushstring(L, c->account) : lua_pushnil(L);
+    else if (strcmp(key, "now") == 0)
+        lua_pushinteger(L, pb->event->at_ms);
+    else if (strcmp(key, "mind") == 0)
+        lua_getfield(L, LUA_REGISTRYINDEX, MIND_META "#proxy");
+    else if (strcmp(key, "facts") == 0)
+        lua_getfield(L, LUA_REGISTRYINDEX, FACTS_META "#proxy");
+    else if (strcmp(key, "count") == 0)
+        lua_pushcfunction(L, contact_count_method);
+    else if (strcmp(key, "did") == 0)
+        lua_pushcfunction(L, contact_did_method);
+    else if (strcmp(key, "since") == 0)
+        lua_pushcfunction(L, contact_since_method);
+    else
+        return luaL_error(L, "a contact has no field '%s' (facts are under c.facts)", key);
+    return 1;
+}
+
+static int refuse_write(lua_State *L) {
+    return luaL_error(L, "'%s' is read-only in rules", luaL_checkstring(L, 2));
+}
+
+/* Creates one proxy userdata with 'index' as its __index and stores it under "<meta>#proxy". */
+static void make_proxy(lua_State *L, const char *meta, lua_CFunction index) {
+    lua_newuserdatauv(L, 1, 0);
+    luaL_newmetatable(L, meta);
+    lua_pushcfunction(L, index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, refuse_write);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable"); /* getmetatable() cannot reach the real one */
+    lua_setmetatable(L, -2);
+    lua_pushfstring(L, "%s#proxy", meta);
+    lua_insert(L, -2);
+    lua_settable(L, LUA_REGISTRYINDEX);
+}
+
+/* ---- loading ---------------------------------------------------------------------------- */
+
+static int message_handler(lua_State *L) {
+    if (lua_type(L, 1) != LUA_TSTRING)
+        lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    return 1;
+}
+
+static int has_lua_suffix(const char *name) {
+    size_t n = strlen(name);
+    return n > 4 && strcmp(name + n - 4, ".lua") == 0 && name[0] != '.';
+}
+
+static int filter_lua(const struct dirent *entry) { return has_lua_suffix(entry->d_name); }
+
+static char *read_file(const char *path, size_t *size, nerr_t *err) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        nerr_set(err, NERR_IO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buffer = malloc(MAX_FILE_BYTES + 1);
+    *size = buffer ? fread(buffer, 1, MAX_FILE_BYTES + 1, f) : 0;
+    int failed = buffer == NULL || ferror(f) || *size > MAX_FILE_BYTES;
+    fclose(f);
+    if (failed) {
+        free(buffer);
+        nerr_set(err, NERR_IO, "%s: unreadable or larger than %d bytes", path, MAX_FILE_BYTES);
+        return NULL;
+    }
+    return buffer;
+}
+
+/* Runs one rule file: text only, chunk named after the file so errors read "file:line:". */
+static int run_file(playbook_t *pb, const char *dir, const char *name, uint64_t *version,
+                    nerr_t *err) {
+    char path[4096];
+    size_t size;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *text = read_file(path, &size, err);
+    if (text == NULL)
+        return NERR_IO;
+    *version = hash_update_str(*version, name);
+    *version = hash_update(*version, text, size);
+
+    lua_State *L = pb->L;
+    lua_pushcfunction(L, message_handler);
+    char chunkname[4200];
+    snprintf(chunkname, sizeof chunkname, "@%s", path);
+    int rc = luaL_loadbufferx(L, text, size, chunkname, "t");
+    free(text);
+    if (rc == LUA_OK) {
+        pb->budget_left = INSTRUCTION_BUDGET;
+        rc = lua_pcall(L, 0, 0, -2);
+    }
+    if (rc != LUA_OK) {
+        nerr_set(err, NERR_INVALID, "%s", lua_tostring(L, -1));
+        lua_settop(L, 0);
+        return NERR_INVALID;
+    }
+    lua_settop(L, 0);
+    return 0;
+}
+
+static int stage_known(const playbook_t *pb, const char *stage) {
+    for (int i = 0; i < pb->stage_count; i++)
+        if (strcmp(pb->stages[i], stage) == 0)
+            return 1;
+    return 0;
+}
+
+/* Cross-references that only make sense once every file has loaded. */
+static int validate(const playbook_t *pb, nerr_t *err) {
+    for (int i = 0; i < pb->rule_count; i++) {
+        const rule_t *r = &pb->rules[i];
+        for (int k = 0; k < r->stage_count; k++)
+            if (!stage_known(pb, r->stages[k]))
+                return nerr_set(err, NERR_INVALID, "%s:%d: %s: unknown stage '%s'", r->file,
+                                r->line, r->name, r->stages[k]);
+        if (r->to_stage && !stage_known(pb, r->to_stage))
+            return nerr_set(err, NERR_INVALID, "%s:%d: %s: unknown stage '%s'", r->file, r->line,
+                            r->name, r->to_stage);
+        if (r->content && !playbook_content(pb, r->content))
+            return nerr_set(err, NERR_INVALID, "%s:%d: %s: unknown content '%s'", r->file,
+                            r->line, r->name, r->content);
+        if (r->kind == RULE_ACT && r->action_kind == ACTION_CONTENT && r->channel == NULL &&
+            r->content && playbook_content(pb, r->content)->channel == NULL)
+            return nerr_set(err, NERR_INVALID,
+                            "%s:%d: %s: no channel: set send.channel or the content's channel",
+                            r->file, r->line, r->name);
+    }
+    return 0;
+}
+
+static int by_priority(const void *a, const void *b) {
+    const rule_t *x = a, *y = b;
+    if ((x->kind == RULE_ACT) != (y->kind == RULE_ACT))
+        return x->kind == RULE_ACT ? 1 : -1;
+    if (x->kind == RULE_ACT && x->priority != y->priority)
+        return x->priority > y->priority ? -1 : 1;
+    return x < y ? -1 : x > y; /* stable: declaration order */
+}
+
+static int set_default_stages(playbook_t *pb) {
+    int n = (int)(sizeof DEFAULT_STAGES / sizeof DEFAULT_STAGES[0]);
+    pb->stages = calloc((size_t)n, sizeof *pb->stages);
+    if (pb->stages == NULL)
+        return NERR_NOMEM;
+    for (pb->stage_count = 0; pb->stage_count < n; pb->stage_count++)
+        if ((pb->stages[pb->stage_count] = strdup(DEFAULT_STAGES[pb->stage_count])) == NULL)
+            return NERR_NOMEM;
+    return 0;
+}
+
+static int load_files(playbook_t *pb, const char *dir, nerr_t *err) {
+    struct dirent **entries;
+    int n = scandir(dir, &entries, filter_lua, alphasort);
+    if (n < 0)
+        return nerr_set(err, NERR_IO, "%s: %s", dir, strerror(errno));
+    uint64_t version = HASH_SEED;
+    int rc = n == 0 ? nerr_set(err, NERR_INVALID, "%s: no .lua files in the playbook", dir) : 0;
+    for (int i = 0; i < n; i++) {
+        if (rc == 0)
+            rc = run_file(pb, dir, entries[i]->d_name, &version, err);
+        free(entries[i]);
+    }
+    free(entries);
+    hash_hex(version, pb->version);
+    return rc;
+}
+
+playbook_t *playbook_load(const char *dir, nerr_t *err) {
+    playbook_t *pb = calloc(1, sizeof *pb);
+    if (pb == NULL || set_default_stages(pb) != 0)
+        goto nomem;
+    pb->L = lua_newstate(limited_alloc, pb);
+    if (pb->L == NULL)
+        goto nomem;
+    lua_State *L = pb->L;
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    open_sandbox(L);
+    register_declarations(L);
+    make_proxy(L, CONTACT_META, contact_index);
+    make_proxy(L, MIND_META, mind_index);
+    make_proxy(L, FACTS_META, facts_index);
+    make_proxy(L, EVENT_META, event_index);
+    if (load_files(pb, dir, err) != 0 || validate(pb, err) != 0)
+        goto fail;
+    /* Sorting moves the rule records, never the Lua references they hold. */
+    qsort(pb->rules, (size_t)pb->rule_count, sizeof *pb->rules, by_priority);
+    return pb;
+
+nomem:
+    nerr_set(err, NERR_NOMEM, "out of memory loading playbook %s", dir);
+fail:
+    playbook_free(pb);
+    return NULL;
+}
+
+static void rule_close(rule_t *r) {
+    for (int k = 0; k < r->stage_count; k++)
+        free(r->stages[k]);
+    for (int k = 0; k < r->effect_count; k++)
+        free(r->effects[k].state);
+    free(r->stages);
+    free(r->effects);
+    free(r->name);
+    free(r->file);
+    free(r->on);
+    free(r->to_stage);
+    free(r->content);
+    free(r->task_role);
+    free(r->task_title);
+    free(r->channel);
+    free(r->because);
+}
+
+void playbook_free(playbook_t *pb) {
+    if (pb == NULL)
+        return;
+    if (pb->L)
+        lua_close(pb->L);
+    for (int i = 0; i < pb->rule_count; i++)
+        rule_close(&pb->rules[i]);
+    for (int i = 0; i < pb->content_count; i++) {
+        free(pb->contents[i].id);
+        free(pb->contents[i].title);
+        free(pb->contents[i].url);
+        free(pb->contents[i].channel);
+    }
+    for (int i = 0; i < pb->state_count; i++)
+        free(pb->states[i].name);
+    for (int i = 0; i < pb->stage_count; i++)
+        free(pb->stages[i]);
+    free(pb->rules);
+    free(pb->contents);
+    free(pb->states);
+    free(pb->stages);
+    free(pb->stages_file);
+    free(pb);
+}
+
+/* ---- queries ---------------------------------------------------------------------------- */
+
+const char *playbook_version(const playbook_t *pb) { return pb->version; }
+int playbook_rule_count(const playbook_t *pb) { return pb->rule_count; }
+const rule_t *playbook_rule(const playbook_t *pb, int index) { return &pb->rules[index]; }
+int playbook_stage_count(const playbook_t *pb) { return pb->stage_count; }
+const char *playbook_stage(const playbook_t *pb, int index) { return pb->stages[index]; }
+
+int64_t playbook_half_life_ms(const playbook_t *pb, const char *name) {
+    for (int i = 0; i < pb->state_count; i++)
+        if (strcmp(pb->states[i].name, name) == 0)
+            return pb->states[i].half_life_ms;
+    return DEFAULT_HALF_LIFE_MS;
+}
+
+const content_t *playbook_content(const playbook_t *pb, const char *id) {
+    for (int i = 0; i < pb->content_count; i++)
+        if (strcmp(pb->contents[i].id, id) == 0)
+            return &pb->contents[i];
+    return NULL;
+}
+
+/* ---- evaluation ------------------------------------------------------------------------- */
+
+/* Calls the function 'ref' with the event and contact proxies in the order the rule kind
+ * takes them (infer/advance: e, c; act: c, e), leaving one result on the stack. */
+static int call_rule_function(playbook_t *pb, const rule_t *rule, int ref, contact_t *contact,
+                              const event_t *event, playbook_reads_t *reads, nerr_t *err) {
+    lua_State *L = pb->L;
+    pb->contact = contact;
+    pb->event = event;
+    pb->reads = reads;
+    pb->budget_left = INSTRUCTION_BUDGET;
+    lua_pushcfunction(L, message_handler);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    if (rule->kind == RULE_ACT) {
+        lua_getfield(L, LUA_REGISTRYINDEX, CONTACT_META "#proxy");
+        lua_getfield(L, LUA_REGISTRYINDEX, EVENT_META "#proxy");
+    } else {
+        lua_getfield(L, LUA_REGISTRYINDEX, EVENT_META "#proxy");
+        lua_getfield(L, LUA_REGISTRYINDEX, CONTACT_META "#proxy");
+    }
+    int rc = lua_pcall(L, 2, 1, -4);
+    pb->reads = NULL;
+    if (rc != LUA_OK) {
+        nerr_set(err, NERR_RULE, "%s (rule %s)", lua_tostring(L, -1), rule->name);
+        lua_settop(L, 0);
+        return NERR_RULE;
+    }
+    return 0;
+}
+
+int playbook_eval_when(playbook_t *pb, const rule_t *rule, contact_t *contact,
+                       const event_t *event, int *is_true, playbook_reads_t *reads, nerr_t *err) {
+    if (reads)
+        memset(reads, 0, sizeof *reads);
+    if (rule->when_ref == LUA_NOREF) {
+        *is_true = 1;
+        return 0;
+    }
+    if (call_rule_function(pb, rule, rule->when_ref, contact, event, reads, err))
+        return NERR_RULE;
+    *is_true = lua_toboolean(pb->L, -1);
+    lua_settop(pb->L, 0);
+    return 0;
+}
+
+char *playbook_eval_content(playbook_t *pb, const rule_t *rule, contact_t *contact,
+                            const event_t *event, nerr_t *err) {
+    if (err)
+        err->code = 0;
+    if (call_rule_function(pb, rule, rule->content_ref, contact, event, NULL, err))
+        return NULL;
+    lua_State *L = pb->L;
+    char *id = NULL;
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        if (playbook_content(pb, lua_tostring(L, -1)) == NULL)
+            nerr_set(err, NERR_RULE, "%s:%d: content function of rule %s chose unknown content '%s'",
+                     rule->file, rule->line, rule->name, lua_tostring(L, -1));
+        else if ((id = strdup(lua_tostring(L, -1))) == NULL)
+            nerr_set(err, NERR_NOMEM, "out of memory");
+    } else if (!lua_isnil(L, -1)) {
+        nerr_set(err, NERR_RULE, "%s:%d: content function of rule %s returned a %s, not an id",
+                 rule->file, rule->line, rule->name, luaL_typename(L, -1));
+    }
+    lua_settop(L, 0);
+    return id;
+}

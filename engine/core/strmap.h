@@ -1,0 +1,27 @@
+/* strmap: a hash map from strings to pointers (open addressing, linear probing), for the
+ * in-memory stores of replay and tests. Keys are copied; values are borrowed. Pure. */
+#ifndef NURTURE_STRMAP_H
+#define NURTURE_STRMAP_H
+
+#include <stddef.h>
+
+typedef struct {
+    char **keys;
+    void **values;
+    size_t capacity; /* a power of two, or 0 */
+    size_t count;
+} strmap_t;
+
+void strmap_init(strmap_t *map);
+
+/* Frees the keys and the table; calls 'free_value' (may be NULL) on each value. */
+void strmap_close(strmap_t *map, void (*free_value)(void *value));
+
+/* Returns the value stored under 'key', or NULL. */
+void *strmap_get(const strmap_t *map, const char *key);
+
+/* Stores 'value' under 'key', replacing any earlier value (which is not freed). Returns 0, or
+ * -1 when out of memory (the map is unchanged). */
+int strmap_put(strmap_t *map, const char *key, void *value);
+
+#endif
