@@ -1,1 +1,622 @@
+/* consumer: read -> fetch -> decide -> commit -> ack, one batch at a time.
+ *
+ * Every phase counts its outstanding replies; a phase ends when the count reaches zero. A
+ * NULL reply (connection lost) marks the batch failed: nothing more is written for it, its
+ * unsettled entries stay pending, and the next read starts from the consumer's own pending
+ * entries. The core decides nothing twice because the commit function checks the contact's
+ * version and every event's seen-mark before it writes. */
+#include "engine/shell/consumer.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/core/batch.h"
+#include "engine/shell/log.h"
+#include "generated/redis_functions.h"
+
+#define RETRY_DELAY_MS 1000 /* after an error reply, before reading again */
+#define SEEN_TTL_DEFAULT_S (30LL * 86400)
+
+typedef enum { PHASE_IDLE, PHASE_READING, PHASE_FETCHING, PHASE_COMMITTING, PHASE_ACKING } phase_t;
+
+typedef struct {
+    consumer_t *consumer;
+    int index;
+} reply_ctx_t;
+
+struct consumer {
+    uv_loop_t *loop;
+    rconn_t *reader;
+    rconn_t *writer;
+    keys_t keys;
+    playbook_t *playbook;
+    consumer_options_t options;
+    char name[KEYS_NAME_MAX];
+    consumer_batch_cb on_batch;
+    void *ud;
+
+    int is_ready;        /* the function library is loaded and the group exists */
+    int setup_outstanding;
+    int setup_failed;
+    phase_t phase;
+    int read_pending_first; /* the next read starts at "0": own pending entries */
+    int is_retry_armed;
+    uv_timer_t retry_timer;
+
+    int is_stopping;
+    consumer_stopped_cb stopped_cb;
+    void *stopped_ud;
+
+    batch_t batch;
+    reply_ctx_t *contexts; /* one per entry and one per contact of the batch */
+    int outstanding;
+    int is_batch_failed;
+    int *is_settled;       /* per entry: may be acked */
+    int *commit_status;    /* per contact: 1 committed, 0 conflict, -1 unknown */
+
+    consumer_stats_t stats;
+};
+
+static void read_next(consumer_t *c);
+static void start_setup(consumer_t *c);
+
+/* ---- life cycle ------------------------------------------------------------------------- */
+
+consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, const keys_t *keys,
+                         playbook_t *playbook, const consumer_options_t *options,
+                         consumer_batch_cb on_batch, void *ud, nerr_t *err) {
+    consumer_t *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        nerr_set(err, NERR_NOMEM, "out of memory creating the consumer");
+        return NULL;
+    }
+    c->loop = loop;
+    c->reader = reader;
+    c->writer = writer;
+    c->keys = *keys;
+    c->playbook = playbook;
+    c->options = *options;
+    snprintf(c->name, sizeof c->name, "%s", options->name ? options->name : "nurture");
+    c->options.name = c->name;
+    if (c->options.batch_size <= 0)
+        c->options.batch_size = 256;
+    if (c->options.block_ms <= 0)
+        c->options.block_ms = 1000;
+    if (c->options.seen_ttl_s <= 0)
+        c->options.seen_ttl_s = SEEN_TTL_DEFAULT_S;
+    c->on_batch = on_batch;
+    c->ud = ud;
+    c->read_pending_first = 1; /* after a crash, our own unacked entries come first */
+    uv_timer_init(loop, &c->retry_timer);
+    c->retry_timer.data = c;
+    batch_init(&c->batch);
+    return c;
+}
+
+const consumer_stats_t *consumer_stats(const consumer_t *c) { return &c->stats; }
+
+static void free_batch(consumer_t *c) {
+    batch_close(&c->batch);
+    free(c->contexts);
+    free(c->is_settled);
+    free(c->commit_status);
+    c->contexts = NULL;
+    c->is_settled = NULL;
+    c->commit_status = NULL;
+    c->outstanding = 0;
+    c->is_batch_failed = 0;
+}
+
+void consumer_free(consumer_t *c) {
+    if (c == NULL)
+        return;
+    free_batch(c);
+    free(c);
+}
+
+static void retry_closed(uv_handle_t *handle) {
+    consumer_t *c = handle->data;
+    if (c->stopped_cb)
+        c->stopped_cb(c->stopped_ud);
+}
+
+/* Called whenever the consumer goes idle: either stops for good or waits for the next read. */
+static void maybe_finish_stop(consumer_t *c) {
+    if (!c->is_stopping || c->phase != PHASE_IDLE || c->setup_outstanding > 0)
+        return;
+    if (!uv_is_closing((uv_handle_t *)&c->retry_timer))
+        uv_close((uv_handle_t *)&c->retry_timer, retry_closed);
+}
+
+void consumer_stop(consumer_t *c, consumer_stopped_cb stopped_cb, void *ud) {
+    if (c->is_stopping)
+        return;
+    c->is_stopping = 1;
+    c->stopped_cb = stopped_cb;
+    c->stopped_ud = ud;
+    uv_timer_stop(&c->retry_timer);
+    maybe_finish_stop(c);
+}
+
+static void retry_fired(uv_timer_t *timer) {
+    consumer_t *c = timer->data;
+    c->is_retry_armed = 0;
+    if (!c->is_ready)
+        start_setup(c);
+    else
+        read_next(c);
+}
+
+static void retry_later(consumer_t *c) {
+    if (c->is_stopping || c->is_retry_armed)
+        return;
+    c->is_retry_armed = 1;
+    uv_timer_start(&c->retry_timer, retry_fired, RETRY_DELAY_MS, 0);
+}
+
+/* ---- setup: function library and consumer group ----------------------------------------- */
+
+static void setup_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    consumer_t *c = privdata;
+    redisReply *reply = r;
+    c->setup_outstanding--;
+    if (reply == NULL) {
+        c->setup_failed = 1;
+    } else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "BUSYGROUP", 9) != 0) {
+        LOG(LOG_ERROR, "setup failed: %s", reply->str);
+        c->setup_failed = 1;
+    }
+    if (c->setup_outstanding > 0)
+        return;
+    if (c->setup_failed) {
+        retry_later(c);
+    } else {
+        c->is_ready = 1;
+        LOG(LOG_INFO, "ready: group %s on stream %s, consumer %s", c->keys.group, c->keys.events,
+            c->name);
+        if (c->on_batch)
+            c->on_batch(c->ud); /* release whatever fell due while we were away */
+        read_next(c);
+    }
+    maybe_finish_stop(c);
+}
+
+/* Loads the function library and creates the group (from the stream's start, so events
+ * pushed before the first run are processed). Runs after every writer connect: a restarted
+ * Redis without persistence has lost both. */
+static void start_setup(consumer_t *c) {
+    if (c->setup_outstanding > 0 || c->is_stopping || !rconn_is_up(c->writer))
+        return;
+    c->setup_failed = 0;
+    const char *load[] = {"FUNCTION", "LOAD", "REPLACE", REDIS_FUNCTIONS_LUA};
+    const char *group[] = {"XGROUP", "CREATE", c->keys.events, c->keys.group, "0", "MKSTREAM"};
+    if (rconn_command_argv(c->writer, setup_reply, c, 4, load, NULL) == 0)
+        c->setup_outstanding++;
+    if (rconn_command_argv(c->writer, setup_reply, c, 6, group, NULL) == 0)
+        c->setup_outstanding++;
+    if (c->setup_outstanding < 2) {
+        c->setup_failed = 1;
+        if (c->setup_outstanding == 0)
+            retry_later(c);
+    }
+}
+
+void consumer_connection_changed(consumer_t *c, rconn_t *conn, int is_up) {
+    if (conn == c->writer) {
+        c->is_ready = 0;
+        if (is_up)
+            start_setup(c);
+    } else if (is_up && c->is_ready) {
+        read_next(c);
+    }
+}
+
+/* ---- settling: ack ---------------------------------------------------------------------- */
+
+static void batch_settled(consumer_t *c) {
+    if (c->is_batch_failed)
+        c->read_pending_first = 1;
+    free_batch(c);
+    c->phase = PHASE_IDLE;
+    if (c->on_batch)
+        c->on_batch(c->ud);
+    if (c->is_stopping)
+        maybe_finish_stop(c);
+    else
+        read_next(c);
+}
+
+static void ack_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    consumer_t *c = privdata;
+    redisReply *reply = r;
+    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+        LOG(LOG_WARN, "XACK failed (%s): entries stay pending and are settled again",
+            reply ? reply->str : "connection lost");
+        c->is_batch_failed = 1;
+    }
+    batch_settled(c);
+}
+
+static void send_ack(consumer_t *c) {
+    int count = 0;
+    for (int i = 0; i < c->batch.entry_count; i++)
+        count += c->is_settled[i];
+    if (count == 0) {
+        batch_settled(c);
+        return;
+    }
+    const char **argv = malloc((size_t)(count + 3) * sizeof *argv);
+    if (argv == NULL) {
+        c->is_batch_failed = 1;
+        batch_settled(c);
+        return;
+    }
+    int argc = 0;
+    argv[argc++] = "XACK";
+    argv[argc++] = c->keys.events;
+    argv[argc++] = c->keys.group;
+    for (int i = 0; i < c->batch.entry_count; i++)
+        if (c->is_settled[i])
+            argv[argc++] = c->batch.entries[i].entry_id;
+    c->phase = PHASE_ACKING;
+    int rc = rconn_command_argv(c->writer, ack_reply, c, argc, argv, NULL);
+    free(argv);
+    if (rc != 0) {
+        c->is_batch_failed = 1;
+        batch_settled(c);
+    }
+}
+
+/* ---- commit ----------------------------------------------------------------------------- */
+
+static void commit_phase_done(consumer_t *c) {
+    for (int i = 0; i < c->batch.entry_count; i++) {
+        const batch_entry_t *e = &c->batch.entries[i];
+        if (e->is_valid && !e->is_duplicate) {
+            int status = c->commit_status[e->contact_index];
+            c->is_settled[i] = status == 1;
+            if (status != 1)
+                c->is_batch_failed = 1; /* read it again from pending */
+        }
+    }
+    send_ack(c);
+}
+
+static void commit_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    reply_ctx_t *ctx = privdata;
+    consumer_t *c = ctx->consumer;
+    redisReply *reply = r;
+    batch_contact_t *contact = &c->batch.contacts[ctx->index];
+    if (reply == NULL) {
+        c->is_batch_failed = 1;
+    } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
+        c->commit_status[ctx->index] = 1;
+        c->stats.decided += (uint64_t)contact->decided_count;
+        c->stats.actions += (uint64_t)contact->action_count;
+    } else if (reply->type == REDIS_REPLY_INTEGER) {
+        c->commit_status[ctx->index] = 0;
+        c->stats.conflicts++;
+        LOG(LOG_INFO, "commit conflict for contact %s: deciding again from fresh state",
+            contact->id);
+    } else {
+        LOG(LOG_ERROR, "commit of contact %s failed: %s", contact->id,
+            reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+    }
+    if (--c->outstanding == 0)
+        commit_phase_done(c);
+}
+
+static void dead_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    reply_ctx_t *ctx = privdata;
+    consumer_t *c = ctx->consumer;
+    redisReply *reply = r;
+    if (reply != NULL && reply->type == REDIS_REPLY_STRING) {
+        c->is_settled[ctx->index] = 1;
+        c->stats.dead++;
+    } else {
+        c->is_batch_failed = 1;
+    }
+    if (--c->outstanding == 0)
+        commit_phase_done(c);
+}
+
+static int send_dead_letter(consumer_t *c, int index) {
+    const batch_entry_t *e = &c->batch.entries[index];
+    LOG(LOG_WARN, "dead-lettering entry %s: %s", e->entry_id, e->reason);
+    const char *argv[] = {"XADD", c->keys.dead, "*", "reason", e->reason, "entry", e->entry_id,
+                          "stream", c->keys.events, "event", e->raw};
+    size_t lengths[11];
+    for (int i = 0; i < 10; i++)
+        lengths[i] = strlen(argv[i]);
+    lengths[10] = e->raw_size;
+    c->contexts[index] = (reply_ctx_t){c, index};
+    return rconn_command_argv(c->writer, dead_reply, &c->contexts[index], e->raw ? 11 : 9, argv,
+                              lengths);
+}
+
+/* FCALL nurture_commit for one contact; see redis_functions.lua for the argument layout. */
+static int send_commit(consumer_t *c, int index) {
+    batch_contact_t *contact = &c->batch.contacts[index];
+    int seen_count = contact->decided_count;
+    int argc = 3 + 3 + seen_count + 4 + 3 * contact->action_count;
+    const char **argv = calloc((size_t)argc, sizeof *argv);
+    char(*keys)[KEYS_KEY_MAX] = calloc((size_t)(1 + seen_count), sizeof *keys);
+    char(*numbers)[24] = calloc((size_t)(4 + contact->action_count), sizeof *numbers);
+    int rc = -1;
+    if (!argv || !keys || !numbers)
+        goto done;
+    int n = 0, k = 0;
+    argv[n++] = "FCALL";
+    argv[n++] = "nurture_commit";
+    snprintf(numbers[0], sizeof numbers[0], "%d", 3 + seen_count);
+    argv[n++] = numbers[0];
+    keys_contact(&c->keys, contact->id, keys[k], sizeof keys[k]);
+    argv[n++] = keys[k++];
+    argv[n++] = c->keys.due;
+    argv[n++] = c->keys.scheduled;
+    for (int i = 0; i < c->batch.entry_count; i++) {
+        const batch_entry_t *e = &c->batch.entries[i];
+        if (e->contact_index == index && e->is_valid && !e->is_duplicate) {
+            keys_seen(&c->keys, e->event.id, keys[k], sizeof keys[k]);
+            argv[n++] = keys[k++];
+        }
+    }
+    snprintf(numbers[1], sizeof numbers[1], "%lld", (long long)contact->stored_version);
+    snprintf(numbers[2], sizeof numbers[2], "%lld", (long long)c->options.seen_ttl_s);
+    snprintf(numbers[3], sizeof numbers[3], "%d", contact->action_count);
+    argv[n++] = numbers[1];
+    argv[n++] = contact->state_json;
+    argv[n++] = numbers[2];
+    argv[n++] = numbers[3];
+    for (int i = 0; i < contact->action_count; i++) {
+        snprintf(numbers[4 + i], sizeof numbers[4 + i], "%lld",
+                 (long long)contact->action_due_ms[i]);
+        argv[n++] = contact->action_ids[i];
+        argv[n++] = numbers[4 + i];
+        argv[n++] = contact->action_json[i];
+    }
+    c->contexts[c->batch.entry_count + index] = (reply_ctx_t){c, index};
+    rc = rconn_command_argv(c->writer, commit_reply, &c->contexts[c->batch.entry_count + index],
+                            n, argv, NULL);
+done:
+    free(argv);
+    free(keys);
+    free(numbers);
+    return rc;
+}
+
+static void on_rule_error(const batch_entry_t *entry, const nerr_t *error, void *ud) {
+    consumer_t *c = ud;
+    c->stats.rule_errors++;
+    LOG(LOG_WARN, "rule error: %s (contact %s, event %s)", error->msg, entry->event.contact,
+        entry->event.id);
+}
+
+/* Decides the batch and pipelines its commits and dead letters in one round trip. */
+static void decide_and_commit(consumer_t *c) {
+    nerr_t err;
+    if (batch_decide(&c->batch, c->playbook, on_rule_error, c, &err) != 0) {
+        LOG(LOG_ERROR, "deciding the batch failed: %s", err.msg);
+        c->is_batch_failed = 1;
+        batch_settled(c);
+        return;
+    }
+    c->phase = PHASE_COMMITTING;
+    c->outstanding = 1; /* held until every command is sent */
+    for (int i = 0; i < c->batch.entry_count; i++) {
+        batch_entry_t *e = &c->batch.entries[i];
+        if (e->is_duplicate) {
+            c->is_settled[i] = 1;
+            c->stats.duplicates++;
+        } else if (!e->is_valid) {
+            if (send_dead_letter(c, i) == 0)
+                c->outstanding++;
+            else
+                c->is_batch_failed = 1;
+        }
+    }
+    for (int i = 0; i < c->batch.contact_count; i++) {
+        if (c->batch.contacts[i].decided_count == 0)
+            continue;
+        if (send_commit(c, i) == 0)
+            c->outstanding++;
+        else
+            c->is_batch_failed = 1;
+    }
+    if (--c->outstanding == 0)
+        commit_phase_done(c);
+}
+
+/* ---- fetch: states and seen-marks ------------------------------------------------------- */
+
+static void fetch_phase_done(consumer_t *c) {
+    if (c->is_batch_failed) {
+        batch_settled(c); /* nothing written; everything stays pending */
+        return;
+    }
+    decide_and_commit(c);
+}
+
+static int64_t parse_version(const redisReply *item) {
+    if (item == NULL || item->type != REDIS_REPLY_STRING)
+        return 0;
+    return strtoll(item->str, NULL, 10);
+}
+
+static void state_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    reply_ctx_t *ctx = privdata;
+    consumer_t *c = ctx->consumer;
+    redisReply *reply = r;
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        c->is_batch_failed = 1;
+    } else {
+        const redisReply *state = reply->element[1];
+        int has_state = state->type == REDIS_REPLY_STRING;
+        nerr_t err;
+        if (batch_restore(&c->batch, ctx->index, has_state ? state->str : NULL,
+                          has_state ? state->len : 0, parse_version(reply->element[0]),
+                          &err) != 0) {
+            if (err.code == NERR_NOMEM)
+                c->is_batch_failed = 1;
+            LOG(LOG_ERROR, "stored state of contact %s unreadable (%s): starting it afresh",
+                c->batch.contacts[ctx->index].id, err.msg);
+        }
+    }
+    if (--c->outstanding == 0)
+        fetch_phase_done(c);
+}
+
+static void seen_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    reply_ctx_t *ctx = privdata;
+    consumer_t *c = ctx->consumer;
+    redisReply *reply = r;
+    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER)
+        c->is_batch_failed = 1;
+    else if (reply->integer == 1)
+        c->batch.entries[ctx->index].is_duplicate = 1;
+    if (--c->outstanding == 0)
+        fetch_phase_done(c);
+}
+
+static void start_fetch(consumer_t *c) {
+    int slots = c->batch.entry_count + c->batch.contact_count;
+    c->contexts = calloc((size_t)(slots ? slots : 1), sizeof *c->contexts);
+    c->is_settled = calloc((size_t)(c->batch.entry_count ? c->batch.entry_count : 1), sizeof(int));
+    c->commit_status = calloc((size_t)(c->batch.contact_count ? c->batch.contact_count : 1), sizeof(int));
+    if (!c->contexts || !c->is_settled || !c->commit_status) {
+        LOG(LOG_ERROR, "out of memory for a batch of %d entries", c->batch.entry_count);
+        c->is_batch_failed = 1;
+        batch_settled(c);
+        return;
+    }
+    c->phase = PHASE_FETCHING;
+    c->outstanding = 1; /* held until every command is sent */
+    char key[KEYS_KEY_MAX];
+    for (int i = 0; i < c->batch.contact_count; i++) {
+        c->commit_status[i] = -1;
+        keys_contact(&c->keys, c->batch.contacts[i].id, key, sizeof key);
+        const char *argv[] = {"HMGET", key, "ver", "state"};
+        c->contexts[c->batch.entry_count + i] = (reply_ctx_t){c, i};
+        if (rconn_command_argv(c->writer, state_reply, &c->contexts[c->batch.entry_count + i], 4,
+                               argv, NULL) == 0)
+            c->outstanding++;
+        else
+            c->is_batch_failed = 1;
+    }
+    for (int i = 0; i < c->batch.entry_count; i++) {
+        if (!c->batch.entries[i].is_valid)
+            continue;
+        keys_seen(&c->keys, c->batch.entries[i].event.id, key, sizeof key);
+        const char *argv[] = {"EXISTS", key};
+        c->contexts[i] = (reply_ctx_t){c, i};
+        if (rconn_command_argv(c->writer, seen_reply, &c->contexts[i], 2, argv, NULL) == 0)
+            c->outstanding++;
+        else
+            c->is_batch_failed = 1;
+    }
+    if (--c->outstanding == 0)
+        fetch_phase_done(c);
+}
+
+/* ---- read ------------------------------------------------------------------------------- */
+
+/* Finds the value of field 'name' in an entry's [field, value, ...] array. */
+static const redisReply *entry_field(const redisReply *fields, const char *name) {
+    if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
+        return NULL;
+    for (size_t i = 0; i + 1 < fields->elements; i += 2)
+        if (fields->element[i]->type == REDIS_REPLY_STRING && strcmp(fields->element[i]->str, name) == 0)
+            return fields->element[i + 1];
+    return NULL;
+}
+
+/* Copies the entries of an XREADGROUP reply into the batch; returns how many it held. */
+static int take_entries(consumer_t *c, const redisReply *reply) {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
+        return 0;
+    const redisReply *stream = reply->element[0];
+    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2)
+        return 0;
+    const redisReply *entries = stream->element[1];
+    if (entries->type != REDIS_REPLY_ARRAY)
+        return 0;
+    for (size_t i = 0; i < entries->elements; i++) {
+        const redisReply *entry = entries->element[i];
+        if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
+            entry->element[0]->type != REDIS_REPLY_STRING)
+            continue;
+        /* A pending entry trimmed from the stream comes back with nil fields: dead-letter it. */
+        const redisReply *event = entry_field(entry->element[1], "event");
+        int has_event = event && event->type == REDIS_REPLY_STRING;
+        nerr_t err;
+        c->stats.events++;
+        if (batch_add(&c->batch, entry->element[0]->str, has_event ? event->str : NULL,
+                      has_event ? event->len : 0, &err) != 0) {
+            LOG(LOG_ERROR, "%s", err.msg);
+            c->is_batch_failed = 1;
+        }
+    }
+    return (int)entries->elements;
+}
+
+static void read_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    consumer_t *c = privdata;
+    redisReply *reply = r;
+    int was_pending_read = c->read_pending_first;
+    c->phase = PHASE_IDLE;
+    if (reply == NULL) {
+        c->read_pending_first = 1; /* entries may have been delivered to us and lost */
+        maybe_finish_stop(c);
+        return;                    /* the reader's up callback starts the next read */
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        LOG(LOG_WARN, "XREADGROUP failed: %s", reply->str);
+        if (strncmp(reply->str, "NOGROUP", 7) == 0)
+            c->is_ready = 0;
+        retry_later(c);
+        maybe_finish_stop(c);
+        return;
+    }
+    int count = reply->type == REDIS_REPLY_ARRAY ? take_entries(c, reply) : 0;
+    if (was_pending_read && count < c->options.batch_size)
+        c->read_pending_first = 0; /* the pending list is drained after this batch */
+    if (c->batch.entry_count == 0) {
+        free_batch(c);
+        if (c->is_stopping)
+            maybe_finish_stop(c);
+        else
+            read_next(c);
+        return;
+    }
+    start_fetch(c);
+}
+
+static void read_next(consumer_t *c) {
+    if (c->phase != PHASE_IDLE || c->is_stopping || !c->is_ready || !rconn_is_up(c->reader) ||
+        !rconn_is_up(c->writer))
+        return;
+    char count[16], block[16];
+    snprintf(count, sizeof count, "%d", c->options.batch_size);
+    snprintf(block, sizeof block, "%d", c->read_pending_first ? 0 : c->options.block_ms);
+    const char *from = c->read_pending_first ? "0" : ">";
+    const char *argv[] = {"XREADGROUP", "GROUP",  c->keys.group, c->name, "COUNT", count,
+                          "BLOCK",      block,    "STREAMS",     c->keys.events, from};
+    /* Reading pending entries never blocks, so leave BLOCK out for them. */
+    int argc = 11;
+    if (c->read_pending_first) {
+        argv[6] = "STREAMS";
+        argv[7] = c->keys.events;
+        argv[8] = from;
+        argc = 9;
+    }
+    if (rconn_command_argv(c->reader, read_reply, c, argc, argv, NULL) == 0)
+        c->phase = PHASE_READING;
+}

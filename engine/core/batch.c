@@ -1,0 +1,201 @@
+/* batch: grouping and deciding a batch of entries. */
+#include "engine/core/batch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void batch_init(batch_t *batch) {
+    memset(batch, 0, sizeof *batch);
+    strmap_init(&batch->by_contact);
+}
+
+static void contact_slot_close(batch_contact_t *c) {
+    for (int i = 0; i < c->action_count; i++) {
+        free(c->action_ids[i]);
+        free(c->action_json[i]);
+    }
+    free(c->action_ids);
+    free(c->action_json);
+    free(c->action_due_ms);
+    free(c->state_json);
+    free(c->id);
+    contact_close(&c->contact);
+}
+
+void batch_close(batch_t *batch) {
+    for (int i = 0; i < batch->entry_count; i++) {
+        free(batch->entries[i].entry_id);
+        free(batch->entries[i].raw);
+        event_close(&batch->entries[i].event);
+    }
+    for (int i = 0; i < batch->contact_count; i++)
+        contact_slot_close(&batch->contacts[i]);
+    free(batch->entries);
+    free(batch->contacts);
+    strmap_close(&batch->by_contact, NULL);
+    batch_init(batch);
+}
+
+/* Returns the index of the contact slot for 'id', creating it; -1 when out of memory. */
+static int contact_slot(batch_t *batch, const char *id) {
+    uintptr_t found = (uintptr_t)strmap_get(&batch->by_contact, id);
+    if (found)
+        return (int)found - 1;
+    if (batch->contact_count == batch->contact_capacity) {
+        int capacity = batch->contact_capacity ? batch->contact_capacity * 2 : 16;
+        batch_contact_t *grown = realloc(batch->contacts, (size_t)capacity * sizeof *grown);
+        if (grown == NULL)
+            return -1;
+        batch->contacts = grown;
+        batch->contact_capacity = capacity;
+    }
+    batch_contact_t *c = &batch->contacts[batch->contact_count];
+    memset(c, 0, sizeof *c);
+    c->id = strdup(id);
+    if (c->id == NULL || contact_init(&c->contact, id, NULL) != 0) {
+        free(c->id);
+        return -1;
+    }
+    int index = batch->contact_count;
+    if (strmap_put(&batch->by_contact, id, (void *)(uintptr_t)(index + 1)) != 0) {
+        contact_slot_close(c);
+        return -1;
+    }
+    batch->contact_count++;
+    return index;
+}
+
+int batch_add(batch_t *batch, const char *entry_id, const char *raw, size_t size, nerr_t *err) {
+    if (batch->entry_count == batch->entry_capacity) {
+        int capacity = batch->entry_capacity ? batch->entry_capacity * 2 : 64;
+        batch_entry_t *grown = realloc(batch->entries, (size_t)capacity * sizeof *grown);
+        if (grown == NULL)
+            goto nomem;
+        batch->entries = grown;
+        batch->entry_capacity = capacity;
+    }
+    batch_entry_t *e = &batch->entries[batch->entry_count];
+    memset(e, 0, sizeof *e);
+    e->contact_index = -1;
+    e->entry_id = strdup(entry_id);
+    e->raw = raw ? malloc(size + 1) : NULL;
+    if (e->entry_id == NULL || (raw && e->raw == NULL)) {
+        free(e->entry_id);
+        free(e->raw);
+        goto nomem;
+    }
+    batch->entry_count++;
+    if (raw == NULL) {
+        snprintf(e->reason, sizeof e->reason, "entry has no \"event\" field");
+        return 0;
+    }
+    memcpy(e->raw, raw, size);
+    e->raw[size] = '\0';
+    e->raw_size = size;
+    nerr_t parse_err;
+    if (event_parse(e->raw, size, &e->event, &parse_err) != 0) {
+        snprintf(e->reason, sizeof e->reason, "%s", parse_err.msg);
+        return 0;
+    }
+    e->is_valid = 1;
+    if ((e->contact_index = contact_slot(batch, e->event.contact)) < 0)
+        goto nomem;
+    return 0;
+nomem:
+    return nerr_set(err, NERR_NOMEM, "out of memory adding entry %s", entry_id);
+}
+
+int batch_restore(batch_t *batch, int index, const char *state, size_t size, int64_t version,
+                  nerr_t *err) {
+    batch_contact_t *c = &batch->contacts[index];
+    c->stored_version = version;
+    c->contact.version = version;
+    if (state == NULL)
+        return 0;
+    contact_t restored;
+    int rc = contact_from_json(&restored, c->id, state, size, version, err);
+    if (rc != 0)
+        return rc; /* the fresh contact stays: the caller decides whether to go on */
+    contact_close(&c->contact);
+    c->contact = restored;
+    return 0;
+}
+
+static int append_actions(batch_contact_t *c, const decision_t *decision, const char *version) {
+    int total = c->action_count + decision->action_count;
+    char **ids = realloc(c->action_ids, (size_t)total * sizeof *ids);
+    if (ids)
+        c->action_ids = ids;
+    char **json = realloc(c->action_json, (size_t)total * sizeof *json);
+    if (json)
+        c->action_json = json;
+    int64_t *due = realloc(c->action_due_ms, (size_t)total * sizeof *due);
+    if (due)
+        c->action_due_ms = due;
+    if (!ids || !json || !due)
+        return NERR_NOMEM;
+    for (int i = 0; i < decision->action_count; i++) {
+        const action_t *a = &decision->actions[i];
+        char *id = strdup(a->id);
+        char *text = action_to_json_open(a, version);
+        if (!id || !text) {
+            free(id);
+            free(text);
+            return NERR_NOMEM;
+        }
+        c->action_ids[c->action_count] = id;
+        c->action_json[c->action_count] = text;
+        c->action_due_ms[c->action_count] = a->due_ms;
+        c->action_count++;
+    }
+    return 0;
+}
+
+/* Marks repeated event ids within the batch: the first occurrence is decided, the rest not. */
+static int mark_repeats(batch_t *batch) {
+    strmap_t ids;
+    strmap_init(&ids);
+    int rc = 0;
+    for (int i = 0; i < batch->entry_count && rc == 0; i++) {
+        batch_entry_t *e = &batch->entries[i];
+        if (!e->is_valid || e->is_duplicate)
+            continue;
+        if (strmap_get(&ids, e->event.id))
+            e->is_duplicate = 1;
+        else
+            rc = strmap_put(&ids, e->event.id, e);
+    }
+    strmap_close(&ids, NULL);
+    return rc;
+}
+
+int batch_decide(batch_t *batch, playbook_t *playbook, batch_rule_error_cb on_rule_error,
+                 void *ud, nerr_t *err) {
+    if (mark_repeats(batch) != 0)
+        return nerr_set(err, NERR_NOMEM, "out of memory checking repeats");
+    const char *version = playbook_version(playbook);
+    for (int i = 0; i < batch->entry_count; i++) {
+        batch_entry_t *e = &batch->entries[i];
+        if (!e->is_valid || e->is_duplicate)
+            continue;
+        batch_contact_t *c = &batch->contacts[e->contact_index];
+        decision_t decision;
+        int rc = decide(playbook, &c->contact, &e->event, &decision, err);
+        if (rc == 0 && append_actions(c, &decision, version) != 0)
+            rc = nerr_set(err, NERR_NOMEM, "out of memory keeping actions");
+        int shown = decision.error_count < DECIDE_MAX_ERRORS ? decision.error_count : DECIDE_MAX_ERRORS;
+        for (int k = 0; k < shown && on_rule_error; k++)
+            on_rule_error(e, &decision.errors[k], ud);
+        decision_close(&decision);
+        if (rc != 0)
+            return rc;
+        c->decided_count++;
+    }
+    for (int i = 0; i < batch->contact_count; i++) {
+        batch_contact_t *c = &batch->contacts[i];
+        if (c->decided_count > 0 && (c->state_json = contact_to_json(&c->contact)) == NULL)
+            return nerr_set(err, NERR_NOMEM, "out of memory storing contact %s", c->id);
+    }
+    return 0;
+}

@@ -1,0 +1,74 @@
+/* batch: a batch of stream entries on its way through the engine — parsed, grouped by
+ * contact, given the contacts' stored states, decided in stream order, and turned into one
+ * commit per contact. Pure: the consumer does the Redis round trips around it, so the
+ * batching logic is testable without a server. */
+#ifndef NURTURE_BATCH_H
+#define NURTURE_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/core/contact.h"
+#include "engine/core/decide.h"
+#include "engine/core/event.h"
+#include "engine/core/nerr.h"
+#include "engine/core/strmap.h"
+
+typedef struct {
+    char *entry_id;     /* the stream entry id */
+    char *raw;          /* the `event` field as received; NULL when the entry had none */
+    size_t raw_size;
+    event_t event;      /* valid when 'is_valid' */
+    int is_valid;
+    char reason[256];   /* why it is not valid: the dead-letter reason */
+    int contact_index;  /* into batch_t.contacts; -1 when not valid */
+    int is_duplicate;   /* seen before: in Redis, or earlier in this batch */
+} batch_entry_t;
+
+typedef struct {
+    char *id;
+    contact_t contact;     /* the stored state once restored, then as decided */
+    int64_t stored_version; /* the version the commit expects */
+    int decided_count;     /* events decided for this contact in this batch */
+    char **action_ids;     /* the actions to schedule, in decision order */
+    char **action_json;    /* their JSON without the closing brace */
+    int64_t *action_due_ms;
+    int action_count;
+    char *state_json;      /* the new state, once decided */
+} batch_contact_t;
+
+typedef struct {
+    batch_entry_t *entries;
+    int entry_count;
+    int entry_capacity;
+    batch_contact_t *contacts;
+    int contact_count;
+    int contact_capacity;
+    strmap_t by_contact; /* contact id -> index + 1 */
+} batch_t;
+
+/* Called for every rule error while deciding, with the entry it happened on. */
+typedef void (*batch_rule_error_cb)(const batch_entry_t *entry, const nerr_t *error, void *ud);
+
+void batch_init(batch_t *batch);
+
+/* Frees everything; the batch may be reused after batch_init. */
+void batch_close(batch_t *batch);
+
+/* Adds a stream entry: 'entry_id' and 'raw' ('size' bytes; NULL when the entry carried no
+ * event field) are copied. An invalid event is kept with its reason. Returns 0 or NERR_NOMEM. */
+int batch_add(batch_t *batch, const char *entry_id, const char *raw, size_t size, nerr_t *err);
+
+/* Gives contact 'index' its stored state ('state' of 'size' bytes at 'version'; NULL when
+ * the contact is new). Returns 0, or NERR_INVALID/NERR_NOMEM with 'err' set. On NERR_INVALID
+ * (unreadable stored state) the contact stays fresh at 'version', so the caller may go on and
+ * the next commit replaces the unreadable state. */
+int batch_restore(batch_t *batch, int index, const char *state, size_t size, int64_t version,
+                  nerr_t *err);
+
+/* Decides every valid, not-duplicate entry in stream order under 'playbook', and prepares
+ * each touched contact's commit (new state JSON, actions). Returns 0 or NERR_NOMEM. */
+int batch_decide(batch_t *batch, playbook_t *playbook, batch_rule_error_cb on_rule_error,
+                 void *ud, nerr_t *err);
+
+#endif

@@ -1,0 +1,64 @@
+/* consumer: the engine's pipeline over the events stream. Reads a batch with XREADGROUP on the
+ * reader connection, fetches the batch's contact states and seen-marks in one pipelined round
+ * trip on the writer connection, decides (engine/core/batch), commits each contact's result
+ * with one atomic, version-checked FCALL, dead-letters malformed entries, and XACKs what is
+ * settled. Entries whose commit conflicted or was cut off stay pending and are read again
+ * (own pending entries first), so nothing is lost and nothing is applied twice.
+ *
+ * Life cycle: consumer_new -> connection changes reported by the caller -> consumer_stop ->
+ * stopped_cb -> consumer_free. The consumer borrows its connections and playbook. */
+#ifndef NURTURE_CONSUMER_H
+#define NURTURE_CONSUMER_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "engine/core/nerr.h"
+#include "engine/core/playbook.h"
+#include "engine/shell/keys.h"
+#include "engine/shell/rconn.h"
+
+typedef struct consumer consumer_t;
+
+typedef struct {
+    const char *name;     /* the consumer's name in the group; stable across restarts */
+    int batch_size;       /* entries per XREADGROUP (default 256) */
+    int block_ms;         /* XREADGROUP BLOCK (default 1000); bounds shutdown latency */
+    int64_t seen_ttl_s;   /* how long an event id is remembered (default 30 days) */
+} consumer_options_t;
+
+typedef struct {
+    uint64_t events;      /* entries read */
+    uint64_t decided;     /* events decided and committed */
+    uint64_t duplicates;  /* events seen before, acked without effects */
+    uint64_t dead;        /* entries dead-lettered */
+    uint64_t actions;     /* actions scheduled */
+    uint64_t rule_errors;
+    uint64_t conflicts;   /* commits refused by the version check, decided again */
+} consumer_stats_t;
+
+/* Called after each batch is settled (acked), e.g. to release actions due at once. */
+typedef void (*consumer_batch_cb)(void *ud);
+typedef void (*consumer_stopped_cb)(void *ud);
+
+/* Creates a consumer over 'reader' and 'writer' (borrowed) with 'keys' (copied) and
+ * 'playbook' (borrowed). Returns it, owned (free with consumer_free after it stopped), or
+ * NULL with 'err' set. */
+consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, const keys_t *keys,
+                         playbook_t *playbook, const consumer_options_t *options,
+                         consumer_batch_cb on_batch, void *ud, nerr_t *err);
+
+/* Tells the consumer a connection went up or down (from the rconn state callbacks). */
+void consumer_connection_changed(consumer_t *consumer, rconn_t *conn, int is_up);
+
+/* Finishes the batch in hand (a pending read returns within block_ms), then calls
+ * 'stopped_cb' once. No new batch is started. */
+void consumer_stop(consumer_t *consumer, consumer_stopped_cb stopped_cb, void *ud);
+
+const consumer_stats_t *consumer_stats(const consumer_t *consumer);
+
+/* Frees the consumer; accepts NULL. Only after stopped_cb ran (or before any connection). */
+void consumer_free(consumer_t *consumer);
+
+#endif

@@ -1,0 +1,24 @@
+/* keys: naming only. */
+#include "engine/shell/keys.h"
+
+#include <stdio.h>
+
+#define PARTITION "{0}" /* one partition on a single Redis */
+
+void keys_init(keys_t *keys, const char *prefix) {
+    snprintf(keys->prefix, sizeof keys->prefix, "%s", prefix);
+    snprintf(keys->events, sizeof keys->events, "%s:events", prefix);
+    snprintf(keys->actions, sizeof keys->actions, "%s:actions", prefix);
+    snprintf(keys->dead, sizeof keys->dead, "%s:dead", prefix);
+    snprintf(keys->group, sizeof keys->group, "nurture");
+    snprintf(keys->due, sizeof keys->due, "%s:" PARTITION ":due", prefix);
+    snprintf(keys->scheduled, sizeof keys->scheduled, "%s:" PARTITION ":scheduled", prefix);
+}
+
+void keys_contact(const keys_t *keys, const char *id, char *buf, size_t size) {
+    snprintf(buf, size, "%s:" PARTITION ":contact:%s", keys->prefix, id);
+}
+
+void keys_seen(const keys_t *keys, const char *id, char *buf, size_t size) {
+    snprintf(buf, size, "%s:" PARTITION ":seen:%s", keys->prefix, id);
+}

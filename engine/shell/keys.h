@@ -1,0 +1,29 @@
+/* keys: the names of every Redis key and stream nurture uses, derived from one prefix.
+ * Internal keys carry the partition hash tag ("nurture:{0}:contact:ID") so that every key one
+ * atomic commit touches lives in one Redis Cluster slot. Pure. */
+#ifndef NURTURE_KEYS_H
+#define NURTURE_KEYS_H
+
+#include <stddef.h>
+
+#define KEYS_NAME_MAX 256
+#define KEYS_KEY_MAX 640 /* a prefix, a tag and an id of up to 256 bytes */
+
+typedef struct {
+    char prefix[KEYS_NAME_MAX];    /* "nurture" */
+    char events[KEYS_NAME_MAX];    /* the input stream: "<prefix>:events" */
+    char actions[KEYS_NAME_MAX];   /* released actions: "<prefix>:actions" */
+    char dead[KEYS_NAME_MAX];      /* dead letters: "<prefix>:dead" */
+    char group[KEYS_NAME_MAX];     /* the consumer group on 'events': "nurture" */
+    char due[KEYS_KEY_MAX];        /* sorted set of scheduled action ids by due time */
+    char scheduled[KEYS_KEY_MAX];  /* hash: scheduled action id -> JSON */
+} keys_t;
+
+/* Fills 'keys' with the default names under 'prefix'. */
+void keys_init(keys_t *keys, const char *prefix);
+
+/* Writes the key of contact 'id' / of the seen-mark of event 'id' into 'buf'. */
+void keys_contact(const keys_t *keys, const char *id, char *buf, size_t size);
+void keys_seen(const keys_t *keys, const char *id, char *buf, size_t size);
+
+#endif
