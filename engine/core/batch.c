@@ -123,6 +123,8 @@ int batch_restore(batch_t *batch, int index, const char *state, size_t size, int
 }
 
 static int append_actions(batch_contact_t *c, const decision_t *decision, const char *version) {
+    if (decision->action_count == 0)
+        return 0;
     int total = c->action_count + decision->action_count;
     char **ids = realloc(c->action_ids, (size_t)total * sizeof *ids);
     if (ids)

@@ -88,44 +88,47 @@ static int add_unique_string(cJSON *array, const char *text) {
     return cJSON_AddItemToArray(array, cJSON_CreateString(text));
 }
 
-static int add_state_evidence(cJSON *reason, cJSON *touchpoints, const mind_state_t *state) {
+static int add_state_evidence(const playbook_t *pb, cJSON *reason, cJSON *touchpoints,
+                              const mind_state_t *state) {
     cJSON *evidence = cJSON_GetObjectItemCaseSensitive(reason, "evidence");
     for (int k = 0; k < state->evidence_count; k++) {
         const mind_evidence_t *e = &state->evidence[k];
+        const rule_t *rule = playbook_find_rule(pb, e->rule);
         cJSON *row = cJSON_CreateObject();
         if (!cJSON_AddItemToArray(evidence, row) ||
             !cJSON_AddStringToObject(row, "state", state->name) ||
-            !cJSON_AddStringToObject(row, "rule", e->rule) ||
-            !cJSON_AddStringToObject(row, "event", e->event_id) ||
             !cJSON_AddNumberToObject(row, "delta", e->delta) ||
+            !cJSON_AddStringToObject(row, "rule", e->rule) ||
+            (rule && rule->because && !cJSON_AddStringToObject(row, "because", rule->because)) ||
+            !cJSON_AddStringToObject(row, "event", e->event_id) ||
             !add_unique_string(touchpoints, e->event_id))
             return 0;
     }
     return 1;
 }
 
+/* Rounded so that reasons read well and compare equal across platforms. */
+static double rounded(double value) { return (double)(long long)(value * 1000 + 0.5) / 1000; }
+
 static cJSON *build_reason(const playbook_t *pb, const rule_t *rule, const contact_t *contact,
                            const event_t *event, const playbook_reads_t *reads) {
     cJSON *reason = cJSON_CreateObject();
-    cJSON *touchpoints = cJSON_CreateArray();
-    if (!cJSON_AddItemToObject(reason, "touchpoints", touchpoints))
-        goto nomem;
-    cJSON *states = cJSON_AddObjectToObject(reason, "states");
-    cJSON *facts = cJSON_AddObjectToObject(reason, "facts");
     if (!cJSON_AddStringToObject(reason, "rule", rule->name) ||
         !cJSON_AddStringToObject(reason, "because", rule->because) ||
         !cJSON_AddStringToObject(reason, "event", event->id) ||
-        !cJSON_AddStringToObject(reason, "stage", current_stage(pb, contact)) || !states ||
-        !facts || !cJSON_AddArrayToObject(reason, "evidence") ||
-        !add_unique_string(touchpoints, event->id))
+        !cJSON_AddStringToObject(reason, "stage", current_stage(pb, contact)))
+        goto nomem;
+    cJSON *states = cJSON_AddObjectToObject(reason, "states");
+    cJSON *facts = cJSON_AddObjectToObject(reason, "facts");
+    cJSON *evidence = cJSON_AddArrayToObject(reason, "evidence");
+    cJSON *touchpoints = cJSON_AddArrayToObject(reason, "touchpoints");
+    if (!states || !facts || !evidence || !touchpoints || !add_unique_string(touchpoints, event->id))
         goto nomem;
     for (int i = 0; i < reads->state_count; i++) {
         const char *name = reads->states[i];
-        const mind_state_t *state = mind_find(&contact->mind, name);
         double value = mind_value(&contact->mind, name, event->at_ms, playbook_half_life_ms(pb, name));
-        /* Rounded so that reasons read well and compare equal across platforms. */
-        if (!cJSON_AddNumberToObject(states, name, (double)(long long)(value * 1000 + 0.5) / 1000) ||
-            !add_state_evidence(reason, touchpoints, state))
+        if (!cJSON_AddNumberToObject(states, name, rounded(value)) ||
+            !add_state_evidence(pb, reason, touchpoints, mind_find(&contact->mind, name)))
             goto nomem;
     }
     for (int i = 0; i < reads->fact_count; i++) {
@@ -164,7 +167,8 @@ static cJSON *task_target(const rule_t *rule) {
 
 /* The content id or task key that cooldowns and action ids are about. */
 static int target_key(playbook_t *pb, const rule_t *rule, contact_t *contact,
-                      const event_t *event, char **out, decision_t *decision) {
+                      const event_t *event, playbook_reads_t *reads, char **out,
+                      decision_t *decision) {
     nerr_t rule_err;
     if (rule->action_kind == ACTION_TASK) {
         size_t size = strlen(rule->name) + sizeof "task:";
@@ -177,7 +181,7 @@ static int target_key(playbook_t *pb, const rule_t *rule, contact_t *contact,
         *out = strdup(rule->content);
         return *out ? 0 : NERR_NOMEM;
     }
-    *out = playbook_eval_content(pb, rule, contact, event, &rule_err);
+    *out = playbook_eval_content(pb, rule, contact, event, reads, &rule_err);
     if (*out == NULL && rule_err.code == NERR_NOMEM)
         return NERR_NOMEM;
     if (*out == NULL && rule_err.code != 0)
@@ -235,7 +239,7 @@ static int choose_actions(playbook_t *pb, contact_t *contact, const event_t *eve
         char *key = NULL;
         if (!is_true)
             continue;
-        if (target_key(pb, rule, contact, event, &key, out))
+        if (target_key(pb, rule, contact, event, &reads, &key, out))
             return nerr_set(err, NERR_NOMEM, "out of memory choosing content");
         if (key == NULL)
             continue;

@@ -41,6 +41,13 @@ int event_is_utf8(const char *text, size_t size) {
     return 1;
 }
 
+static int is_blank(const char *text, size_t size) {
+    for (size_t i = 0; i < size; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')
+            return 0;
+    return 1;
+}
+
 /* Reads the string member 'name'; a missing member is fine unless 'required'. */
 static int read_string(const cJSON *object, const char *name, int required, const char **out,
                        nerr_t *err) {
@@ -70,7 +77,14 @@ int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
     if (!event_is_utf8(text, size))
         return nerr_set(err, NERR_INVALID, "event is not valid UTF-8");
 
-    cJSON *json = cJSON_ParseWithLength(text, size);
+    /* cJSON stops after the first value; anything but white space after it (a second
+     * object glued on the same line) makes the event invalid, not silently shorter. */
+    const char *end = NULL;
+    cJSON *json = cJSON_ParseWithLengthOpts(text, size, &end, 0);
+    if (json != NULL && !is_blank(end, (size_t)(text + size - end))) {
+        cJSON_Delete(json);
+        json = NULL;
+    }
     if (json == NULL)
         return nerr_set(err, NERR_INVALID, "event is not valid JSON");
     if (!cJSON_IsObject(json)) {

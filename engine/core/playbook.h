@@ -78,6 +78,9 @@ const char *playbook_version(const playbook_t *playbook);
 int playbook_rule_count(const playbook_t *playbook);
 const rule_t *playbook_rule(const playbook_t *playbook, int index);
 
+/* Returns the rule called 'name', or NULL; valid until free. */
+const rule_t *playbook_find_rule(const playbook_t *playbook, const char *name);
+
 int playbook_stage_count(const playbook_t *playbook);
 const char *playbook_stage(const playbook_t *playbook, int index);
 
@@ -95,8 +98,8 @@ int playbook_eval_when(playbook_t *playbook, const rule_t *rule, contact_t *cont
 
 /* For an act rule whose content is chosen by a function, runs it and returns the content id,
  * owned (free with free()); NULL with '*err' code 0 when it chose nothing, else NULL with
- * NERR_RULE in 'err'. */
+ * NERR_RULE in 'err'. Adds what the function read to 'reads' (kept from the condition). */
 char *playbook_eval_content(playbook_t *playbook, const rule_t *rule, contact_t *contact,
-                            const event_t *event, nerr_t *err);
+                            const event_t *event, playbook_reads_t *reads, nerr_t *err);
 
 #endif

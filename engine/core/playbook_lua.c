@@ -113,12 +113,22 @@ static void budget_hook(lua_State *L, lua_Debug *ar) {
     playbook_t *pb = from_state(L);
     pb->budget_left -= HOOK_EVERY;
     if (pb->budget_left < 0) {
-        /* The hook stays armed: a rule that catches this with pcall is stopped again at once. */
+        /* From now on the hook fires at every instruction: a rule that catches this with its
+         * own pcall is stopped again at the first instruction after the pcall returns. With
+         * the count left at HOOK_EVERY, a loop around pcall would be caught inside the pcall
+         * every time and never end. */
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
         luaL_where(L, 0);
         lua_pushfstring(L, "%sinstruction budget of %d exceeded", lua_tostring(L, -1),
                         INSTRUCTION_BUDGET);
         lua_error(L);
     }
+}
+
+/* Gives the next call a fresh budget, checked every HOOK_EVERY instructions. */
+static void arm_budget(playbook_t *pb) {
+    pb->budget_left = INSTRUCTION_BUDGET;
+    lua_sethook(pb->L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
 }
 
 /* ---- sandbox ---------------------------------------------------------------------------- */
@@ -213,23 +223,29 @@ static int64_t opt_duration(lua_State *L, int table, const char *key, const char
     return ms;
 }
 
-/* Reads a field that is a string or a list of strings into a fresh array. */
-static char **opt_string_list(lua_State *L, int table, const char *key, int *count,
-                              const char *rule) {
-    char **list = NULL;
+/* Appends a copy of 'text' to '*list'; '*list' and '*count' stay consistent if it raises. */
+static void push_string(lua_State *L, char ***list, int *count, const char *text) {
+    *list = grow(L, *list, *count, sizeof **list);
+    char *copy = copy_string(L, text);
+    (*list)[(*count)++] = copy;
+}
+
+/* Reads a field that is a string or a list of strings into '*list' and '*count', which the
+ * caller owns and frees even when a Lua error stops the reading half way. */
+static void opt_string_list(lua_State *L, int table, const char *key, char ***list, int *count,
+                            const char *rule) {
+    *list = NULL;
     *count = 0;
     int type = lua_getfield(L, table, key);
     if (type == LUA_TSTRING) {
-        list = grow(L, list, 0, sizeof *list);
-        list[(*count)++] = copy_string(L, lua_tostring(L, -1));
+        push_string(L, list, count, lua_tostring(L, -1));
     } else if (type == LUA_TTABLE) {
         for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
             if (lua_type(L, -1) != LUA_TSTRING) {
                 lua_pushfstring(L, "%s: '%s' must list strings", rule, key);
                 decl_error(L, "%s", lua_tostring(L, -1));
             }
-            list = grow(L, list, *count, sizeof *list);
-            list[(*count)++] = copy_string(L, lua_tostring(L, -1));
+            push_string(L, list, count, lua_tostring(L, -1));
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
@@ -238,7 +254,6 @@ static char **opt_string_list(lua_State *L, int table, const char *key, int *cou
         decl_error(L, "%s", lua_tostring(L, -1));
     }
     lua_pop(L, 1);
-    return list;
 }
 
 /* Stores the function field 'key' in the registry; LUA_NOREF when absent. */
@@ -330,7 +345,7 @@ static int declare_advance(lua_State *L) {
     rule->on = opt_string(L, 1, "on", name);
     rule->because = opt_string(L, 1, "because", name);
     rule->when_ref = opt_function(L, 1, "when", name);
-    rule->stages = opt_string_list(L, 1, "from", &rule->stage_count, name);
+    opt_string_list(L, 1, "from", &rule->stages, &rule->stage_count, name);
     rule->to_stage = opt_string(L, 1, "to", name);
     if (rule->to_stage == NULL)
         decl_error(L, "%s: a stage rule needs 'to'", name);
@@ -381,7 +396,7 @@ static int declare_act(lua_State *L) {
     rule->on = opt_string(L, 1, "on", name);
     rule->because = opt_string(L, 1, "because", name);
     rule->when_ref = opt_function(L, 1, "when", name);
-    rule->stages = opt_string_list(L, 1, "stage", &rule->stage_count, name);
+    opt_string_list(L, 1, "stage", &rule->stages, &rule->stage_count, name);
     rule->cooldown_ms = DEFAULT_COOLDOWN_MS;
     if (lua_getfield(L, 1, "cooldown") != LUA_TNIL)
         rule->cooldown_ms = opt_duration(L, 1, "cooldown", name);
@@ -465,7 +480,7 @@ static int declare_stages(lua_State *L) {
     lua_newtable(L);
     lua_pushvalue(L, 1);
     lua_setfield(L, -2, "stages");
-    pb->stages = opt_string_list(L, lua_gettop(L), "stages", &pb->stage_count, "stages");
+    opt_string_list(L, lua_gettop(L), "stages", &pb->stages, &pb->stage_count, "stages");
     if (pb->stage_count == 0)
         decl_error(L, "%s", "stages: list at least one stage");
     pb->stages_declared = 1;
@@ -744,7 +759,7 @@ static int run_file(playbook_t *pb, const char *dir, const char *name, uint64_t 
     int rc = luaL_loadbufferx(L, text, size, chunkname, "t");
     free(text);
     if (rc == LUA_OK) {
-        pb->budget_left = INSTRUCTION_BUDGET;
+        arm_budget(pb);
         rc = lua_pcall(L, 0, 0, -2);
     }
     if (rc != LUA_OK) {
@@ -900,6 +915,13 @@ const char *playbook_version(const playbook_t *pb) { return pb->version; }
 int playbook_rule_count(const playbook_t *pb) { return pb->rule_count; }
 const rule_t *playbook_rule(const playbook_t *pb, int index) { return &pb->rules[index]; }
 int playbook_stage_count(const playbook_t *pb) { return pb->stage_count; }
+
+const rule_t *playbook_find_rule(const playbook_t *pb, const char *name) {
+    for (int i = 0; i < pb->rule_count; i++)
+        if (strcmp(pb->rules[i].name, name) == 0)
+            return &pb->rules[i];
+    return NULL;
+}
 const char *playbook_stage(const playbook_t *pb, int index) { return pb->stages[index]; }
 
 int64_t playbook_half_life_ms(const playbook_t *pb, const char *name) {
@@ -926,7 +948,7 @@ static int call_rule_function(playbook_t *pb, const rule_t *rule, int ref, conta
     pb->contact = contact;
     pb->event = event;
     pb->reads = reads;
-    pb->budget_left = INSTRUCTION_BUDGET;
+    arm_budget(pb);
     lua_pushcfunction(L, message_handler);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     if (rule->kind == RULE_ACT) {
@@ -962,10 +984,10 @@ int playbook_eval_when(playbook_t *pb, const rule_t *rule, contact_t *contact,
 }
 
 char *playbook_eval_content(playbook_t *pb, const rule_t *rule, contact_t *contact,
-                            const event_t *event, nerr_t *err) {
+                            const event_t *event, playbook_reads_t *reads, nerr_t *err) {
     if (err)
         err->code = 0;
-    if (call_rule_function(pb, rule, rule->content_ref, contact, event, NULL, err))
+    if (call_rule_function(pb, rule, rule->content_ref, contact, event, reads, err))
         return NULL;
     lua_State *L = pb->L;
     char *id = NULL;

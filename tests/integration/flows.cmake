@@ -1,0 +1,24 @@
+# Integration flows against a real redis-server. ctest starts one private server on a free
+# loopback port for the whole run (fixture "redis") and stops it by PID afterwards; each test
+# uses its own key prefix, so tests never see each other's keys.
+set(TEST_REDIS_DIR ${CMAKE_BINARY_DIR}/test-redis)
+set(FIXTURE_SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/redis_fixture.sh)
+
+add_test(NAME redis_start COMMAND ${FIXTURE_SCRIPT} start ${TEST_REDIS_DIR})
+add_test(NAME redis_stop COMMAND ${FIXTURE_SCRIPT} stop ${TEST_REDIS_DIR})
+set_tests_properties(redis_start PROPERTIES FIXTURES_SETUP redis)
+set_tests_properties(redis_stop PROPERTIES FIXTURES_CLEANUP redis)
+
+# Runs COMMAND with NURTURE_TEST_REDIS_PORT set from the fixture's port file.
+function(add_redis_test name)
+  add_test(NAME ${name}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/with_redis.sh ${TEST_REDIS_DIR} ${ARGN})
+  set_tests_properties(${name} PROPERTIES
+    FIXTURES_REQUIRED redis
+    TIMEOUT 120
+    ENVIRONMENT "NURTURE_BIN=$<TARGET_FILE:nurture>;MA_CONSUMER_BIN=$<TARGET_FILE:ma-consumer>;NURTURE_SOURCE_DIR=${CMAKE_SOURCE_DIR};NURTURE_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
+endfunction()
+
+foreach(flow end_to_end duplicates dead_letters crash_recovery)
+  add_redis_test(flow_${flow} ${CMAKE_CURRENT_SOURCE_DIR}/flow_${flow}.sh)
+endforeach()
