@@ -18,7 +18,7 @@ replay_ids "$EVENTS" >"$TMP/replay"
 diff "$TMP/replay" "$TMP/live" >/dev/null || fail "live ids differ from replay: $(diff "$TMP/replay" "$TMP/live" | head)"
 lines=$(grep -c . "$EVENTS")
 [ "$(rcli XLEN "$PREFIX:events")" = $((3 * lines)) ] || fail "not every copy was pushed"
-X
+unique=$(sed -E 's/^\{"id": ?"([^"]+)".*/\1/' "$EVENTS" | sort -u | wc -l)
 grep -q "$((3 * lines - unique)) duplicates" "$TMP/engine.log" ||
     fail "engine did not count $((3 * lines - unique)) duplicates"
 echo "ok: $((3 * lines)) entries, $(wc -l <"$TMP/live") actions, each once"

@@ -1,0 +1,272 @@
+-- What the touchpoints tell us about the contact's state of mind.
+--
+-- A state is a number from 0 (no sign of it) to 1 (as sure as we get). Touchpoints raise or
+-- lower it; with time it fades on its own, by half every "half_life", because a worry from
+-- last quarter says little about today. Every raise or lower is kept as evidence, so an
+-- action can show which touchpoints led to it.
+--
+-- The rules below are the judgement of good salespeople, written down: "they read the FAQ
+-- three times and never asked us anything: they are worried, not uninterested".
+--
+-- In a rule, `e` is the touchpoint (e.page_type, e.dwell_s, e.form, ...) and `c` the contact
+-- (c.stage, c.facts.industry, c:count(...), c:did(...)). A rule with `on` only looks at that
+-- type of touchpoint.
+
+---------------------------------------------------------------------------------------------
+-- The states of mind this playbook tracks.
+---------------------------------------------------------------------------------------------
+
+state "anxiety" {
+  half_life = "7d",
+  description = "An unresolved worry about buying: risk, fit, effort. Not low interest.",
+}
+state "price_worry" {
+  half_life = "7d",
+  description = "Likes what they see but hesitates over the price.",
+}
+state "choice_overload" {
+  half_life = "5d",
+  description = "Too many options to compare; cannot see which one fits.",
+}
+state "curiosity" {
+  half_life = "14d",
+  description = "Wants to understand the problem better; reads, subscribes, attends.",
+}
+state "readiness" {
+  half_life = "7d",
+  description = "Ready to talk to us now.",
+}
+state "frustration" {
+  half_life = "7d",
+  description = "Something of ours let them down (a defect).",
+}
+state "setup_need" {
+  half_life = "14d",
+  description = "A new customer who has not yet got to first value.",
+}
+state "satisfaction" {
+  half_life = "30d",
+  description = "Gets value from the product and from us.",
+}
+state "room_to_grow" {
+  half_life = "30d",
+  description = "A customer whose company is changing in a way that needs more of us.",
+}
+
+---------------------------------------------------------------------------------------------
+-- The worried reader.
+---------------------------------------------------------------------------------------------
+
+infer "faq_visit_means_a_question" {
+  on = "page_view",
+  when = function(e, c)
+    return e.page_type == "faq" and not c:did("form_submit", "7d")
+  end,
+  raise = { anxiety = 0.1 },
+  because = "Looked for an answer in the FAQ instead of asking us",
+}
+
+infer "faq_loop_means_worry" {
+  on = "page_view",
+  when = function(e, c)
+    return e.page_type == "faq"
+       and c:count("page_view", { page_type = "faq" }, "7d") >= 3
+       and not c:did("form_submit", "7d")
+  end,
+  raise = { anxiety = 0.6 },
+  because = "Read the FAQ three times in a week but never asked us anything: "
+         .. "an unresolved worry, not low interest",
+}
+
+infer "asking_us_eases_worry" {
+  -- No `on`: this rule looks at every touchpoint and picks its own.
+  when = function(e, c)
+    return e.type == "form_submit" or e.type == "meeting_booked"
+  end,
+  lower = { anxiety = 0.5 },
+  because = "They asked us directly: the worry now has someone to answer it",
+}
+
+---------------------------------------------------------------------------------------------
+-- Hesitation on the pricing page.
+---------------------------------------------------------------------------------------------
+
+infer "pricing_again_and_again" {
+  on = "page_view",
+  when = function(e, c)
+    return e.page_type == "pricing"
+       and c:count("page_view", { page_type = "pricing" }, "7d") >= 3
+  end,
+  raise = { price_worry = 0.35 },
+  because = "Came back to the pricing page three times in a week: the price is on their mind",
+}
+
+infer "long_look_at_the_price" {
+  on = "page_view",
+  when = function(e, c)
+    return e.page_type == "pricing" and (e.dwell_s or 0) >= 180
+  end,
+  raise = { price_worry = 0.3 },
+  because = "Spent three minutes or more on the pricing page: doing the sums",
+}
+
+infer "back_from_checkout_to_pricing" {
+  on = "page_view",
+  when = function(e, c)
+    return e.page_type == "pricing"
+       and c:did("page_view", { page_type = "checkout" }, "3d")
+       and not c:did("purchase", "3d")
+  end,
+  raise = { price_worry = 0.4 },
+  because = "Got as far as the checkout, then went back to the prices instead of buying",
+}
+
+infer "left_checkout_on_a_phone" {
+  on = "page_view",
+  when = function(e, c)
+    return e.page_type == "pricing"
+       and c:did("page_view", { page_type = "checkout", device = "mobile" }, "3d")
+       and not c:did("purchase", "3d")
+  end,
+  raise = { price_worry = 0.2 },
+  because = "Left the checkout on a phone: on mobile people stop to think about the price "
+         .. "(and a long form on a small screen does not help)",
+}
+
+infer "bought_so_price_settled" {
+  on = "purchase",
+  lower = { price_worry = 1 },
+  because = "They bought: the price question is settled",
+}
+
+---------------------------------------------------------------------------------------------
+-- Choice overload.
+---------------------------------------------------------------------------------------------
+
+infer "long_look_at_a_product" {
+  on = "page_view",
+  when = function(e, c)
+    return e.page_type == "product" and (e.dwell_s or 0) >= 90
+       and not c:did("form_submit", "7d")
+  end,
+  raise = { choice_overload = 0.25 },
+  because = "Studied a product page for a minute and a half without taking a next step; "
+         .. "several of these mean they cannot tell the options apart",
+}
+
+infer "found_the_comparison" {
+  on = "page_view",
+  when = function(e, c) return e.page_type == "comparison" end,
+  lower = { choice_overload = 0.5 },
+  because = "Found the comparison page on their own",
+}
+
+infer "took_a_next_step" {
+  on = "form_submit",
+  lower = { choice_overload = 0.5 },
+  because = "Took a next step: they know enough to ask",
+}
+
+---------------------------------------------------------------------------------------------
+-- Learning about the problem, and readiness to talk.
+---------------------------------------------------------------------------------------------
+
+infer "signed_up_to_learn" {
+  on = "form_submit",
+  when = function(e, c) return e.form == "newsletter" or e.form == "whitepaper" end,
+  raise = { curiosity = 0.5 },
+  because = "Gave us an e-mail address in exchange for reading: wants to learn about the problem",
+}
+
+infer "reads_the_blog" {
+  on = "page_view",
+  when = function(e, c) return e.page_type == "blog" end,
+  raise = { curiosity = 0.15 },
+  because = "Read a blog article",
+}
+
+infer "clicks_our_mail" {
+  on = "email_click",
+  raise = { curiosity = 0.2 },
+  because = "Clicked a link in one of our e-mails",
+}
+
+infer "joined_a_webinar" {
+  on = "webinar_attended",
+  raise = { curiosity = 0.3 },
+  because = "Gave us an hour of their time in a webinar",
+}
+
+infer "asked_for_a_demo" {
+  on = "form_submit",
+  when = function(e, c) return e.form == "demo_request" or e.form == "contact" end,
+  raise = { readiness = 0.7 },
+  because = "Asked to see the product or to talk to us: ready for a conversation now",
+}
+
+---------------------------------------------------------------------------------------------
+-- Support: a defect hurts, a fix helps.
+---------------------------------------------------------------------------------------------
+
+infer "hit_a_defect" {
+  on = "support_ticket",
+  when = function(e, c) return e.category == "defect" end,
+  raise = { frustration = 0.5 },
+  because = "Reported a defect: our product got in their way",
+}
+
+infer "hit_a_severe_defect" {
+  on = "support_ticket",
+  when = function(e, c)
+    return e.category == "defect" and (e.severity == "high" or e.severity == "critical")
+  end,
+  raise = { frustration = 0.3 },
+  because = "The defect is severe: it stops their work",
+}
+
+infer "problem_solved" {
+  on = "ticket_resolved",
+  lower = { frustration = 0.4 },
+  raise = { satisfaction = 0.2 },
+  because = "Support solved their problem",
+}
+
+---------------------------------------------------------------------------------------------
+-- Customers: the first weeks, then habit and happiness.
+---------------------------------------------------------------------------------------------
+
+infer "just_bought" {
+  on = "purchase",
+  when = function(e, c) return c:count("purchase") == 1 end,
+  raise = { setup_need = 0.8 },
+  because = "A first purchase: the first weeks decide whether they get value",
+}
+
+infer "renewed" {
+  on = "purchase",
+  when = function(e, c) return c:count("purchase") >= 2 end,
+  raise = { satisfaction = 0.4 },
+  because = "Bought again: the clearest sign that we deliver value",
+}
+
+infer "uses_the_product" {
+  on = "product_usage",
+  raise = { satisfaction = 0.1 },
+  lower = { setup_need = 0.15 },
+  because = "Used the product: each session is a step towards a habit",
+}
+
+---------------------------------------------------------------------------------------------
+-- A customer's company changes.
+---------------------------------------------------------------------------------------------
+
+infer "customer_company_grows" {
+  on = "company_change",
+  when = function(e, c)
+    return (e.change == "funding" or e.change == "growth" or e.change == "new_department")
+       and c:did("purchase")
+  end,
+  raise = { room_to_grow = 0.7 },
+  because = "A customer's company raised money, grew or opened a department: "
+         .. "more people will need what they already use",
+}

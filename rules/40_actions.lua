@@ -1,0 +1,266 @@
+-- What we do: the next best content, or a task for a person, and when.
+--
+-- Every action rule reads the contact's state of mind (c.mind.*), never the raw clicks: the
+-- clicks are read in 20_mind.lua, which says what they mean. The action then carries the
+-- whole chain in its reason: the states and facts its condition read, the touchpoints and
+-- rules that raised those states, and the `because` below.
+--
+-- How the engine runs these rules, on every touchpoint:
+--   * only rules whose `stage` list contains the contact's stage (no list: any stage), and
+--     whose `on` matches the touchpoint (no `on`: any touchpoint);
+--   * highest `priority` first, and at most three actions per touchpoint;
+--   * `after` delays the action from the time of the touchpoint ("1h" = one hour later);
+--   * the same content (or the same task) is not repeated within its `cooldown`
+--     (seven days unless said otherwise), so a state that stays high does not mean spam.
+--
+-- Priorities used here: 100 a customer we hurt, 90 someone who asked to talk,
+-- 80 a worried buyer, 70 price, 60 choices and onboarding, 50 growth, 40 advocates,
+-- 30 education.
+
+-- An e-mail goes only to contacts who have not unsubscribed. The engine does not enforce
+-- suppression by itself yet, so the playbook says it here. It looks at the contact's recent history (the last 64 touchpoints).
+-- Calls the contact asked for, or that repair harm we did (a demo callback, a call after a
+-- defect), are service, not marketing, and go ahead; an unasked-for call offer does not.
+local function still_subscribed(c)
+  return not c:did("unsubscribe")
+end
+
+---------------------------------------------------------------------------------------------
+-- A customer hit a defect: say sorry, and have a person call.
+---------------------------------------------------------------------------------------------
+
+act "apologise_for_the_defect" {
+  -- Any stage: a prospect on a trial deserves the apology as much as a customer.
+  when = function(c) return c.mind.frustration >= 0.5 and still_subscribed(c) end,
+  send = { content = "apology-defect", channel = "email", after = "15m" },
+  cooldown = "14d",
+  priority = 100,
+  because = "Our product let them down: a sincere apology comes before anything else we send",
+}
+
+act "call_after_the_defect" {
+  when = function(c) return c.mind.frustration >= 0.5 end,
+  task = {
+    role = "customer_success",
+    title = "Call today: a defect hit them. Own it, explain the fix and when it lands",
+    after = "1h",
+  },
+  cooldown = "7d",
+  priority = 100,
+  because = "A frustrated customer needs to hear a person, fast, not only read a mail",
+}
+
+---------------------------------------------------------------------------------------------
+-- Someone asked to talk: call back fast, and tell them what to expect.
+---------------------------------------------------------------------------------------------
+
+act "call_back_about_the_demo" {
+  stage = { "evaluating" },
+  on = "form_submit",
+  when = function(c) return c.mind.readiness >= 0.6 end,
+  task = {
+    role = "inside_sales",
+    title = "Call back within the hour and book the demo",
+    after = "15m",
+  },
+  priority = 90,
+  because = "They asked to talk: the first vendor to call back usually wins the conversation",
+}
+
+act "prepare_them_for_the_demo" {
+  stage = { "evaluating" },
+  on = "form_submit",
+  when = function(c) return c.mind.readiness >= 0.6 and still_subscribed(c) end,
+  send = { content = "demo-what-to-expect", channel = "email", after = "1h" },
+  priority = 85,
+  because = "Ready to talk: a short note on what the demo covers makes the call more useful",
+}
+
+---------------------------------------------------------------------------------------------
+-- The worried reader: a peer's story from their industry, and the offer of a short call.
+---------------------------------------------------------------------------------------------
+
+-- The customer story for each industry; anyone else gets the general one.
+local story_for_industry = {
+  manufacturing = "story-manufacturing",
+  healthcare = "story-healthcare",
+  software = "story-software",
+  finance = "story-finance",
+}
+
+act "reassure_the_worried" {
+  stage = { "interested", "researching", "evaluating" },
+  when = function(c) return c.mind.anxiety >= 0.5 and still_subscribed(c) end,
+  send = {
+    content = function(c)
+      return story_for_industry[c.facts.industry] or "story-general"
+    end,
+    channel = "email",
+    after = "1h",
+  },
+  cooldown = "14d",
+  priority = 80,
+  because = "Worried, not uninterested: a customer from their own industry who had the "
+         .. "same doubts answers them better than any feature list",
+}
+
+act "offer_a_short_call" {
+  stage = { "interested", "researching", "evaluating" },
+  when = function(c) return c.mind.anxiety >= 0.5 and still_subscribed(c) end,
+  task = {
+    role = "inside_sales",
+    title = "Offer a 15-minute call to answer their open questions (no pitch)",
+    after = "2h",
+  },
+  cooldown = "14d",
+  priority = 80,
+  because = "Some worries are easier to say than to type: give them a person to ask",
+}
+
+---------------------------------------------------------------------------------------------
+-- Hesitation over the price: explain it to small teams, show the payback to larger ones.
+---------------------------------------------------------------------------------------------
+
+act "explain_the_pricing" {
+  stage = { "researching", "evaluating", "purchasing" },
+  when = function(c)
+    return c.mind.price_worry >= 0.5 and (c.facts.company_size or 0) < 200
+       and still_subscribed(c)
+  end,
+  send = { content = "pricing-explainer", channel = "email", after = "30m" },
+  cooldown = "14d",
+  priority = 70,
+  because = "Hesitates over the price: a small team decides quickly once it sees plainly "
+         .. "what it pays for",
+}
+
+act "show_the_payback" {
+  stage = { "researching", "evaluating", "purchasing" },
+  when = function(c)
+    return c.mind.price_worry >= 0.5 and (c.facts.company_size or 0) >= 200
+       and still_subscribed(c)
+  end,
+  send = { content = "roi-calculator", channel = "email", after = "30m" },
+  cooldown = "14d",
+  priority = 70,
+  because = "Hesitates over the price in a larger company: the champion needs numbers to "
+         .. "win the budget internally",
+}
+
+---------------------------------------------------------------------------------------------
+-- Too many options: one page that puts them side by side.
+---------------------------------------------------------------------------------------------
+
+act "untangle_the_choices" {
+  stage = { "interested", "researching", "evaluating" },
+  when = function(c) return c.mind.choice_overload >= 0.6 and still_subscribed(c) end,
+  send = { content = "comparison-guide", channel = "email", after = "1h" },
+  cooldown = "14d",
+  priority = 60,
+  because = "Stuck between options: a side-by-side comparison turns browsing into a choice",
+}
+
+---------------------------------------------------------------------------------------------
+-- New customers: the success guide while the purchase is fresh.
+---------------------------------------------------------------------------------------------
+
+act "welcome_with_the_success_guide" {
+  stage = { "onboarding" },
+  when = function(c) return c.mind.setup_need >= 0.5 and still_subscribed(c) end,
+  send = { content = "onboarding-success-guide", channel = "email", after = "1h" },
+  cooldown = "30d",
+  priority = 60,
+  because = "Just bought and not yet at first value: the five steps that make customers succeed",
+}
+
+---------------------------------------------------------------------------------------------
+-- A customer's company is changing: a conversation about growing with us.
+---------------------------------------------------------------------------------------------
+
+act "talk_about_growing" {
+  stage = { "onboarding", "retained", "advocate" },
+  -- Never pitch more to a customer who is still angry about a defect.
+  when = function(c) return c.mind.room_to_grow >= 0.6 and c.mind.frustration < 0.3 end,
+  task = {
+    role = "field_sales",
+    title = "Congratulate them on the change and ask which new teams will need us",
+    after = "4h",
+  },
+  cooldown = "30d",
+  priority = 50,
+  because = "Their company is growing: the best time to talk about more seats is before "
+         .. "the new teams pick something else",
+}
+
+act "offer_growth_pricing" {
+  stage = { "onboarding", "retained", "advocate" },
+  when = function(c)
+    return c.mind.room_to_grow >= 0.6 and c.mind.frustration < 0.3 and still_subscribed(c)
+  end,
+  -- Two days later, so that the account manager's call comes first.
+  send = { content = "expansion-offer", channel = "email", after = "2d" },
+  cooldown = "30d",
+  priority = 50,
+  because = "Growing customers should hear that growing with us stays affordable",
+}
+
+---------------------------------------------------------------------------------------------
+-- Advocates: a place among peers, then the referral ask.
+---------------------------------------------------------------------------------------------
+
+act "invite_to_the_community" {
+  stage = { "advocate" },
+  when = function(c)
+    return c.mind.satisfaction >= 0.7 and c.mind.frustration < 0.3 and still_subscribed(c)
+  end,
+  send = { content = "community-invite", channel = "email", after = "1h" },
+  cooldown = "90d",
+  priority = 40,
+  because = "A happy customer: give them peers to share with before asking anything of them",
+}
+
+act "ask_for_a_referral" {
+  stage = { "advocate" },
+  when = function(c)
+    return c.mind.satisfaction >= 0.7 and c.mind.frustration < 0.3 and still_subscribed(c)
+  end,
+  -- A week after the community invitation: first give, then ask.
+  send = { content = "referral-program", channel = "email", after = "7d" },
+  cooldown = "90d",
+  priority = 40,
+  because = "A happy customer is the most credible voice we have: ask for an introduction",
+}
+
+---------------------------------------------------------------------------------------------
+-- Education by stage, for leads who are still learning.
+---------------------------------------------------------------------------------------------
+
+act "teach_the_problem" {
+  stage = { "problem_aware" },
+  when = function(c) return c.mind.curiosity >= 0.4 and still_subscribed(c) end,
+  send = { content = "guide-the-problem", channel = "email", after = "1h" },
+  cooldown = "30d",
+  priority = 30,
+  because = "Learning about the problem: an honest article about it, not a sales pitch yet",
+}
+
+act "invite_to_the_webinar" {
+  stage = { "interested" },
+  when = function(c)
+    return c.mind.curiosity >= 0.5 and not c:did("webinar_attended", "30d")
+       and still_subscribed(c)
+  end,
+  send = { content = "webinar-invite", channel = "email", after = "1d" },
+  cooldown = "30d",
+  priority = 30,
+  because = "Interested and keen to learn: an hour with our experts is the natural next step",
+}
+
+act "hand_over_the_buyers_guide" {
+  stage = { "researching" },
+  when = function(c) return c.mind.curiosity >= 0.5 and still_subscribed(c) end,
+  send = { content = "buyers-guide", channel = "email", after = "1h" },
+  cooldown = "30d",
+  priority = 30,
+  because = "Still learning while looking at solutions: the questions to ask any vendor, us included",
+}
