@@ -1,0 +1,3 @@
+stages { "lead", "mql", "sql", "opportunity" }
+
+advance "qualified" { on = "form_submit", from = "lead", to = "mql" }

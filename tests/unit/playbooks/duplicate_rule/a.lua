@@ -1,0 +1,1 @@
+infer "faq_loop" { raise = { anxiety = 0.5 } }

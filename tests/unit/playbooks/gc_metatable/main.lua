@@ -1,0 +1,3 @@
+local looping = {}
+
+setmetatable(looping, { __gc = function() while true do end end })

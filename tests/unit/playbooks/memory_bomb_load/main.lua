@@ -1,0 +1,2 @@
+local huge = string.rep("x", 1 << 30)
+infer "never" { raise = { anxiety = #huge } }

@@ -1,0 +1,5 @@
+
+advance "skip_ahead" {
+  on = "page_view",
+  to = "closed_won",
+}

@@ -1,0 +1,415 @@
+/* test_contact: the storage form round trip (mind evidence included), the history and
+ * delivery caps, and the history queries rules use. Depends on contact, event and mind. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/core/contact.h"
+
+#define HOUR_MS (3600LL * 1000)
+#define DAY_MS (24 * HOUR_MS)
+#define T0 1795424400000LL /* 2026-11-23T09:00:00Z */
+
+/* Records a touchpoint built from its parts; 'extra' is raw JSON members or "". */
+static void touch(contact_t *c, const char *id, const char *type, int64_t at_ms,
+                  const char *extra) {
+    char text[1024];
+    snprintf(
+        text, sizeof text,
+        "{\"id\":\"%s\",\"contact\":\"%s\",\"type\":\"%s\",\"at\":\"1970-01-01T00:00:00Z\"%s%s}",
+        id, c->id, type, extra[0] ? "," : "", extra);
+    event_t event;
+    nerr_t err = {0, ""};
+    if (event_parse(text, strlen(text), &event, &err) != 0)
+        print_error("fixture event refused: %s\n", err.msg);
+    assert_int_equal(err.code, 0);
+    event.at_ms = at_ms; /* the tests speak in milliseconds */
+    assert_int_equal(contact_record_touch(c, &event, NULL), 0);
+    event_close(&event);
+}
+
+static void test_init(void **state) {
+    (void)state;
+    contact_t c;
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    assert_string_equal(c.id, "c-1");
+    assert_null(c.stage);
+    assert_null(c.account);
+    assert_true(c.version == 0);
+    assert_true(cJSON_IsObject(c.facts));
+    assert_int_equal(cJSON_GetArraySize(c.facts), 0);
+    assert_int_equal(c.history_count, 0);
+    assert_int_equal(c.sent_count, 0);
+    char *json = contact_to_json(&c);
+    assert_string_equal(json, "{\"facts\":{},\"mind\":{},\"history\":[],\"sent\":[]}");
+    free(json);
+    contact_close(&c);
+    assert_null(c.id);
+    contact_close(&c); /* a closed (zeroed) contact can be closed again */
+}
+
+/* Fills 'c' with a bit of everything the storage form must keep. */
+static void fill(contact_t *c) {
+    assert_int_equal(contact_set_stage(c, "evaluating", NULL), 0);
+    cJSON_AddStringToObject(c->facts, "industry", "manufacturing");
+    cJSON_AddNumberToObject(c->facts, "employees", 1200);
+    touch(c, "e1", "page_view", T0,
+          "\"account\":\"acme\",\"props\":{\"page_type\":\"faq\",\"n\":1}");
+    touch(c, "e2", "form_submit", T0 + HOUR_MS, "");
+    touch(c, "e3", "identify", T0 + 2 * HOUR_MS,
+          "\"props\":{\"title\":\"\xe9\x83\xa8\xe9\x95\xb7\"}");
+    for (int i = 0; i < MIND_EVIDENCE_MAX + 1; i++) {
+        char event_id[16];
+        snprintf(event_id, sizeof event_id, "m%d", i);
+        assert_int_equal(mind_adjust(&c->mind, "anxiety", 0.15, T0 + i * HOUR_MS, 7 * DAY_MS,
+                                     event_id, "faq_loop", NULL),
+                         0);
+    }
+    assert_int_equal(
+        mind_adjust(&c->mind, "price_worry", -0.25, T0, 0, "e9", "discount_seen", NULL), 0);
+    assert_int_equal(
+        mind_adjust(&c->mind, "price_worry", 0.375, T0 + 1, 0, "e10", "pricing_loop", NULL), 0);
+    assert_int_equal(contact_mark_sent(c, "case_study", T0 + DAY_MS, NULL), 0);
+    assert_int_equal(contact_mark_sent(c, "task:call", T0 + 2 * DAY_MS, NULL), 0);
+}
+
+/* Both NULL, or equal strings. */
+static void assert_same_string(const char *a, const char *b) {
+    assert_int_equal(a == NULL, b == NULL);
+    if (a != NULL)
+        assert_string_equal(a, b);
+}
+
+static void assert_same_contact(const contact_t *a, const contact_t *b) {
+    assert_same_string(a->stage, b->stage);
+    assert_same_string(a->account, b->account);
+    assert_true(cJSON_Compare(a->facts, b->facts, 1));
+    assert_int_equal(a->mind.count, b->mind.count);
+    for (int i = 0; i < a->mind.count; i++) {
+        const mind_state_t *x = &a->mind.states[i];
+        const mind_state_t *y = mind_find(&b->mind, x->name);
+        assert_non_null(y);
+        assert_true(x->value == y->value);
+        assert_true(x->updated_ms == y->updated_ms);
+        assert_int_equal(x->evidence_count, y->evidence_count);
+        for (int k = 0; k < x->evidence_count; k++) {
+            assert_string_equal(x->evidence[k].event_id, y->evidence[k].event_id);
+            assert_string_equal(x->evidence[k].rule, y->evidence[k].rule);
+            assert_true(x->evidence[k].delta == y->evidence[k].delta);
+            assert_true(x->evidence[k].at_ms == y->evidence[k].at_ms);
+        }
+    }
+    assert_int_equal(a->history_count, b->history_count);
+    for (int i = 0; i < a->history_count; i++) {
+        assert_string_equal(a->history[i].event_id, b->history[i].event_id);
+        assert_string_equal(a->history[i].type, b->history[i].type);
+        assert_true(a->history[i].at_ms == b->history[i].at_ms);
+        assert_int_equal(a->history[i].props == NULL, b->history[i].props == NULL);
+        if (a->history[i].props)
+            assert_true(cJSON_Compare(a->history[i].props, b->history[i].props, 1));
+    }
+    assert_int_equal(a->sent_count, b->sent_count);
+    for (int i = 0; i < a->sent_count; i++) {
+        assert_string_equal(a->sent[i].content, b->sent[i].content);
+        assert_true(a->sent[i].at_ms == b->sent[i].at_ms);
+    }
+}
+
+static void test_json_round_trip(void **state) {
+    (void)state;
+    contact_t c, back;
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    fill(&c);
+    char *json = contact_to_json(&c);
+    assert_non_null(json);
+    nerr_t err = {0, ""};
+    assert_int_equal(contact_from_json(&back, "c-1", json, strlen(json), 7, &err), 0);
+    assert_string_equal(back.id, "c-1");
+    assert_true(back.version == 7);
+    assert_same_contact(&c, &back);
+
+    /* Spot checks against values written above, so a symmetric bug cannot hide. */
+    const mind_state_t *anxiety = mind_find(&back.mind, "anxiety");
+    assert_int_equal(anxiety->evidence_count, MIND_EVIDENCE_MAX);
+    assert_string_equal(anxiety->evidence[0].event_id, "m1");
+    assert_string_equal(anxiety->evidence[MIND_EVIDENCE_MAX - 1].event_id, "m4");
+    assert_string_equal(anxiety->evidence[0].rule, "faq_loop");
+    assert_true(anxiety->updated_ms == T0 + 4 * HOUR_MS);
+    const mind_state_t *price = mind_find(&back.mind, "price_worry");
+    assert_true(price->value == 0.375);
+    assert_true(price->evidence[0].delta == -0.25);
+    assert_string_equal(price->evidence[1].rule, "pricing_loop");
+    assert_string_equal(back.history[2].type, "identify");
+    assert_string_equal(
+        cJSON_GetObjectItemCaseSensitive(back.history[2].props, "title")->valuestring,
+        "\xe9\x83\xa8\xe9\x95\xb7");
+    assert_null(back.history[1].props);
+    assert_string_equal(back.sent[1].content, "task:call");
+    assert_true(back.sent[1].at_ms == T0 + 2 * DAY_MS);
+
+    /* The storage form is canonical: a restored contact writes the same text. */
+    char *again = contact_to_json(&back);
+    assert_string_equal(json, again);
+    free(again);
+    free(json);
+    contact_close(&back);
+    contact_close(&c);
+}
+
+static void test_from_json_documented_form(void **state) {
+    (void)state;
+    const char *text =
+        "{\"stage\":\"researching\",\"account\":\"acme\",\"facts\":{\"tz\":\"Asia/Tokyo\"},"
+        "\"mind\":{\"anxiety\":{\"v\":0.6,\"t\":1795424400000,"
+        "\"ev\":[[\"e3\",\"faq_loop\",0.6,1795424400000]]}},"
+        "\"history\":[[\"e1\",\"page_view\",1795424400000,{\"page_type\":\"faq\"}],"
+        "[\"e2\",\"email_open\",1795424460000]],"
+        "\"sent\":[[\"case_study\",1795428000000]]}";
+    contact_t c;
+    assert_int_equal(contact_from_json(&c, "c-9", text, strlen(text), 3, NULL), 0);
+    assert_string_equal(c.stage, "researching");
+    assert_string_equal(c.account, "acme");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(c.facts, "tz")->valuestring, "Asia/Tokyo");
+    assert_int_equal(c.mind.count, 1);
+    assert_true(c.mind.states[0].value == 0.6);
+    assert_string_equal(c.mind.states[0].evidence[0].rule, "faq_loop");
+    assert_int_equal(c.history_count, 2);
+    assert_true(c.history[1].at_ms == 1795424460000LL);
+    assert_int_equal(c.sent_count, 1);
+    assert_true(contact_last_sent(&c, "case_study") == 1795428000000LL);
+    /* Written back, it is the same document (members may come in another order). */
+    char *json = contact_to_json(&c);
+    cJSON *written = cJSON_Parse(json), *given = cJSON_Parse(text);
+    assert_true(cJSON_Compare(written, given, 1));
+    cJSON_Delete(written);
+    cJSON_Delete(given);
+    free(json);
+    contact_close(&c);
+
+    /* Everything is optional: an empty object is an empty contact. */
+    assert_int_equal(contact_from_json(&c, "c-0", "{}", 2, 0, NULL), 0);
+    assert_null(c.stage);
+    assert_int_equal(c.history_count, 0);
+    assert_true(cJSON_IsObject(c.facts));
+    contact_close(&c);
+}
+
+static void expect_from_json_error(const char *text, const char *message) {
+    contact_t c;
+    nerr_t err = {0, ""};
+    assert_int_equal(contact_from_json(&c, "c-1", text, strlen(text), 1, &err), NERR_INVALID);
+    assert_int_equal(err.code, NERR_INVALID);
+    assert_string_equal(err.msg, message);
+    assert_null(c.id); /* nothing to close */
+}
+
+static void test_from_json_errors(void **state) {
+    (void)state;
+    expect_from_json_error("nope", "stored state of contact c-1 is not a JSON object");
+    expect_from_json_error("[]", "stored state of contact c-1 is not a JSON object");
+    expect_from_json_error("{\"mind\":{\"a\":{\"v\":\"high\",\"t\":1}}}",
+                           "stored mind state is malformed");
+    expect_from_json_error("{\"mind\":{\"a\":{\"v\":0.5}}}", "stored mind state is malformed");
+    expect_from_json_error("{\"mind\":{\"a\":{\"v\":0.5,\"t\":1,\"ev\":[[\"e\",\"r\",0.1]]}}}",
+                           "stored evidence is malformed");
+    expect_from_json_error("{\"mind\":{\"a\":{\"v\":0.5,\"t\":1,\"ev\":[[1,\"r\",0.1,1]]}}}",
+                           "stored evidence is malformed");
+    expect_from_json_error("{\"history\":[[\"e1\",\"page_view\"]]}", "stored history is malformed");
+    expect_from_json_error("{\"history\":[[\"e1\",5,1]]}", "stored history is malformed");
+    expect_from_json_error("{\"sent\":[[\"case_study\",\"soon\"]]}",
+                           "stored deliveries are malformed");
+    expect_from_json_error("{\"stage\":\"x\",\"sent\":[[7,1]]}", "stored deliveries are malformed");
+}
+
+static void test_history_cap(void **state) {
+    (void)state;
+    contact_t c;
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    const int total = CONTACT_HISTORY_MAX + 6;
+    for (int i = 1; i <= total; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "e%d", i);
+        touch(&c, id, i % 2 ? "page_view" : "email_open", T0 + i * HOUR_MS,
+              "\"props\":{\"page_type\":\"faq\"}");
+    }
+    assert_int_equal(c.history_count, CONTACT_HISTORY_MAX);
+    assert_string_equal(c.history[0].event_id, "e7"); /* the six oldest dropped */
+    assert_string_equal(c.history[CONTACT_HISTORY_MAX - 1].event_id, "e70");
+    assert_int_equal(contact_count(&c, NULL, NULL, INT64_MIN), CONTACT_HISTORY_MAX);
+    assert_int_equal(contact_count(&c, "page_view", NULL, INT64_MIN), CONTACT_HISTORY_MAX / 2);
+    /* The cap survives the storage form. */
+    char *json = contact_to_json(&c);
+    contact_t back;
+    assert_int_equal(contact_from_json(&back, "c-1", json, strlen(json), 1, NULL), 0);
+    assert_same_contact(&c, &back);
+    free(json);
+    contact_close(&back);
+    contact_close(&c);
+}
+
+static void test_account_from_events(void **state) {
+    (void)state;
+    contact_t c;
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    touch(&c, "e1", "page_view", T0, "");
+    assert_null(c.account);
+    touch(&c, "e2", "page_view", T0 + 1, "\"account\":\"acme\"");
+    assert_string_equal(c.account, "acme");
+    touch(&c, "e3", "page_view", T0 + 2, ""); /* an event without one keeps it */
+    assert_string_equal(c.account, "acme");
+    touch(&c, "e4", "page_view", T0 + 3, "\"account\":\"globex\"");
+    assert_string_equal(c.account, "globex");
+    assert_int_equal(contact_set_stage(&c, "evaluating", NULL), 0);
+    assert_int_equal(contact_set_stage(&c, "purchasing", NULL), 0);
+    assert_string_equal(c.stage, "purchasing");
+    contact_close(&c);
+}
+
+/* A small history for the query tests, one touchpoint a day from T0 (e1) to T0 + 5d (e6). */
+static void history_fixture(contact_t *c) {
+    assert_int_equal(contact_init(c, "c-1", NULL), 0);
+    touch(c, "e1", "page_view", T0, "\"props\":{\"page_type\":\"faq\",\"lang\":\"en\"}");
+    touch(c, "e2", "page_view", T0 + DAY_MS, "\"props\":{\"page_type\":\"pricing\",\"seats\":25}");
+    touch(c, "e3", "email_open", T0 + 2 * DAY_MS, "");
+    touch(c, "e4", "page_view", T0 + 3 * DAY_MS,
+          "\"props\":{\"page_type\":\"faq\",\"lang\":\"ja\"}");
+    touch(c, "e5", "form_submit", T0 + 4 * DAY_MS, "\"props\":{\"demo\":true,\"seats\":25}");
+    touch(c, "e6", "page_view", T0 + 5 * DAY_MS,
+          "\"props\":{\"page_type\":\"faq\",\"lang\":\"en\"}");
+}
+
+static contact_filter_t one_text(const char *key, const char *text) {
+    contact_filter_t f = {.count = 1};
+    f.matches[0] = (contact_match_t){key, text, 0};
+    return f;
+}
+
+static contact_filter_t one_number(const char *key, double number) {
+    contact_filter_t f = {.count = 1};
+    f.matches[0] = (contact_match_t){key, NULL, number};
+    return f;
+}
+
+static void test_count_and_filters(void **state) {
+    (void)state;
+    contact_t c;
+    history_fixture(&c);
+    assert_int_equal(contact_count(&c, NULL, NULL, INT64_MIN), 6);
+    assert_int_equal(contact_count(&c, "page_view", NULL, INT64_MIN), 4);
+    assert_int_equal(contact_count(&c, "email_open", NULL, INT64_MIN), 1);
+    assert_int_equal(contact_count(&c, "webinar", NULL, INT64_MIN), 0);
+
+    contact_filter_t faq = one_text("page_type", "faq");
+    assert_int_equal(contact_count(&c, "page_view", &faq, INT64_MIN), 3);
+    assert_int_equal(contact_count(&c, "form_submit", &faq, INT64_MIN), 0);
+    /* A filter never matches a touchpoint without props. */
+    contact_filter_t missing = one_text("subject", "hello");
+    assert_int_equal(contact_count(&c, "email_open", &missing, INT64_MIN), 0);
+    /* Two keys: both must match. */
+    contact_filter_t faq_en = faq;
+    faq_en.matches[faq_en.count++] = (contact_match_t){"lang", "en", 0};
+    assert_int_equal(contact_count(&c, "page_view", &faq_en, INT64_MIN), 2);
+    /* An empty filter matches everything. */
+    contact_filter_t none = {.count = 0};
+    assert_int_equal(contact_count(&c, "page_view", &none, INT64_MIN), 4);
+
+    /* Numbers match numbers, not their text; booleans match 1 and 0. */
+    contact_filter_t seats = one_number("seats", 25);
+    assert_int_equal(contact_count(&c, NULL, &seats, INT64_MIN), 2);
+    contact_filter_t seats_text = one_text("seats", "25");
+    assert_int_equal(contact_count(&c, NULL, &seats_text, INT64_MIN), 0);
+    contact_filter_t seats_other = one_number("seats", 26);
+    assert_int_equal(contact_count(&c, NULL, &seats_other, INT64_MIN), 0);
+    contact_filter_t demo_true = one_number("demo", 1);
+    assert_int_equal(contact_count(&c, "form_submit", &demo_true, INT64_MIN), 1);
+    contact_filter_t demo_false = one_number("demo", 0);
+    assert_int_equal(contact_count(&c, "form_submit", &demo_false, INT64_MIN), 0);
+    /* A text filter does not match a number of the same spelling, and vice versa. */
+    contact_filter_t faq_number = one_number("page_type", 0);
+    assert_int_equal(contact_count(&c, "page_view", &faq_number, INT64_MIN), 0);
+    contact_close(&c);
+}
+
+static void test_count_windows(void **state) {
+    (void)state;
+    contact_t c;
+    history_fixture(&c);
+    contact_filter_t faq = one_text("page_type", "faq");
+    /* 'since' is inclusive: a touchpoint exactly at the bound counts. */
+    assert_int_equal(contact_count(&c, "page_view", &faq, T0 + 3 * DAY_MS), 2);
+    assert_int_equal(contact_count(&c, "page_view", &faq, T0 + 3 * DAY_MS + 1), 1);
+    assert_int_equal(contact_count(&c, "page_view", NULL, T0 + DAY_MS), 3);
+    assert_int_equal(contact_count(&c, NULL, NULL, T0 + 5 * DAY_MS), 1);
+    assert_int_equal(contact_count(&c, NULL, NULL, T0 + 5 * DAY_MS + 1), 0);
+    assert_int_equal(contact_count(&c, NULL, NULL, T0 - 1000 * DAY_MS), 6);
+    contact_close(&c);
+}
+
+static void test_last(void **state) {
+    (void)state;
+    contact_t c;
+    history_fixture(&c);
+    contact_filter_t faq = one_text("page_type", "faq");
+    contact_filter_t pricing = one_text("page_type", "pricing");
+    contact_filter_t ja = one_text("lang", "ja");
+    assert_true(contact_last(&c, "page_view", NULL) == T0 + 5 * DAY_MS);
+    assert_true(contact_last(&c, "page_view", &pricing) == T0 + DAY_MS);
+    assert_true(contact_last(&c, "page_view", &ja) == T0 + 3 * DAY_MS);
+    assert_true(contact_last(&c, "email_open", NULL) == T0 + 2 * DAY_MS);
+    assert_true(contact_last(&c, NULL, NULL) == T0 + 5 * DAY_MS);
+    assert_true(contact_last(&c, "webinar", NULL) == -1);
+    assert_true(contact_last(&c, "email_open", &faq) == -1);
+    /* The newest by time, not by position: an out-of-order event does not win. */
+    touch(&c, "e0", "email_open", T0 - DAY_MS, "");
+    assert_true(contact_last(&c, "email_open", NULL) == T0 + 2 * DAY_MS);
+    contact_close(&c);
+}
+
+static void test_last_sent_and_cap(void **state) {
+    (void)state;
+    contact_t c;
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    assert_true(contact_last_sent(&c, "case_study") == -1);
+    assert_int_equal(contact_mark_sent(&c, "case_study", T0 + 100, NULL), 0);
+    assert_int_equal(contact_mark_sent(&c, "pricing", T0 + 200, NULL), 0);
+    assert_int_equal(contact_mark_sent(&c, "case_study", T0 + 50, NULL), 0);
+    assert_true(contact_last_sent(&c, "case_study") == T0 + 100); /* the latest, not the last */
+    assert_true(contact_last_sent(&c, "pricing") == T0 + 200);
+    assert_true(contact_last_sent(&c, "case") == -1);
+
+    for (int i = 0; i < CONTACT_SENT_MAX; i++) {
+        char content[16];
+        snprintf(content, sizeof content, "c%d", i);
+        assert_int_equal(contact_mark_sent(&c, content, T0 + 1000 + i, NULL), 0);
+    }
+    assert_int_equal(c.sent_count, CONTACT_SENT_MAX);
+    /* The three oldest deliveries were dropped to make room. */
+    assert_true(contact_last_sent(&c, "case_study") == -1);
+    assert_true(contact_last_sent(&c, "pricing") == -1);
+    assert_string_equal(c.sent[0].content, "c0");
+    assert_true(contact_last_sent(&c, "c63") == T0 + 1063);
+    contact_close(&c);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init),
+        cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_from_json_documented_form),
+        cmocka_unit_test(test_from_json_errors),
+        cmocka_unit_test(test_history_cap),
+        cmocka_unit_test(test_account_from_events),
+        cmocka_unit_test(test_count_and_filters),
+        cmocka_unit_test(test_count_windows),
+        cmocka_unit_test(test_last),
+        cmocka_unit_test(test_last_sent_and_cap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,437 @@
+/* test_playbook: loading playbook folders (tests/unit/playbooks/<name>/), their errors as
+ * "file:line: message", the sandbox, the instruction budget, the memory cap and the version
+ * hash. Depends on playbook (playbook_lua.c), contact and event. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/core/playbook.h"
+
+#define HOUR_MS (3600LL * 1000)
+#define DAY_MS (24 * HOUR_MS)
+
+static playbook_t *load(const char *name, nerr_t *err) {
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/%s", FIXTURES_DIR, name);
+    return playbook_load(dir, err);
+}
+
+static playbook_t *load_ok(const char *name) {
+    nerr_t err = {0, ""};
+    playbook_t *pb = load(name, &err);
+    if (pb == NULL)
+        print_error("playbook %s failed to load: %s\n", name, err.msg);
+    assert_non_null(pb);
+    return pb;
+}
+
+static int ends_with(const char *text, const char *suffix) {
+    size_t n = strlen(text), k = strlen(suffix);
+    return n >= k && strcmp(text + n - k, suffix) == 0;
+}
+
+/* Loads fixture 'name', expects it to fail with 'code', and checks that the message reads
+ * ".../<name>/<file>:<line>: <message>". Lua shortens long chunk names from the left, so
+ * only the end of the path is compared. */
+static void expect_load_error(const char *name, int code, const char *file, int line,
+                              const char *message) {
+    nerr_t err = {0, ""};
+    playbook_t *pb = load(name, &err);
+    if (pb != NULL) {
+        playbook_free(pb);
+        fail_msg("playbook %s loaded but should not have", name);
+    }
+    char suffix[512];
+    snprintf(suffix, sizeof suffix, "%s/%s:%d: %s", name, file, line, message);
+    if (!ends_with(err.msg, suffix))
+        print_error("message:  %s\nexpected: ...%s\n", err.msg, suffix);
+    assert_int_equal(err.code, code);
+    assert_true(ends_with(err.msg, suffix));
+}
+
+static const rule_t *find_rule(const playbook_t *pb, const char *name) {
+    for (int i = 0; i < playbook_rule_count(pb); i++)
+        if (strcmp(playbook_rule(pb, i)->name, name) == 0)
+            return playbook_rule(pb, i);
+    fail_msg("no rule %s", name);
+    return NULL;
+}
+
+/* ---- a good playbook -------------------------------------------------------------------- */
+
+static void test_good_catalogue(void **state) {
+    (void)state;
+    playbook_t *pb = load_ok("good");
+    static const char *const stages[] = {"unaware",     "problem_aware", "interested",
+                                         "researching", "evaluating",    "purchasing",
+                                         "onboarding",  "retained",      "advocate"};
+    assert_int_equal(playbook_stage_count(pb), 9);
+    for (int i = 0; i < 9; i++)
+        assert_string_equal(playbook_stage(pb, i), stages[i]);
+    assert_true(playbook_half_life_ms(pb, "anxiety") == 7 * DAY_MS);
+    assert_true(playbook_half_life_ms(pb, "price_worry") == 14 * DAY_MS);
+    assert_true(playbook_half_life_ms(pb, "undeclared") == 14 * DAY_MS);
+
+    const content_t *cs = playbook_content(pb, "case_study");
+    assert_non_null(cs);
+    assert_string_equal(cs->id, "case_study");
+    assert_string_equal(cs->title, "How Acme cut churn");
+    assert_string_equal(cs->url, "https://example.com/case");
+    assert_string_equal(cs->channel, "email");
+    const content_t *pg = playbook_content(pb, "pricing_guide");
+    assert_string_equal(pg->title, "\xe6\x96\x99\xe9\x87\x91\xe3\x82\xac\xe3\x82\xa4\xe3\x83\x89");
+    assert_null(pg->url);
+    assert_null(pg->channel);
+    assert_null(playbook_content(pb, "nope"));
+
+    const char *version = playbook_version(pb);
+    assert_int_equal(strlen(version), 16);
+    assert_int_equal(strspn(version, "0123456789abcdef"), 16);
+    playbook_free(pb);
+}
+
+static void test_good_rule_order(void **state) {
+    (void)state;
+    playbook_t *pb = load_ok("good");
+    /* Infer and advance in file order, then act by descending priority, ties in file order. */
+    static const char *const order[] = {"faq_loop_means_worry",
+                                        "pricing_means_evaluating",
+                                        "reassure",
+                                        "tie_first",
+                                        "tie_second",
+                                        "low"};
+    assert_int_equal(playbook_rule_count(pb), 6);
+    for (int i = 0; i < 6; i++)
+        assert_string_equal(playbook_rule(pb, i)->name, order[i]);
+    playbook_free(pb);
+}
+
+static void test_good_rule_fields(void **state) {
+    (void)state;
+    playbook_t *pb = load_ok("good");
+    const rule_t *infer = find_rule(pb, "faq_loop_means_worry");
+    assert_int_equal(infer->kind, RULE_INFER);
+    assert_true(ends_with(infer->file, "/good/20_rules.lua"));
+    assert_int_equal(infer->line, 1);
+    assert_string_equal(infer->on, "page_view");
+    assert_int_equal(infer->effect_count, 2);
+    assert_string_equal(infer->effects[0].state, "anxiety");
+    assert_true(infer->effects[0].delta == 0.6);
+    assert_string_equal(infer->effects[1].state, "price_worry");
+    assert_true(infer->effects[1].delta == -0.25);
+    assert_string_equal(infer->because, "Reads the FAQ again and again");
+
+    const rule_t *advance = find_rule(pb, "pricing_means_evaluating");
+    assert_int_equal(advance->kind, RULE_ADVANCE);
+    assert_int_equal(advance->line, 16);
+    assert_int_equal(advance->stage_count, 2);
+    assert_string_equal(advance->stages[0], "researching");
+    assert_string_equal(advance->stages[1], "interested");
+    assert_string_equal(advance->to_stage, "evaluating");
+
+    const rule_t *reassure = find_rule(pb, "reassure");
+    assert_int_equal(reassure->kind, RULE_ACT);
+    assert_int_equal(reassure->line, 23);
+    assert_int_equal(reassure->action_kind, ACTION_CONTENT);
+    assert_string_equal(reassure->content, "case_study");
+    assert_string_equal(reassure->channel, "sms");
+    assert_true(reassure->after_ms == HOUR_MS);
+    assert_true(reassure->cooldown_ms == 14 * DAY_MS);
+    assert_int_equal(reassure->priority, 10);
+    assert_int_equal(reassure->stage_count, 2);
+
+    const rule_t *tie_first = find_rule(pb, "tie_first");
+    assert_int_equal(tie_first->stage_count, 1); /* a single string is a list of one */
+    assert_string_equal(tie_first->stages[0], "evaluating");
+    assert_true(tie_first->after_ms == 0);
+    assert_true(tie_first->cooldown_ms == 7 * DAY_MS); /* the default cooldown */
+
+    const rule_t *tie_second = find_rule(pb, "tie_second");
+    assert_null(tie_second->content); /* chosen by a function */
+    assert_null(tie_second->channel);
+    assert_int_equal(tie_second->stage_count, 0);
+
+    const rule_t *low = find_rule(pb, "low");
+    assert_int_equal(low->action_kind, ACTION_TASK);
+    assert_string_equal(low->task_role, "inside_sales");
+    assert_string_equal(low->task_title, "Call them");
+    assert_string_equal(low->channel, "task");
+    assert_true(low->after_ms == 2 * HOUR_MS);
+    assert_null(low->on);
+    playbook_free(pb);
+}
+
+static void test_custom_stages(void **state) {
+    (void)state;
+    playbook_t *pb = load_ok("custom_stages");
+    assert_int_equal(playbook_stage_count(pb), 4);
+    assert_string_equal(playbook_stage(pb, 0), "lead");
+    assert_string_equal(playbook_stage(pb, 3), "opportunity");
+    const rule_t *rule = find_rule(pb, "qualified");
+    assert_int_equal(rule->stage_count, 1);
+    assert_string_equal(rule->to_stage, "mql");
+    playbook_free(pb);
+}
+
+/* ---- load errors ------------------------------------------------------------------------ */
+
+static void test_syntax_error(void **state) {
+    (void)state;
+    expect_load_error("syntax_error", NERR_INVALID, "main.lua", 5,
+                      "'}' expected (to close '{' at line 3) near 'raise'");
+}
+
+static void test_unknown_stage(void **state) {
+    (void)state;
+    expect_load_error("unknown_stage", NERR_INVALID, "main.lua", 3,
+                      "reassure: unknown stage 'nowhere'");
+    expect_load_error("unknown_to_stage", NERR_INVALID, "main.lua", 2,
+                      "skip_ahead: unknown stage 'closed_won'");
+}
+
+static void test_unknown_content(void **state) {
+    (void)state;
+    expect_load_error("unknown_content", NERR_INVALID, "main.lua", 4,
+                      "reassure: unknown content 'case_stuyd'");
+}
+
+static void test_bad_duration(void **state) {
+    (void)state;
+    expect_load_error("bad_duration", NERR_INVALID, "main.lua", 2,
+                      "reassure: 'after': '1 hour' is not a duration (a whole number and one of "
+                      "s, m, h, d, w: \"90s\", \"1h\", \"14d\")");
+}
+
+static void test_duplicate_rule(void **state) {
+    (void)state;
+    char message[1024];
+    snprintf(message, sizeof message,
+             "duplicate rule name 'faq_loop' (first declared at %s/duplicate_rule/a.lua:1)",
+             FIXTURES_DIR);
+    expect_load_error("duplicate_rule", NERR_INVALID, "b.lua", 3, message);
+}
+
+static void test_unknown_field(void **state) {
+    (void)state;
+    expect_load_error("unknown_field", NERR_INVALID, "main.lua", 3,
+                      "reassure: unknown field 'cooldwon'");
+}
+
+static void test_bad_stage_list(void **state) {
+    (void)state;
+    expect_load_error("bad_stage_list", NERR_INVALID, "main.lua", 2,
+                      "reassure: 'stage' must list strings");
+}
+
+static void test_missing_or_empty_folder(void **state) {
+    (void)state;
+    nerr_t err = {0, ""};
+    assert_null(load("does_not_exist", &err));
+    assert_int_equal(err.code, NERR_IO);
+    assert_true(ends_with(err.msg, "/does_not_exist: No such file or directory"));
+    assert_null(load("empty", &err));
+    assert_int_equal(err.code, NERR_INVALID);
+    assert_true(ends_with(err.msg, "/empty: no .lua files in the playbook"));
+    playbook_free(NULL);
+}
+
+/* ---- sandbox ---------------------------------------------------------------------------- */
+
+static void test_sandbox_globals(void **state) {
+    (void)state;
+    /* The fixture asserts at load time that every forbidden global is nil. */
+    playbook_t *pb = load_ok("sandbox_globals");
+    assert_int_equal(playbook_rule_count(pb), 1);
+    playbook_free(pb);
+}
+
+static void test_gc_metatable_refused(void **state) {
+    (void)state;
+    expect_load_error("gc_metatable", NERR_INVALID, "main.lua", 3,
+                      "metatables with __gc are not allowed in playbooks");
+}
+
+static void test_endless_loop_at_load(void **state) {
+    (void)state;
+    nerr_t err = {0, ""};
+    assert_null(load("endless_load", &err));
+    assert_int_equal(err.code, NERR_INVALID);
+    assert_non_null(strstr(err.msg, "endless_load/main.lua:"));
+    assert_true(ends_with(err.msg, ": instruction budget of 1000000 exceeded"));
+}
+
+static void test_memory_bomb_at_load(void **state) {
+    (void)state;
+    nerr_t err = {0, ""};
+    assert_null(load("memory_bomb_load", &err));
+    assert_int_equal(err.code, NERR_INVALID);
+    assert_string_equal(err.msg, "not enough memory");
+}
+
+/* A contact and an event for evaluating rules directly. */
+typedef struct {
+    contact_t contact;
+    event_t event;
+} subject_t;
+
+static void subject_init(subject_t *s) {
+    const char *text = "{\"id\":\"e1\",\"contact\":\"c-1\",\"type\":\"page_view\","
+                       "\"at\":\"2026-11-23T09:00:00Z\",\"props\":{\"page_type\":\"faq\"}}";
+    assert_int_equal(event_parse(text, strlen(text), &s->event, NULL), 0);
+    assert_int_equal(contact_init(&s->contact, "c-1", NULL), 0);
+}
+
+static void subject_close(subject_t *s) {
+    event_close(&s->event);
+    contact_close(&s->contact);
+}
+
+/* Runs rule 'name' and returns its code; the message goes to 'err'. */
+static int eval(playbook_t *pb, subject_t *s, const char *name, int *is_true, nerr_t *err) {
+    *is_true = -1;
+    return playbook_eval_when(pb, find_rule(pb, name), &s->contact, &s->event, is_true, NULL, err);
+}
+
+static void expect_rule_error(playbook_t *pb, subject_t *s, const char *name,
+                              const char *message_end) {
+    int is_true;
+    nerr_t err = {0, ""};
+    assert_int_equal(eval(pb, s, name, &is_true, &err), NERR_RULE);
+    assert_int_equal(err.code, NERR_RULE);
+    if (!ends_with(err.msg, message_end))
+        print_error("message:  %s\nexpected: ...%s\n", err.msg, message_end);
+    assert_true(ends_with(err.msg, message_end));
+    /* The state survives: a good rule still runs right after. */
+    assert_int_equal(eval(pb, s, "ok", &is_true, &err), 0);
+    assert_int_equal(is_true, 1);
+}
+
+static void test_sandbox_at_run_time(void **state) {
+    (void)state;
+    playbook_t *pb = load_ok("sandbox_runtime");
+    subject_t s;
+    subject_init(&s);
+    int is_true;
+    nerr_t err = {0, ""};
+    assert_int_equal(eval(pb, &s, "ok", &is_true, &err), 0);
+    assert_int_equal(is_true, 1);
+
+    expect_rule_error(pb, &s, "endless",
+                      "main.lua:2: instruction budget of 1000000 exceeded (rule endless)");
+    /* The hook stays armed, so the rule's own pcall cannot swallow the budget error. */
+    expect_rule_error(pb, &s, "endless_pcall",
+                      "main.lua:5: instruction budget of 1000000 exceeded (rule endless_pcall)");
+    expect_rule_error(pb, &s, "memory_bomb", "not enough memory (rule memory_bomb)");
+    expect_rule_error(pb, &s, "table_bomb", "not enough memory (rule table_bomb)");
+    expect_rule_error(pb, &s, "gc",
+                      "main.lua:18: metatables with __gc are not allowed in playbooks (rule gc)");
+    expect_rule_error(pb, &s, "write_contact",
+                      "main.lua:19: 'stage' is read-only in rules (rule write_contact)");
+    expect_rule_error(pb, &s, "error_table", "(error object is a table value) (rule error_table)");
+    /* Rules left the contact as it was. */
+    assert_null(s.contact.stage);
+    assert_int_equal(s.contact.mind.count, 0);
+    subject_close(&s);
+    playbook_free(pb);
+}
+
+/* ---- files written at run time: bytecode, version ---------------------------------------- */
+
+static void write_file(const char *dir, const char *name, const char *text, size_t size) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, size, f), size);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void remove_file(const char *dir, const char *name) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(unlink(path), 0);
+}
+
+static void make_temp_dir(char *dir, size_t size) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, size, "%s/nurture-playbook-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    assert_non_null(mkdtemp(dir));
+}
+
+static void version_of(const char *dir, char out[17]) {
+    nerr_t err = {0, ""};
+    playbook_t *pb = playbook_load(dir, &err);
+    if (pb == NULL)
+        print_error("%s\n", err.msg);
+    assert_non_null(pb);
+    snprintf(out, 17, "%s", playbook_version(pb));
+    playbook_free(pb);
+}
+
+static void test_version_hash(void **state) {
+    (void)state;
+    char dir[512], v1[17], v1_again[17], v2[17], v3[17], v4[17];
+    make_temp_dir(dir, sizeof dir);
+    const char *rules = "infer \"a\" { raise = { anxiety = 0.5 } }\n";
+    write_file(dir, "a.lua", rules, strlen(rules));
+    version_of(dir, v1);
+    version_of(dir, v1_again);
+    assert_string_equal(v1, v1_again); /* the same files, the same version */
+
+    const char *changed = "infer \"a\" { raise = { anxiety = 0.6 } }\n";
+    write_file(dir, "a.lua", changed, strlen(changed));
+    version_of(dir, v2);
+    assert_string_not_equal(v1, v2);
+
+    write_file(dir, "a.lua", rules, strlen(rules)); /* back to the first content */
+    version_of(dir, v3);
+    assert_string_equal(v1, v3);
+
+    remove_file(dir, "a.lua"); /* the same content under another name */
+    write_file(dir, "b.lua", rules, strlen(rules));
+    version_of(dir, v4);
+    assert_string_not_equal(v1, v4);
+    write_file(dir, "notes.txt", "not a rule file", 15); /* ignored */
+    version_of(dir, v3);
+    assert_string_equal(v3, v4);
+    remove_file(dir, "notes.txt");
+    remove_file(dir, "b.lua");
+    assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_bytecode_refused(void **state) {
+    (void)state;
+    char dir[512];
+    make_temp_dir(dir, sizeof dir);
+    static const char chunk[] = "\x1bLua\x54\x00\x19\x93\r\n\x1a\n\x04\x08\x08";
+    write_file(dir, "evil.lua", chunk, sizeof chunk - 1);
+    nerr_t err = {0, ""};
+    assert_null(playbook_load(dir, &err));
+    assert_int_equal(err.code, NERR_INVALID);
+    assert_true(ends_with(err.msg, "attempt to load a binary chunk (mode is 't')"));
+    remove_file(dir, "evil.lua");
+    assert_int_equal(rmdir(dir), 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_catalogue),       cmocka_unit_test(test_good_rule_order),
+        cmocka_unit_test(test_good_rule_fields),     cmocka_unit_test(test_custom_stages),
+        cmocka_unit_test(test_syntax_error),         cmocka_unit_test(test_unknown_stage),
+        cmocka_unit_test(test_unknown_content),      cmocka_unit_test(test_bad_duration),
+        cmocka_unit_test(test_duplicate_rule),       cmocka_unit_test(test_unknown_field),
+        cmocka_unit_test(test_bad_stage_list),       cmocka_unit_test(test_missing_or_empty_folder),
+        cmocka_unit_test(test_sandbox_globals),      cmocka_unit_test(test_gc_metatable_refused),
+        cmocka_unit_test(test_endless_loop_at_load), cmocka_unit_test(test_memory_bomb_at_load),
+        cmocka_unit_test(test_sandbox_at_run_time),  cmocka_unit_test(test_version_hash),
+        cmocka_unit_test(test_bytecode_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
