@@ -35,6 +35,10 @@ static const char USAGE[] =
     "                     it re-reads its own pending entries (default: the host name)\n"
     "  --batch N          entries per read (default 256)\n"
     "  --block-ms N       how long a read waits for new entries (default 1000)\n"
+    "  --max-deliveries N dead-letter an entry delivered N times without being settled\n"
+    "                     (a poison event that keeps crashing or failing; default 5)\n"
+    "  --claim-idle-ms MS take over entries idle this long with another consumer of the\n"
+    "                     group, e.g. one that died (default 60000; -1 never)\n"
     "  --log-level L      debug, info, warn or error (default info)\n";
 
 typedef struct {
@@ -99,7 +103,10 @@ static int parse_options(int argc, char **argv, run_options_t *o) {
         {"actions", required_argument, NULL, 'a'}, {"dead", required_argument, NULL, 'd'},
         {"group", required_argument, NULL, 'g'},   {"consumer", required_argument, NULL, 'c'},
         {"batch", required_argument, NULL, 'b'},   {"block-ms", required_argument, NULL, 'B'},
-        {"log-level", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0},
+        {"log-level", required_argument, NULL, 'l'},
+        {"max-deliveries", required_argument, NULL, 'm'},
+        {"claim-idle-ms", required_argument, NULL, 'C'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->prefix = "nurture";
@@ -117,6 +124,8 @@ static int parse_options(int argc, char **argv, run_options_t *o) {
         case 'c': o->consumer = optarg; break;
         case 'b': o->consumer_options.batch_size = atoi(optarg); break;
         case 'B': o->consumer_options.block_ms = atoi(optarg); break;
+        case 'm': o->consumer_options.max_deliveries = atoi(optarg); break;
+        case 'C': o->consumer_options.claim_idle_ms = atoll(optarg); break;
         case 'l':
             if (log_parse_level(optarg, &log_threshold) != 0) {
                 fprintf(stderr, "nurture run: unknown log level '%s'\n", optarg);
@@ -130,8 +139,10 @@ static int parse_options(int argc, char **argv, run_options_t *o) {
         fputs(USAGE, stderr);
         return -1;
     }
-    if (o->consumer_options.batch_size < 0 || o->consumer_options.block_ms < 0) {
-        fprintf(stderr, "nurture run: --batch and --block-ms take positive numbers\n");
+    if (o->consumer_options.batch_size < 0 || o->consumer_options.block_ms < 0 ||
+        o->consumer_options.max_deliveries < 0) {
+        fprintf(stderr, "nurture run: --batch, --block-ms and --max-deliveries take positive "
+                        "numbers\n");
         return -1;
     }
     return 0;
@@ -218,8 +229,9 @@ int cmd_run(int argc, char **argv) {
         LOG(LOG_INFO,
             "stopped: %" PRIu64 " entries read, %" PRIu64 " decided, %" PRIu64 " duplicates, %" PRIu64
             " dead-lettered, %" PRIu64 " actions scheduled, %" PRIu64 " rule errors, %" PRIu64
-            " conflicts",
-            s->events, s->decided, s->duplicates, s->dead, s->actions, s->rule_errors, s->conflicts);
+            " conflicts, %" PRIu64 " claimed",
+            s->events, s->decided, s->duplicates, s->dead, s->actions, s->rule_errors, s->conflicts,
+            s->claimed);
     }
     consumer_free(engine.consumer);
     playbook_free(engine.playbook);

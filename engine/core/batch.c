@@ -106,6 +106,13 @@ nomem:
     return nerr_set(err, NERR_NOMEM, "out of memory adding entry %s", entry_id);
 }
 
+void batch_reject(batch_t *batch, int index, const char *reason) {
+    batch_entry_t *e = &batch->entries[index];
+    snprintf(e->reason, sizeof e->reason, "%s", reason);
+    e->is_valid = 0;
+    e->contact_index = -1; /* the contact's slot stays, with nothing to commit */
+}
+
 int batch_restore(batch_t *batch, int index, const char *state, size_t size, int64_t version,
                   nerr_t *err) {
     batch_contact_t *c = &batch->contacts[index];

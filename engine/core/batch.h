@@ -59,6 +59,9 @@ void batch_close(batch_t *batch);
  * event field) are copied. An invalid event is kept with its reason. Returns 0 or NERR_NOMEM. */
 int batch_add(batch_t *batch, const char *entry_id, const char *raw, size_t size, nerr_t *err);
 
+/* Turns entry 'index' away with 'reason' (copied): it is dead-lettered instead of decided. */
+void batch_reject(batch_t *batch, int index, const char *reason);
+
 /* Gives contact 'index' its stored state ('state' of 'size' bytes at 'version'; NULL when
  * the contact is new). Returns 0, or NERR_INVALID/NERR_NOMEM with 'err' set. On NERR_INVALID
  * (unreadable stored state) the contact stays fresh at 'version', so the caller may go on and

@@ -12,11 +12,15 @@
 #include <string.h>
 
 #include "engine/core/batch.h"
+#include "engine/core/strmap.h"
 #include "engine/shell/log.h"
 #include "generated/redis_functions.h"
 
 #define RETRY_DELAY_MS 1000 /* after an error reply, before reading again */
 #define SEEN_TTL_DEFAULT_S (30LL * 86400)
+#define MAX_DELIVERIES_DEFAULT 5
+#define CLAIM_IDLE_DEFAULT_MS 60000
+#define CLAIM_COUNT 256
 
 typedef enum { PHASE_IDLE, PHASE_READING, PHASE_FETCHING, PHASE_COMMITTING, PHASE_ACKING } phase_t;
 
@@ -43,6 +47,10 @@ struct consumer {
     int read_pending_first; /* the next read starts at "0": own pending entries */
     int is_retry_armed;
     uv_timer_t retry_timer;
+    uv_timer_t claim_timer;  /* XAUTOCLAIM of entries left idle by other consumers */
+    int is_claiming;
+    int open_handles;        /* timers not yet closed */
+    strmap_t deliveries;     /* entry id -> delivery count, for the pending read in flight */
 
     int is_stopping;
     consumer_stopped_cb stopped_cb;
@@ -59,6 +67,7 @@ struct consumer {
 };
 
 static void read_next(consumer_t *c);
+static void reject_worn_out(consumer_t *c);
 static void start_setup(consumer_t *c);
 
 /* ---- life cycle ------------------------------------------------------------------------- */
@@ -85,11 +94,18 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
         c->options.block_ms = 1000;
     if (c->options.seen_ttl_s <= 0)
         c->options.seen_ttl_s = SEEN_TTL_DEFAULT_S;
+    if (c->options.max_deliveries <= 0)
+        c->options.max_deliveries = MAX_DELIVERIES_DEFAULT;
+    if (c->options.claim_idle_ms == 0)
+        c->options.claim_idle_ms = CLAIM_IDLE_DEFAULT_MS;
     c->on_batch = on_batch;
     c->ud = ud;
     c->read_pending_first = 1; /* after a crash, our own unacked entries come first */
     uv_timer_init(loop, &c->retry_timer);
-    c->retry_timer.data = c;
+    uv_timer_init(loop, &c->claim_timer);
+    c->retry_timer.data = c->claim_timer.data = c;
+    c->open_handles = 2;
+    strmap_init(&c->deliveries);
     batch_init(&c->batch);
     return c;
 }
@@ -112,21 +128,26 @@ void consumer_free(consumer_t *c) {
     if (c == NULL)
         return;
     free_batch(c);
+    strmap_close(&c->deliveries, NULL);
     free(c);
 }
 
-static void retry_closed(uv_handle_t *handle) {
+void consumer_set_playbook(consumer_t *c, playbook_t *playbook) { c->playbook = playbook; }
+
+static void timer_closed(uv_handle_t *handle) {
     consumer_t *c = handle->data;
-    if (c->stopped_cb)
+    if (--c->open_handles == 0 && c->stopped_cb)
         c->stopped_cb(c->stopped_ud);
 }
 
 /* Called whenever the consumer goes idle: either stops for good or waits for the next read. */
 static void maybe_finish_stop(consumer_t *c) {
-    if (!c->is_stopping || c->phase != PHASE_IDLE || c->setup_outstanding > 0)
+    if (!c->is_stopping || c->phase != PHASE_IDLE || c->setup_outstanding > 0 || c->is_claiming)
         return;
-    if (!uv_is_closing((uv_handle_t *)&c->retry_timer))
-        uv_close((uv_handle_t *)&c->retry_timer, retry_closed);
+    if (!uv_is_closing((uv_handle_t *)&c->retry_timer)) {
+        uv_close((uv_handle_t *)&c->retry_timer, timer_closed);
+        uv_close((uv_handle_t *)&c->claim_timer, timer_closed);
+    }
 }
 
 void consumer_stop(consumer_t *c, consumer_stopped_cb stopped_cb, void *ud) {
@@ -136,6 +157,7 @@ void consumer_stop(consumer_t *c, consumer_stopped_cb stopped_cb, void *ud) {
     c->stopped_cb = stopped_cb;
     c->stopped_ud = ud;
     uv_timer_stop(&c->retry_timer);
+    uv_timer_stop(&c->claim_timer);
     maybe_finish_stop(c);
 }
 
@@ -153,6 +175,56 @@ static void retry_later(consumer_t *c) {
         return;
     c->is_retry_armed = 1;
     uv_timer_start(&c->retry_timer, retry_fired, RETRY_DELAY_MS, 0);
+}
+
+/* ---- claim: entries left behind by consumers that died ---------------------------------- */
+
+static void start_claim(consumer_t *c, const char *from);
+
+static void claim_fired(uv_timer_t *timer) { start_claim(timer->data, "0-0"); }
+
+static void claim_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    consumer_t *c = privdata;
+    redisReply *reply = r;
+    c->is_claiming = 0;
+    if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2 &&
+        reply->element[0]->type == REDIS_REPLY_STRING &&
+        reply->element[1]->type == REDIS_REPLY_ARRAY) {
+        size_t claimed = reply->element[1]->elements;
+        if (claimed > 0) {
+            c->stats.claimed += claimed;
+            c->read_pending_first = 1; /* they are ours now: read them first */
+            LOG(LOG_WARN, "claimed %zu entries idle for over %lld ms with other consumers",
+                claimed, (long long)c->options.claim_idle_ms);
+        }
+        if (strcmp(reply->element[0]->str, "0-0") != 0 && !c->is_stopping) {
+            start_claim(c, reply->element[0]->str);
+            return;
+        }
+    } else if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+        LOG(LOG_WARN, "XAUTOCLAIM failed: %s", reply->str);
+    }
+    if (c->is_stopping) {
+        maybe_finish_stop(c);
+        return;
+    }
+    /* Check again after half the idle time, so an orphan waits at most 1.5 times it. */
+    uv_timer_start(&c->claim_timer, claim_fired, (uint64_t)(c->options.claim_idle_ms / 2 + 1), 0);
+}
+
+/* Takes over (JUSTID: without counting a delivery) the entries idle longer than claim_idle_ms
+ * in other consumers' pending lists, starting at stream id 'from'. */
+static void start_claim(consumer_t *c, const char *from) {
+    if (c->options.claim_idle_ms < 0 || c->is_claiming || c->is_stopping || !c->is_ready)
+        return;
+    char idle[24], count[16];
+    snprintf(idle, sizeof idle, "%lld", (long long)c->options.claim_idle_ms);
+    snprintf(count, sizeof count, "%d", CLAIM_COUNT);
+    const char *argv[] = {"XAUTOCLAIM", c->keys.events, c->keys.group, c->name, idle, from,
+                          "COUNT",      count,          "JUSTID"};
+    if (rconn_command_argv(c->writer, claim_reply, c, 9, argv, NULL) == 0)
+        c->is_claiming = 1;
 }
 
 /* ---- setup: function library and consumer group ----------------------------------------- */
@@ -178,6 +250,7 @@ static void setup_reply(redisAsyncContext *ac, void *r, void *privdata) {
             c->name);
         if (c->on_batch)
             c->on_batch(c->ud); /* release whatever fell due while we were away */
+        start_claim(c, "0-0");
         read_next(c);
     }
     maybe_finish_stop(c);
@@ -588,6 +661,8 @@ static void read_reply(redisAsyncContext *ac, void *r, void *privdata) {
     int count = reply->type == REDIS_REPLY_ARRAY ? take_entries(c, reply) : 0;
     if (was_pending_read && count < c->options.batch_size)
         c->read_pending_first = 0; /* the pending list is drained after this batch */
+    if (was_pending_read)
+        reject_worn_out(c);
     if (c->batch.entry_count == 0) {
         free_batch(c);
         if (c->is_stopping)
@@ -597,6 +672,42 @@ static void read_reply(redisAsyncContext *ac, void *r, void *privdata) {
         return;
     }
     start_fetch(c);
+}
+
+/* Notes the delivery counts of our oldest pending entries (the ones the pending read that
+ * follows on the same connection will return). */
+static void deliveries_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    consumer_t *c = privdata;
+    redisReply *reply = r;
+    strmap_close(&c->deliveries, NULL);
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 0; i < reply->elements; i++) {
+        const redisReply *row = reply->element[i];
+        if (row->type != REDIS_REPLY_ARRAY || row->elements != 4 ||
+            row->element[0]->type != REDIS_REPLY_STRING ||
+            row->element[3]->type != REDIS_REPLY_INTEGER)
+            continue;
+        long long count = row->element[3]->integer;
+        if (count > 0 && strmap_put(&c->deliveries, row->element[0]->str, (void *)(intptr_t)count))
+            break; /* out of memory: those entries just get another delivery */
+    }
+}
+
+/* Dead-letters the entries delivered max_deliveries times already without being settled: a
+ * poison event must not stall the stream or crash the engine forever. */
+static void reject_worn_out(consumer_t *c) {
+    for (int i = 0; i < c->batch.entry_count; i++) {
+        intptr_t count = (intptr_t)strmap_get(&c->deliveries, c->batch.entries[i].entry_id);
+        if (count >= c->options.max_deliveries) {
+            char reason[128];
+            snprintf(reason, sizeof reason, "gave up after %ld deliveries without being settled",
+                     (long)count);
+            batch_reject(&c->batch, i, reason);
+        }
+    }
+    strmap_close(&c->deliveries, NULL);
 }
 
 static void read_next(consumer_t *c) {
@@ -616,6 +727,10 @@ static void read_next(consumer_t *c) {
         argv[7] = c->keys.events;
         argv[8] = from;
         argc = 9;
+        const char *pending[] = {"XPENDING", c->keys.events, c->keys.group, "-", "+", count,
+                                 c->name};
+        if (rconn_command_argv(c->reader, deliveries_reply, c, 7, pending, NULL) != 0)
+            return;
     }
     if (rconn_command_argv(c->reader, read_reply, c, argc, argv, NULL) == 0)
         c->phase = PHASE_READING;

@@ -26,6 +26,10 @@ typedef struct {
     int batch_size;       /* entries per XREADGROUP (default 256) */
     int block_ms;         /* XREADGROUP BLOCK (default 1000); bounds shutdown latency */
     int64_t seen_ttl_s;   /* how long an event id is remembered (default 30 days) */
+    int max_deliveries;   /* an entry delivered this often without being settled is
+                             dead-lettered (default 5) */
+    int64_t claim_idle_ms; /* entries idle this long with another consumer are claimed
+                              (default 60000; negative disables) */
 } consumer_options_t;
 
 typedef struct {
@@ -36,6 +40,7 @@ typedef struct {
     uint64_t actions;     /* actions scheduled */
     uint64_t rule_errors;
     uint64_t conflicts;   /* commits refused by the version check, decided again */
+    uint64_t claimed;     /* entries taken over from other consumers */
 } consumer_stats_t;
 
 /* Called after each batch is settled (acked), e.g. to release actions due at once. */
@@ -48,6 +53,10 @@ typedef void (*consumer_stopped_cb)(void *ud);
 consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, const keys_t *keys,
                          playbook_t *playbook, const consumer_options_t *options,
                          consumer_batch_cb on_batch, void *ud, nerr_t *err);
+
+/* Replaces the playbook (borrowed) for the batches decided from now on. Safe between any two
+ * callbacks: a batch is decided within one callback. */
+void consumer_set_playbook(consumer_t *consumer, playbook_t *playbook);
 
 /* Tells the consumer a connection went up or down (from the rconn state callbacks). */
 void consumer_connection_changed(consumer_t *consumer, rconn_t *conn, int is_up);
