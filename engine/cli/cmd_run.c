@@ -22,6 +22,8 @@ static const char USAGE[] =
     "Consumes touchpoint events from a Redis stream with a consumer group, runs the playbook\n"
     "in DIR, commits each contact's new state and scheduled actions atomically, and releases\n"
     "due actions to the actions stream. SIGINT/SIGTERM finish the batch in hand and exit 0.\n"
+    "SIGHUP reloads the playbook; a playbook that fails to load is refused and the running one\n"
+    "stays. Actions already scheduled keep the playbook version that decided them.\n"
     "\n"
     "  --redis URL        redis://[user:password@]host:port[/db]; the password may instead\n"
     "                     come from the environment variable NURTURE_REDIS_PASSWORD\n"
@@ -50,6 +52,8 @@ typedef struct {
     scheduler_t *scheduler;
     uv_signal_t sigint;
     uv_signal_t sigterm;
+    uv_signal_t sighup;
+    const char *rules_dir;
     int closing_connections;
 } engine_t;
 
@@ -81,6 +85,7 @@ static void consumer_stopped(void *ud) {
     engine_t *engine = ud;
     uv_close((uv_handle_t *)&engine->sigint, NULL);
     uv_close((uv_handle_t *)&engine->sigterm, NULL);
+    uv_close((uv_handle_t *)&engine->sighup, NULL);
     scheduler_close(engine->scheduler, scheduler_closed, engine);
 }
 
@@ -88,6 +93,26 @@ static void on_signal(uv_signal_t *handle, int signum) {
     engine_t *engine = handle->data;
     LOG(LOG_INFO, "received %s: finishing the batch in hand", signum == SIGINT ? "SIGINT" : "SIGTERM");
     consumer_stop(engine->consumer, consumer_stopped, engine);
+}
+
+/* SIGHUP: loads the playbook folder afresh in a new Lua state and swaps it in only when it
+ * loads and validates; otherwise the running playbook stays and the error is logged. Actions
+ * already scheduled keep the version that decided them. */
+static void on_reload(uv_signal_t *handle, int signum) {
+    (void)signum;
+    engine_t *engine = handle->data;
+    nerr_t err;
+    playbook_t *fresh = playbook_load(engine->rules_dir, &err);
+    if (fresh == NULL) {
+        LOG(LOG_ERROR, "reload refused, keeping playbook version %s: %s",
+            playbook_version(engine->playbook), err.msg);
+        return;
+    }
+    LOG(LOG_INFO, "reloaded playbook %s: version %s -> %s", engine->rules_dir,
+        playbook_version(engine->playbook), playbook_version(fresh));
+    consumer_set_playbook(engine->consumer, fresh);
+    playbook_free(engine->playbook);
+    engine->playbook = fresh;
 }
 
 static void batch_done(void *ud) {
@@ -185,9 +210,11 @@ static int engine_start(engine_t *engine, const run_options_t *o, const keys_t *
     }
     uv_signal_init(engine->loop, &engine->sigint);
     uv_signal_init(engine->loop, &engine->sigterm);
-    engine->sigint.data = engine->sigterm.data = engine;
+    uv_signal_init(engine->loop, &engine->sighup);
+    engine->sigint.data = engine->sigterm.data = engine->sighup.data = engine;
     uv_signal_start(&engine->sigint, on_signal, SIGINT);
     uv_signal_start(&engine->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&engine->sighup, on_reload, SIGHUP);
     return 0;
 }
 
@@ -210,7 +237,7 @@ int cmd_run(int argc, char **argv) {
     }
     keys_t keys;
     apply_names(&o, &keys);
-    engine_t engine = {.loop = uv_default_loop()};
+    engine_t engine = {.loop = uv_default_loop(), .rules_dir = o.rules};
     engine.playbook = playbook_load(o.rules, &err);
     if (engine.playbook == NULL) {
         fprintf(stderr, "%s\n", err.msg);
