@@ -55,7 +55,7 @@ static void release_reply(redisAsyncContext *ac, void *r, void *privdata) {
         const redisReply *next = reply->element[1];
         s->released += (uint64_t)moved;
         if (moved > 0)
-            LOG(LOG_INFO, "released %lld due actions to %s", moved, s->keys.actions);
+            LOG(LOG_DEBUG, "released %lld due actions to %s", moved, s->keys.actions);
         if (moved == RELEASE_LIMIT)
             delay_ms = 0;
         else if (next->type == REDIS_REPLY_STRING && strcmp(next->str, "-1") != 0)

@@ -3,15 +3,8 @@
 # engine finish: every action replay derives is emitted exactly once; nothing is lost.
 . "$(dirname "$0")/lib.sh"
 
-# A synthetic backlog: 400 contacts reading FAQ, pricing and product pages over two weeks.
-awk 'BEGIN {
-    split("faq faq faq pricing product pricing faq product", pages, " ")
-    for (i = 0; i < 4000; i++) {
-        c = i % 400; day = 1 + int(i / 400); minute = (i * 7) % 600
-        printf "{\"id\":\"k%d\",\"contact\":\"k-c%d\",\"type\":\"page_view\",\"at\":\"2026-02-%02dT%02d:%02d:00Z\",\"props\":{\"page_type\":\"%s\",\"dwell_s\":%d}}\n", \
-            i, c, day, 8 + int(minute / 60), minute % 60, pages[1 + i % 8], 30 + (i * 13) % 400
-    }
-}' >"$TMP/backlog.jsonl"
+# A synthetic backlog: 4,000 touchpoints of 400 contacts.
+awk -v events=4000 -v contacts=400 -f "$NURTURE_SOURCE_DIR/scripts/lib/backlog.awk" >"$TMP/backlog.jsonl"
 push "$TMP/backlog.jsonl"
 
 for round in 1 2 3; do

@@ -22,3 +22,9 @@ endfunction()
 foreach(flow end_to_end duplicates dead_letters crash_recovery recovery reload)
   add_redis_test(flow_${flow} ${CMAKE_CURRENT_SOURCE_DIR}/flow_${flow}.sh)
 endforeach()
+
+# The short form of scripts/chaos.sh: SIGKILLs of the engine and one crash of an AOF-backed
+# Redis of its own, checked against replay. The full form is run by hand (see the README).
+add_test(NAME chaos_short COMMAND ${CMAKE_SOURCE_DIR}/scripts/chaos.sh --short)
+set_tests_properties(chaos_short PROPERTIES TIMEOUT 300 LABELS chaos
+  ENVIRONMENT "NURTURE_BIN=$<TARGET_FILE:nurture>")
