@@ -106,6 +106,12 @@ int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
         nerr_prefix(err, "field \"at\"");
         goto invalid;
     }
+    /* Fixed bounds, not the wall clock: replay and the live engine must agree on validity. */
+    if (out->at_ms < EVENT_MIN_AT_MS || out->at_ms >= EVENT_MAX_AT_MS) {
+        nerr_set(err, NERR_INVALID, "field \"at\": %.40s is outside the accepted years 2000 to 2099",
+                 at_text);
+        goto invalid;
+    }
     const cJSON *props = cJSON_GetObjectItemCaseSensitive(json, "props");
     if (props != NULL && !cJSON_IsNull(props) && !cJSON_IsObject(props)) {
         nerr_set(err, NERR_INVALID, "field \"props\" must be an object");

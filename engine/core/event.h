@@ -12,6 +12,8 @@
 
 #define EVENT_MAX_BYTES (1024 * 1024) /* larger events are refused, not parsed */
 #define EVENT_MAX_ID_BYTES 256        /* ids and contact names become parts of Redis keys */
+#define EVENT_MIN_AT_MS 946684800000LL  /* 2000-01-01T00:00:00Z: older times are typos */
+#define EVENT_MAX_AT_MS 4102444800000LL /* 2100-01-01T00:00:00Z: later times are typos */
 
 typedef struct {
     const char *id;      /* unique; the idempotency key */

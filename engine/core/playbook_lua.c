@@ -960,8 +960,12 @@ static int call_rule_function(playbook_t *pb, const rule_t *rule, int ref, conta
     }
     int rc = lua_pcall(L, 2, 1, -4);
     pb->reads = NULL;
-    if (rc != LUA_OK) {
+    if (rc == LUA_ERRMEM) /* raised without the message handler: say where ourselves */
+        nerr_set(err, NERR_RULE, "%s:%d: memory cap of %u bytes reached (rule %s)", rule->file,
+                 rule->line, MEMORY_LIMIT_BYTES, rule->name);
+    else if (rc != LUA_OK)
         nerr_set(err, NERR_RULE, "%s (rule %s)", lua_tostring(L, -1), rule->name);
+    if (rc != LUA_OK) {
         lua_settop(L, 0);
         return NERR_RULE;
     }

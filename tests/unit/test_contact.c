@@ -23,7 +23,7 @@ static void touch(contact_t *c, const char *id, const char *type, int64_t at_ms,
     char text[1024];
     snprintf(
         text, sizeof text,
-        "{\"id\":\"%s\",\"contact\":\"%s\",\"type\":\"%s\",\"at\":\"1970-01-01T00:00:00Z\"%s%s}",
+        "{\"id\":\"%s\",\"contact\":\"%s\",\"type\":\"%s\",\"at\":\"2026-01-01T00:00:00Z\"%s%s}",
         id, c->id, type, extra[0] ? "," : "", extra);
     event_t event;
     nerr_t err = {0, ""};

@@ -88,17 +88,17 @@ static void test_optional_fields_absent(void **state) {
     (void)state;
     event_t event;
     const char *text =
-        "{\"id\":\"e\",\"contact\":\"c\",\"type\":\"t\",\"at\":\"1970-01-01T00:00:01Z\"}";
+        "{\"id\":\"e\",\"contact\":\"c\",\"type\":\"t\",\"at\":\"2001-09-09T01:46:41Z\"}";
     assert_int_equal(parse(text, &event, NULL), 0);
     assert_null(event.account);
     assert_null(event.channel);
     assert_null(event.source);
     assert_null(event.props);
-    assert_true(event.at_ms == 1000);
+    assert_true(event.at_ms == 1000000001000LL);
     event_close(&event);
 
     /* null counts as absent for optional fields and for props. */
-    text = "{\"id\":\"e\",\"contact\":\"c\",\"type\":\"t\",\"at\":\"1970-01-01T00:00:01Z\","
+    text = "{\"id\":\"e\",\"contact\":\"c\",\"type\":\"t\",\"at\":\"2001-09-09T01:46:41Z\","
            "\"account\":null,\"props\":null}";
     assert_int_equal(parse(text, &event, NULL), 0);
     assert_null(event.account);
@@ -106,7 +106,7 @@ static void test_optional_fields_absent(void **state) {
     event_close(&event);
 
     /* An empty optional string is kept as given. */
-    text = "{\"id\":\"e\",\"contact\":\"c\",\"type\":\"t\",\"at\":\"1970-01-01T00:00:01Z\","
+    text = "{\"id\":\"e\",\"contact\":\"c\",\"type\":\"t\",\"at\":\"2001-09-09T01:46:41Z\","
            "\"channel\":\"\",\"props\":{}}";
     assert_int_equal(parse(text, &event, NULL), 0);
     assert_string_equal(event.channel, "");
@@ -190,6 +190,21 @@ static void test_at_not_a_time(void **state) {
     expect_refused_str(text, "field \"at\": '2026-11-23T09:00:00' is not an RFC 3339 date-time");
     event_with(text, sizeof text, "at", "1795424400000");
     expect_refused_str(text, "field \"at\" must be a string");
+}
+
+static void test_at_out_of_range(void **state) {
+    (void)state;
+    char text[256];
+    event_with(text, sizeof text, "at", "\"1999-12-31T23:59:59Z\"");
+    expect_refused_str(text, "field \"at\": 1999-12-31T23:59:59Z is outside the accepted years 2000 to 2099");
+    event_with(text, sizeof text, "at", "\"2100-01-01T00:00:00Z\"");
+    expect_refused_str(text, "field \"at\": 2100-01-01T00:00:00Z is outside the accepted years 2000 to 2099");
+    event_with(text, sizeof text, "at", "\"2000-01-01T00:00:00Z\"");
+    event_t event;
+    nerr_t err;
+    assert_int_equal(event_parse(text, strlen(text), &event, &err), 0);
+    assert_int_equal(event.at_ms, 946684800000LL);
+    event_close(&event);
 }
 
 static void test_not_json(void **state) {
@@ -370,6 +385,7 @@ int main(void) {
         cmocka_unit_test(test_props_not_an_object),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_valid_utf8),
+        cmocka_unit_test(test_at_out_of_range),
         cmocka_unit_test(test_oversize),
         cmocka_unit_test(test_long_ids),
     };
