@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblua5.4-dev libuv1-dev libhiredis-dev
-          libcjson-dev libcmocka-dev redis-server redis-tools)
+          libcjson-dev libcmocka-dev redis-server redis-tools valgrind)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

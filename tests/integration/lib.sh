@@ -26,8 +26,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# NURTURE_ENGINE_WRAPPER (e.g. "valgrind --error-exitcode=42") runs the engine under a tool.
 start_engine() {
-    "$NURTURE_BIN" run --redis "$URL" --rules "${1:-$RULES}" --prefix "$PREFIX" \
+    ${NURTURE_ENGINE_WRAPPER:-} "$NURTURE_BIN" run --redis "$URL" --rules "${1:-$RULES}" --prefix "$PREFIX" \
         --consumer test --block-ms 200 >>"$TMP/engine.log" 2>&1 &
     ENGINE_PID=$!
 }
