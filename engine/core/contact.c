@@ -14,9 +14,7 @@ int contact_init(contact_t *contact, const char *id, nerr_t *err) {
     mind_init(&contact->mind);
     contact->id = strdup(id);
     contact->facts = cJSON_CreateObject();
-    contact->history = calloc(CONTACT_HISTORY_MAX, sizeof *contact->history);
-    contact->sent = calloc(CONTACT_SENT_MAX, sizeof *contact->sent);
-    if (!contact->id || !contact->facts || !contact->history || !contact->sent) {
+    if (!contact->id || !contact->facts) {
         contact_close(contact);
         return nerr_set(err, NERR_NOMEM, "out of memory creating contact");
     }
@@ -62,8 +60,27 @@ int contact_set_stage(contact_t *contact, const char *stage, nerr_t *err) {
 
 /* ---- history ---------------------------------------------------------------------------- */
 
+/* Makes room for one more element in a list that grows to 'max' (allocated on first use:
+ * most contacts of a batch are loaded, changed and dropped, and many have short lists). */
+static int reserve(void **list, int count, int *capacity, int max, size_t size) {
+    if (count < *capacity || *capacity == max)
+        return 0;
+    int grown = *capacity ? *capacity * 2 : 8;
+    if (grown > max)
+        grown = max;
+    void *fresh = realloc(*list, (size_t)grown * size);
+    if (fresh == NULL)
+        return -1;
+    *list = fresh;
+    *capacity = grown;
+    return 0;
+}
+
 static int push_touch(contact_t *contact, const char *event_id, const char *type, int64_t at_ms,
                       const cJSON *props) {
+    if (reserve((void **)&contact->history, contact->history_count, &contact->history_capacity,
+                CONTACT_HISTORY_MAX, sizeof *contact->history))
+        return NERR_NOMEM;
     contact_touch_t touch = {strdup(event_id), strdup(type), at_ms,
                              props ? cJSON_Duplicate(props, 1) : NULL};
     if (!touch.event_id || !touch.type || (props && !touch.props)) {
@@ -140,8 +157,11 @@ int64_t contact_last_sent(const contact_t *contact, const char *content) {
 
 int contact_mark_sent(contact_t *contact, const char *content, int64_t at_ms, nerr_t *err) {
     char *copy = strdup(content);
-    if (copy == NULL)
+    if (copy == NULL || reserve((void **)&contact->sent, contact->sent_count,
+                                &contact->sent_capacity, CONTACT_SENT_MAX, sizeof *contact->sent)) {
+        free(copy);
         return nerr_set(err, NERR_NOMEM, "out of memory recording delivery");
+    }
     if (contact->sent_count == CONTACT_SENT_MAX) {
         free(contact->sent[0].content);
         memmove(&contact->sent[0], &contact->sent[1],

@@ -38,8 +38,10 @@ typedef struct {
     cJSON *facts;                     /* owned object */
     contact_touch_t *history;         /* oldest first */
     int history_count;
+    int history_capacity;
     contact_sent_t *sent;             /* oldest first */
     int sent_count;
+    int sent_capacity;
 } contact_t;
 
 /* A property filter for history queries: every key must equal its value in the props. */
