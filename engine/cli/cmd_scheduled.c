@@ -27,7 +27,7 @@ static int is_for_contact(const char *json, const char *contact) {
     return matches;
 }
 
-static int print_scheduled(redisContext *redis, const keys_t *keys, const char *contact) {
+int scheduled_print(redisContext *redis, const keys_t *keys, const char *contact) {
     redisReply *ids = redisCommand(redis, "ZRANGE %s 0 -1", keys->due);
     if (ids == NULL || ids->type != REDIS_REPLY_ARRAY) {
         fprintf(stderr, "nurture scheduled: ZRANGE: %s\n", ids ? ids->str : redis->errstr);
@@ -89,7 +89,7 @@ int cmd_scheduled(int argc, char **argv) {
         fprintf(stderr, "nurture scheduled: %s\n", err.msg);
         return 1;
     }
-    int rc = print_scheduled(ctx, &keys, contact);
+    int rc = scheduled_print(ctx, &keys, contact);
     redisFree(ctx);
     return rc;
 }

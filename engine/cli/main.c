@@ -14,6 +14,7 @@ static const struct {
     {"scheduled", cmd_scheduled, "print the actions scheduled but not yet due"},
     {"check", cmd_check, "load and validate a playbook; errors as file:line"},
     {"replay", cmd_replay, "run a playbook over JSON Lines events offline, no Redis"},
+    {"explain", cmd_explain, "a contact's timeline: touchpoints -> mind -> stage -> actions"},
 };
 
 static void usage(FILE *out) {

@@ -76,6 +76,8 @@ static int update_mind_and_stage(playbook_t *pb, contact_t *contact, const event
                                           : contact_set_stage(contact, rule->to_stage, err);
         if (rc)
             return rc;
+        if (rule->kind == RULE_ADVANCE && out->move_count < DECIDE_MAX_MOVES)
+            out->moves[out->move_count++] = rule;
     }
     return 0;
 }

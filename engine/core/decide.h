@@ -5,7 +5,7 @@
  * An action's reason is a JSON object:
  *   {"rule", "because", "event", "stage", "touchpoints": [event ids],
  *    "states": {name: value}, "facts": {name: value},
- *    "evidence": [{"state", "rule", "event", "delta"}]}
+ *    "evidence": [{"state", "delta", "rule", "because", "event"}]}
  * listing the mind states and facts the rule's condition read and what raised those states. */
 #ifndef NURTURE_DECIDE_H
 #define NURTURE_DECIDE_H
@@ -17,10 +17,14 @@
 
 #define DECIDE_MAX_ACTIONS 3 /* per touchpoint; the highest-priority rules win */
 #define DECIDE_MAX_ERRORS 8  /* rule errors kept per touchpoint; the rest are counted */
+#define DECIDE_MAX_MOVES 4   /* stage moves remembered per touchpoint, for explanations */
 
 typedef struct {
     action_t actions[DECIDE_MAX_ACTIONS];
     int action_count;
+    const rule_t *moves[DECIDE_MAX_MOVES]; /* the stage rules that fired, in order; borrowed
+                                              from the playbook */
+    int move_count;
     nerr_t errors[DECIDE_MAX_ERRORS]; /* "file:line: message (rule name)" */
     int error_count;                  /* may exceed DECIDE_MAX_ERRORS */
 } decision_t;

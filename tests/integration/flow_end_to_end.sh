@@ -28,6 +28,12 @@ done <"$TMP/actions.json"
 [ "$(rcli XPENDING "$PREFIX:events" nurture | head -1)" = 0 ] || fail "entries left pending"
 [ "$(rcli XLEN "$PREFIX:dead")" = 0 ] || fail "a sample event was dead-lettered"
 
+"$NURTURE_BIN" explain --redis "$URL" --prefix "$PREFIX" --contact aiko@acme-robotics.example >"$TMP/explain"
+for expected in 'contact aiko@acme-robotics.example (live state)' 'stage   researching' \
+                'anxiety' 'by faq_loop_means_worry on ev-aiko-05' 'recent touchpoints:'; do
+    grep -qF "$expected" "$TMP/explain" || fail "live explain lacks: $expected"
+done
+
 handled=$("$MA_CONSUMER_BIN" --redis "$URL" --stream "$PREFIX:actions" --group "$PREFIX-ma" \
           --idle-exit-ms 300 --json | wc -l)
 [ "$handled" = "$(wc -l <"$TMP/released")" ] || fail "MA consumer handled $handled of $(wc -l <"$TMP/released")"

@@ -37,3 +37,8 @@ endif()
 add_test(NAME chaos_short COMMAND ${CMAKE_SOURCE_DIR}/scripts/chaos.sh --short)
 set_tests_properties(chaos_short PROPERTIES TIMEOUT 300 LABELS chaos
   ENVIRONMENT "NURTURE_BIN=$<TARGET_FILE:nurture>")
+
+# Command-line checks that need no Redis.
+add_test(NAME cli_explain COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli_explain.sh)
+set_tests_properties(cli_explain PROPERTIES ENVIRONMENT
+  "NURTURE_BIN=$<TARGET_FILE:nurture>;NURTURE_SOURCE_DIR=${CMAKE_SOURCE_DIR}")

@@ -1,0 +1,123 @@
+/* offline: contacts and seen event ids in hash maps, one event at a time. */
+#include "engine/cli/offline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/core/strmap.h"
+
+typedef struct {
+    playbook_t *playbook;
+    const offline_hooks_t *hooks;
+    strmap_t contacts; /* id -> contact_t* */
+    strmap_t seen;     /* event id -> (void *)1 */
+    offline_stats_t *stats;
+} offline_t;
+
+static void free_contact(void *value) {
+    contact_close(value);
+    free(value);
+}
+
+static contact_t *contact_for(offline_t *o, const char *id, nerr_t *err) {
+    contact_t *contact = strmap_get(&o->contacts, id);
+    if (contact != NULL)
+        return contact;
+    contact = malloc(sizeof *contact);
+    if (contact == NULL || contact_init(contact, id, err) != 0) {
+        free(contact);
+        return NULL;
+    }
+    if (strmap_put(&o->contacts, id, contact) != 0) {
+        free_contact(contact);
+        return NULL;
+    }
+    return contact;
+}
+
+static void count_decision(offline_t *o, const decision_t *decision, const event_t *event) {
+    o->stats->actions += decision->action_count;
+    o->stats->rule_errors += decision->error_count;
+    if (o->hooks->is_quiet)
+        return;
+    int shown = decision->error_count < DECIDE_MAX_ERRORS ? decision->error_count : DECIDE_MAX_ERRORS;
+    for (int i = 0; i < shown; i++)
+        fprintf(stderr, "rule error: %s (contact %s, event %s)\n", decision->errors[i].msg,
+                event->contact, event->id);
+}
+
+/* Applies one line; returns 0, or -1 when memory runs out. */
+static int apply_line(offline_t *o, const char *path, long line_number, const char *line,
+                      size_t size) {
+    event_t event;
+    nerr_t err;
+    if (event_parse(line, size, &event, &err) != 0) {
+        if (!o->hooks->is_quiet)
+            fprintf(stderr, "%s:%ld: %s\n", path, line_number, err.msg);
+        o->stats->malformed++;
+        return 0;
+    }
+    int rc = -1;
+    o->stats->events++;
+    if (strmap_get(&o->seen, event.id) != NULL) {
+        o->stats->duplicates++;
+        rc = 0;
+        goto done;
+    }
+    if (o->hooks->before)
+        o->hooks->before(&event, strmap_get(&o->contacts, event.contact), o->hooks->ud);
+    contact_t *contact = contact_for(o, event.contact, &err);
+    if (contact == NULL || strmap_put(&o->seen, event.id, (void *)1) != 0)
+        goto done;
+    decision_t decision;
+    if (decide(o->playbook, contact, &event, &decision, &err) == 0) {
+        count_decision(o, &decision, &event);
+        if (o->hooks->after)
+            o->hooks->after(&event, contact, &decision, o->hooks->ud);
+        rc = 0;
+    }
+    decision_close(&decision);
+done:
+    event_close(&event);
+    return rc;
+}
+
+static int run_file(offline_t *o, const char *path, FILE *in) {
+    char *line = NULL;
+    size_t room = 0;
+    ssize_t size;
+    long line_number = 0;
+    int rc = 0;
+    while (rc == 0 && (size = getline(&line, &room, in)) >= 0) {
+        line_number++;
+        while (size > 0 && (line[size - 1] == '\n' || line[size - 1] == '\r'))
+            line[--size] = '\0';
+        if (size > 0)
+            rc = apply_line(o, path, line_number, line, (size_t)size);
+    }
+    free(line);
+    if (rc != 0)
+        fprintf(stderr, "%s:%ld: out of memory\n", path, line_number);
+    return rc;
+}
+
+int offline_run(playbook_t *playbook, const char *path, const offline_hooks_t *hooks,
+                offline_stats_t *stats) {
+    memset(stats, 0, sizeof *stats);
+    offline_t o = {.playbook = playbook, .hooks = hooks, .stats = stats};
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (in == NULL) {
+        perror(path);
+        return -1;
+    }
+    strmap_init(&o.contacts);
+    strmap_init(&o.seen);
+    int rc = run_file(&o, path, in);
+    stats->contacts = (long)o.contacts.count;
+    strmap_close(&o.contacts, free_contact);
+    strmap_close(&o.seen, NULL);
+    if (in != stdin)
+        fclose(in);
+    return rc;
+}
