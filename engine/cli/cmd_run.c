@@ -11,6 +11,7 @@
 
 #include "engine/cli/commands.h"
 #include "engine/core/playbook.h"
+#include "engine/core/selftest.h"
 #include "engine/shell/consumer.h"
 #include "engine/shell/log.h"
 #include "engine/shell/rconn.h"
@@ -95,9 +96,16 @@ static void on_signal(uv_signal_t *handle, int signum) {
     consumer_stop(engine->consumer, consumer_stopped, engine);
 }
 
+static void log_failed_test(const selftest_result_t *result, void *ud) {
+    (void)ud;
+    if (!result->is_passed)
+        LOG(LOG_ERROR, "playbook test failed: %s:%d: %s: %s", result->test->file,
+            result->test->line, result->test->name, result->detail);
+}
+
 /* SIGHUP: loads the playbook folder afresh in a new Lua state and swaps it in only when it
- * loads and validates; otherwise the running playbook stays and the error is logged. Actions
- * already scheduled keep the version that decided them. */
+ * loads, validates and passes its own tests; otherwise the running playbook stays and the
+ * error is logged. Actions already scheduled keep the version that decided them. */
 static void on_reload(uv_signal_t *handle, int signum) {
     (void)signum;
     engine_t *engine = handle->data;
@@ -106,6 +114,14 @@ static void on_reload(uv_signal_t *handle, int signum) {
     if (fresh == NULL) {
         LOG(LOG_ERROR, "reload refused, keeping playbook version %s: %s",
             playbook_version(engine->playbook), err.msg);
+        return;
+    }
+    int failed = selftest_run(fresh, log_failed_test, NULL, &err);
+    if (failed != 0) {
+        LOG(LOG_ERROR, "reload refused, keeping playbook version %s: %s",
+            playbook_version(engine->playbook),
+            failed < 0 ? err.msg : "the new playbook fails its own tests");
+        playbook_free(fresh);
         return;
     }
     LOG(LOG_INFO, "reloaded playbook %s: version %s -> %s", engine->rules_dir,

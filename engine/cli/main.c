@@ -13,6 +13,7 @@ static const struct {
     {"push", cmd_push, "send JSON Lines events into the events stream"},
     {"scheduled", cmd_scheduled, "print the actions scheduled but not yet due"},
     {"check", cmd_check, "load and validate a playbook; errors as file:line"},
+    {"test", cmd_test, "run the playbook's own tests: N passed, N failed"},
     {"replay", cmd_replay, "run a playbook over JSON Lines events offline, no Redis"},
     {"explain", cmd_explain, "a contact's timeline: touchpoints -> mind -> stage -> actions"},
 };

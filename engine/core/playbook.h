@@ -51,6 +51,40 @@ typedef struct {
     char *channel; /* the default channel to deliver it on */
 } content_t;
 
+/* One expectation of a playbook test: an action that must (or must not) be emitted. Fields
+ * left NULL (or -1) match anything. */
+typedef struct {
+    char *content;   /* a content id */
+    char *task_role; /* a task's role */
+    char *rule;
+    char *channel;
+    int64_t due_ms;  /* the exact due time; -1: any */
+} playbook_expect_t;
+
+typedef struct {
+    char *state;
+    double at_least; /* inclusive bounds of the state's value after the last touchpoint */
+    double at_most;
+} playbook_expect_mind_t;
+
+/* A test written next to the rules: `test "name" { facts, events, expect, ... }`. */
+typedef struct {
+    char *name;
+    char *file;
+    int line;
+    char *contact;       /* the test contact's id */
+    cJSON *events;       /* array of complete event objects (ids, contact, at filled in),
+                            an identify with the test's facts first when it has any */
+    playbook_expect_t *expect; /* actions that must be among those emitted */
+    int expect_count;
+    playbook_expect_t *refuse; /* actions that must not be emitted */
+    int refuse_count;
+    int expect_none;           /* no action at all may be emitted */
+    char *expect_stage;        /* the stage after the last touchpoint, or NULL */
+    playbook_expect_mind_t *expect_mind;
+    int expect_mind_count;
+} playbook_test_t;
+
 typedef struct playbook playbook_t;
 
 /* The names and values a condition read while it ran, for the action's reason. Valid until
@@ -86,6 +120,10 @@ const char *playbook_stage(const playbook_t *playbook, int index);
 
 /* Returns the half-life of mind state 'name' (the playbook's default when undeclared). */
 int64_t playbook_half_life_ms(const playbook_t *playbook, const char *name);
+
+/* The playbook's own tests, in declaration order; valid until free. */
+int playbook_test_count(const playbook_t *playbook);
+const playbook_test_t *playbook_test(const playbook_t *playbook, int index);
 
 /* Returns the catalogue entry 'id', or NULL; valid until free. */
 const content_t *playbook_content(const playbook_t *playbook, const char *id);

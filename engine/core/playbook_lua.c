@@ -52,6 +52,8 @@ struct playbook {
     int content_count;
     rule_t *rules;
     int rule_count;
+    playbook_test_t *tests;
+    int test_count;
 
     /* The evaluation in progress, read by the contact, mind, facts and event userdata. */
     contact_t *contact;
@@ -492,6 +494,243 @@ static int declare_stages(lua_State *L) {
     return 0;
 }
 
+/* ---- tests ----------------------------------------------------------------------------- */
+
+#define TEST_START "2026-01-05T09:00:00Z" /* when a test's first touchpoint happens by default */
+
+/* Converts the Lua value at 'index' to JSON: tables with keys 1..n become arrays, other
+ * tables objects. Values JSON cannot hold (functions, deep nesting) become null. Never
+ * raises, so nothing allocated here can leak through a Lua error. */
+static cJSON *to_json(lua_State *L, int index, int depth) {
+    index = lua_absindex(L, index);
+    switch (lua_type(L, index)) {
+    case LUA_TSTRING: return cJSON_CreateString(lua_tostring(L, index));
+    case LUA_TBOOLEAN: return cJSON_CreateBool(lua_toboolean(L, index));
+    case LUA_TNUMBER: return cJSON_CreateNumber(lua_tonumber(L, index));
+    case LUA_TTABLE:
+        if (depth <= 16 && lua_checkstack(L, 3))
+            break;
+        /* fall through */
+    default: return cJSON_CreateNull();
+    }
+    int is_array = lua_rawlen(L, index) > 0;
+    cJSON *out = is_array ? cJSON_CreateArray() : cJSON_CreateObject();
+    lua_pushnil(L);
+    while (lua_next(L, index)) {
+        cJSON *item = to_json(L, -1, depth + 1);
+        if (is_array)
+            cJSON_AddItemToArray(out, item);
+        else if (lua_type(L, -2) == LUA_TSTRING)
+            cJSON_AddItemToObject(out, lua_tostring(L, -2), item);
+        else
+            cJSON_Delete(item);
+        lua_pop(L, 1);
+    }
+    return out;
+}
+
+/* Reads a time field (RFC 3339) or raises "name: 'key': reason". */
+static int64_t read_time(lua_State *L, int table, const char *key, int64_t fallback,
+                         const char *name) {
+    char *text = opt_string(L, table, key, name);
+    if (text == NULL)
+        return fallback;
+    int64_t ms;
+    nerr_t err;
+    int rc = clock_parse_rfc3339(text, &ms, &err);
+    free(text);
+    if (rc != 0) {
+        lua_pushfstring(L, "%s: '%s': %s", name, key, err.msg);
+        decl_error(L, "%s", lua_tostring(L, -1));
+    }
+    return ms;
+}
+
+/* Builds one event object from a test's touchpoint table at 'table': { "page_view",
+ * after = "1d", page_type = "faq" } or { type = ..., at = ..., props = {...} }. Keys other
+ * than the event's own fields go to props. */
+static cJSON *test_event(lua_State *L, int table, const playbook_test_t *t, int number,
+                         int64_t *clock_ms) {
+    static const char *const top[] = {"id", "contact", "account", "channel", "source", NULL};
+    char *type = NULL;
+    if (lua_rawgeti(L, table, 1) == LUA_TSTRING)
+        type = copy_string(L, lua_tostring(L, -1));
+    lua_pop(L, 1);
+    if (type == NULL && (type = opt_string(L, table, "type", t->name)) == NULL)
+        decl_error(L, "%s: every touchpoint needs a type (first in the table, or type = ...)", t->name);
+    *clock_ms += opt_duration(L, table, "after", t->name);
+    *clock_ms = read_time(L, table, "at", *clock_ms, t->name);
+    char at[CLOCK_ISO_MAX], id[64];
+    clock_format_iso(*clock_ms, at, sizeof at);
+    snprintf(id, sizeof id, "t%d", number);
+    cJSON *event = cJSON_CreateObject(), *props = cJSON_CreateObject();
+    cJSON_AddStringToObject(event, "id", id);
+    cJSON_AddStringToObject(event, "contact", t->contact);
+    cJSON_AddStringToObject(event, "type", type);
+    cJSON_AddStringToObject(event, "at", at);
+    free(type);
+    lua_pushnil(L);
+    while (lua_next(L, table)) {
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        int is_top = 0;
+        for (int i = 0; key && top[i]; i++)
+            is_top |= strcmp(key, top[i]) == 0;
+        if (key == NULL || strcmp(key, "type") == 0 || strcmp(key, "at") == 0 ||
+            strcmp(key, "after") == 0) {
+            /* already read */
+        } else if (is_top) {
+            cJSON_DeleteItemFromObjectCaseSensitive(event, key);
+            cJSON_AddItemToObject(event, key, to_json(L, -1, 0));
+        } else if (strcmp(key, "props") == 0 && lua_istable(L, -1)) {
+            cJSON_Delete(props);
+            props = to_json(L, -1, 0);
+        } else {
+            cJSON_AddItemToObject(props, key, to_json(L, -1, 0));
+        }
+        lua_pop(L, 1);
+    }
+    cJSON_AddItemToObject(event, "props", props);
+    return event;
+}
+
+static void read_test_events(lua_State *L, playbook_test_t *t, int64_t start_ms) {
+    t->events = cJSON_CreateArray();
+    int64_t clock_ms = start_ms;
+    int number = 0;
+    if (lua_getfield(L, 1, "facts") == LUA_TTABLE) {
+        lua_newtable(L);
+        lua_pushstring(L, "identify");
+        lua_rawseti(L, -2, 1);
+        lua_pushvalue(L, -2);
+        lua_setfield(L, -2, "props");
+        cJSON_AddItemToArray(t->events, test_event(L, lua_gettop(L), t, ++number, &clock_ms));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "events") != LUA_TTABLE)
+        decl_error(L, "%s: a test needs 'events', a list of touchpoints", t->name);
+    int events = lua_gettop(L);
+    for (lua_Integer i = 1; lua_rawgeti(L, events, i) == LUA_TTABLE; i++) {
+        cJSON_AddItemToArray(t->events, test_event(L, lua_gettop(L), t, ++number, &clock_ms));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+}
+
+/* Reads a list of expected actions: { { content = "x", channel = "email", due = "...",
+ * after = "1h" (due that long after the last touchpoint), rule = "r" }, { task = "role" } }. */
+static playbook_expect_t *read_expects(lua_State *L, const char *key, int *count,
+                                       const playbook_test_t *t, int64_t last_ms) {
+    static const char *const fields[] = {"content", "task", "rule", "channel", "due", "after", NULL};
+    playbook_expect_t *list = NULL;
+    *count = 0;
+    if (lua_getfield(L, 1, key) == LUA_TNIL) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    if (!lua_istable(L, -1))
+        decl_error(L, "%s: a test's expectations must be a list of tables", t->name);
+    int expects = lua_gettop(L);
+    for (lua_Integer i = 1; lua_rawgeti(L, expects, i) == LUA_TTABLE; i++) {
+        int item = lua_gettop(L);
+        check_fields(L, item, t->name, fields);
+        list = grow(L, list, *count, sizeof *list);
+        playbook_expect_t *e = &list[(*count)++];
+        memset(e, 0, sizeof *e);
+        e->content = opt_string(L, item, "content", t->name);
+        e->task_role = opt_string(L, item, "task", t->name);
+        e->rule = opt_string(L, item, "rule", t->name);
+        e->channel = opt_string(L, item, "channel", t->name);
+        e->due_ms = read_time(L, item, "due", -1, t->name);
+        lua_getfield(L, item, "after");
+        int has_after = !lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (has_after)
+            e->due_ms = last_ms + opt_duration(L, item, "after", t->name);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+    return list;
+}
+
+static void read_expect_mind(lua_State *L, playbook_test_t *t) {
+    if (lua_getfield(L, 1, "expect_mind") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            decl_error(L, "%s: expect_mind maps state names to bounds", t->name);
+        t->expect_mind = grow(L, t->expect_mind, t->expect_mind_count, sizeof *t->expect_mind);
+        playbook_expect_mind_t *m = &t->expect_mind[t->expect_mind_count++];
+        m->state = copy_string(L, lua_tostring(L, -2));
+        m->at_least = 0.0;
+        m->at_most = 1.0;
+        if (lua_isnumber(L, -1)) {
+            m->at_least = lua_tonumber(L, -1);
+        } else if (lua_istable(L, -1)) {
+            if (lua_getfield(L, -1, "at_least") == LUA_TNUMBER)
+                m->at_least = lua_tonumber(L, -1);
+            if (lua_getfield(L, -2, "at_most") == LUA_TNUMBER)
+                m->at_most = lua_tonumber(L, -1);
+            lua_pop(L, 2);
+        } else {
+            decl_error(L, "%s: expect_mind bounds are a number or { at_least, at_most }", t->name);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* The time of the last touchpoint of a test, for expectations given as `after`. */
+static int64_t last_event_ms(const playbook_test_t *t) {
+    const cJSON *last = cJSON_GetArrayItem(t->events, cJSON_GetArraySize(t->events) - 1);
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(last, "at");
+    int64_t ms = 0;
+    if (cJSON_IsString(at))
+        clock_parse_rfc3339(at->valuestring, &ms, NULL);
+    return ms;
+}
+
+/* test "name" { contact, facts, start, events, expect, expect_no, expect_none, expect_stage,
+ * expect_mind } */
+static int declare_test(lua_State *L) {
+    static const char *const fields[] = {"contact", "facts",        "start",       "events",
+                                         "expect",  "expect_no",    "expect_none", "expect_stage",
+                                         "expect_mind", NULL};
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    playbook_t *pb = from_state(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_fields(L, 1, name, fields);
+    for (int i = 0; i < pb->test_count; i++)
+        if (strcmp(pb->tests[i].name, name) == 0)
+            decl_error(L, "duplicate test name '%s'", name);
+    pb->tests = grow(L, pb->tests, pb->test_count, sizeof *pb->tests);
+    playbook_test_t *t = &pb->tests[pb->test_count++];
+    memset(t, 0, sizeof *t);
+    t->name = copy_string(L, name);
+    lua_Debug ar;
+    t->file = copy_string(L, lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) && ar.source[0] == '@'
+                                 ? ar.source + 1 : "?");
+    t->line = ar.currentline;
+    t->contact = opt_string(L, 1, "contact", name);
+    if (t->contact == NULL)
+        t->contact = copy_string(L, "test-contact");
+    int64_t start_ms;
+    clock_parse_rfc3339(TEST_START, &start_ms, NULL);
+    read_test_events(L, t, read_time(L, 1, "start", start_ms, name));
+    int64_t last_ms = last_event_ms(t);
+    t->expect = read_expects(L, "expect", &t->expect_count, t, last_ms);
+    t->refuse = read_expects(L, "expect_no", &t->refuse_count, t, last_ms);
+    lua_getfield(L, 1, "expect_none");
+    t->expect_none = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    t->expect_stage = opt_string(L, 1, "expect_stage", name);
+    read_expect_mind(L, t);
+    return 0;
+}
+
 /* `infer "name" {..}` is two calls: the first takes the name, the second the table. */
 static int curry_name(lua_State *L) {
     const char *name = luaL_checkstring(L, 1);
@@ -505,7 +744,8 @@ static int curry_name(lua_State *L) {
 static void register_declarations(lua_State *L) {
     static const luaL_Reg named[] = {{"infer", declare_infer},     {"advance", declare_advance},
                                      {"act", declare_act},         {"content", declare_content},
-                                     {"state", declare_state},     {NULL, NULL}};
+                                     {"state", declare_state},     {"test", declare_test},
+                                     {NULL, NULL}};
     for (const luaL_Reg *d = named; d->name; d++) {
         lua_pushcfunction(L, d->func);
         lua_pushcclosure(L, curry_name, 1);
@@ -801,6 +1041,26 @@ static int validate(const playbook_t *pb, nerr_t *err) {
     return 0;
 }
 
+/* A test that expects an unknown stage, content or rule could never pass: say so at load. */
+static int validate_tests(const playbook_t *pb, nerr_t *err) {
+    for (int i = 0; i < pb->test_count; i++) {
+        const playbook_test_t *t = &pb->tests[i];
+        if (t->expect_stage && !stage_known(pb, t->expect_stage))
+            return nerr_set(err, NERR_INVALID, "%s:%d: test %s: unknown stage '%s'", t->file,
+                            t->line, t->name, t->expect_stage);
+        for (int k = 0; k < t->expect_count + t->refuse_count; k++) {
+            const playbook_expect_t *e = k < t->expect_count ? &t->expect[k] : &t->refuse[k - t->expect_count];
+            if (e->content && !playbook_content(pb, e->content))
+                return nerr_set(err, NERR_INVALID, "%s:%d: test %s: unknown content '%s'",
+                                t->file, t->line, t->name, e->content);
+            if (e->rule && !playbook_find_rule(pb, e->rule))
+                return nerr_set(err, NERR_INVALID, "%s:%d: test %s: unknown rule '%s'", t->file,
+                                t->line, t->name, e->rule);
+        }
+    }
+    return 0;
+}
+
 static int by_priority(const void *a, const void *b) {
     const rule_t *x = a, *y = b;
     if ((x->kind == RULE_ACT) != (y->kind == RULE_ACT))
@@ -853,7 +1113,7 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
     make_proxy(L, MIND_META, mind_index);
     make_proxy(L, FACTS_META, facts_index);
     make_proxy(L, EVENT_META, event_index);
-    if (load_files(pb, dir, err) != 0 || validate(pb, err) != 0)
+    if (load_files(pb, dir, err) != 0 || validate(pb, err) != 0 || validate_tests(pb, err) != 0)
         goto fail;
     /* Sorting moves the rule records, never the Lua references they hold. */
     qsort(pb->rules, (size_t)pb->rule_count, sizeof *pb->rules, by_priority);
@@ -884,9 +1144,35 @@ static void rule_close(rule_t *r) {
     free(r->because);
 }
 
+static void expects_close(playbook_expect_t *list, int count) {
+    for (int i = 0; i < count; i++) {
+        free(list[i].content);
+        free(list[i].task_role);
+        free(list[i].rule);
+        free(list[i].channel);
+    }
+    free(list);
+}
+
+static void test_close(playbook_test_t *t) {
+    free(t->name);
+    free(t->file);
+    free(t->contact);
+    cJSON_Delete(t->events);
+    expects_close(t->expect, t->expect_count);
+    expects_close(t->refuse, t->refuse_count);
+    free(t->expect_stage);
+    for (int i = 0; i < t->expect_mind_count; i++)
+        free(t->expect_mind[i].state);
+    free(t->expect_mind);
+}
+
 void playbook_free(playbook_t *pb) {
     if (pb == NULL)
         return;
+    for (int i = 0; i < pb->test_count; i++)
+        test_close(&pb->tests[i]);
+    free(pb->tests);
     if (pb->L)
         lua_close(pb->L);
     for (int i = 0; i < pb->rule_count; i++)
@@ -915,6 +1201,9 @@ const char *playbook_version(const playbook_t *pb) { return pb->version; }
 int playbook_rule_count(const playbook_t *pb) { return pb->rule_count; }
 const rule_t *playbook_rule(const playbook_t *pb, int index) { return &pb->rules[index]; }
 int playbook_stage_count(const playbook_t *pb) { return pb->stage_count; }
+
+int playbook_test_count(const playbook_t *pb) { return pb->test_count; }
+const playbook_test_t *playbook_test(const playbook_t *pb, int index) { return &pb->tests[index]; }
 
 const rule_t *playbook_find_rule(const playbook_t *pb, const char *name) {
     for (int i = 0; i < pb->rule_count; i++)

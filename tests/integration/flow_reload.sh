@@ -25,8 +25,24 @@ push "$TMP/e2.jsonl"
 wait_settled
 kill -0 "$ENGINE_PID" || fail "engine died on a broken playbook"
 
+# A playbook whose own test fails: refused too.
+sed -i '/act "broken"/d' "$TMP/rules/hello.lua"
+cat >"$TMP/rules/tests.lua" <<'LUA'
+test "a page view schedules a hello a day later" {
+  events = { { "page_view" } },
+  expect = { { content = "hello", after = "2d" } },
+}
+LUA
+kill -HUP "$ENGINE_PID"
+sleep 0.5
+grep -q "playbook test failed: .*tests.lua:1: a page view schedules a hello a day later: expected content hello due" "$TMP/engine.log" ||
+    fail "no failed playbook test in the log"
+grep -q "reload refused, keeping playbook version $old_version: the new playbook fails its own tests" "$TMP/engine.log" ||
+    fail "a playbook failing its tests was not refused"
+sed -i 's/after = "2d"/after = "1d"/' "$TMP/rules/tests.lua"
+
 # A good change: swapped in.
-sed -i -e '/act "broken"/d' -e 's/version one/version two/' "$TMP/rules/hello.lua"
+sed -i 's/version one/version two/' "$TMP/rules/hello.lua"
 new_version=$("$NURTURE_BIN" check "$TMP/rules" | sed -E 's/.*version ([0-9a-f]+).*/\1/')
 [ "$new_version" != "$old_version" ] || fail "the version hash did not change"
 kill -HUP "$ENGINE_PID"
