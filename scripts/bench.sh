@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# Benchmarks one `nurture run` against the limit of this machine, with the reference playbook.
+#
+#   scripts/bench.sh [--events N] [--runs K] [--latency-s S] [--seed S] [--batch B]
+#                    [--work-dir DIR] [--build-dir DIR] [--keep]
+#   scripts/bench.sh --smoke      a tiny workload in seconds, for CI; asserts nothing about time
+#
+# It builds into build/ (unless --build-dir names a built tree), starts a private redis-server
+# on a free loopback port, generates a synthetic B2B workload (tests/bench/gen_events.c) and,
+# K times over a fresh Redis:
+#   1. loads N events as a backlog (pipelined XADD), runs the engine on it and measures the
+#      events/s from the first read to the last ack (XINFO GROUPS entries-read and pending);
+#   2. measures the Redis memory the engine's keys take per contact (INFO used_memory);
+#   3. drives a paced producer at half that rate and measures XADD -> commit latency (the
+#      keyspace notification of each event's seen-mark, written by the commit function);
+#   4. reads the engine's peak RSS (VmHWM);
+#   5. runs the Redis-only reference (tests/bench/redis_reference.c): the engine's command mix
+#      on the same key layout and function library, with no rule work, on a reloaded backlog;
+#   6. times `nurture replay` over the same events file (no Redis).
+# The summary prints the median of each figure over the K runs, with min and max.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+events=1000000
+runs=3
+latency_s=10
+seed=42
+batch=256
+smoke=0
+keep=0
+work_dir=
+build_dir=
+
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+    case $1 in
+    --events) events=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --latency-s) latency_s=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --batch) batch=$2; shift 2 ;;
+    --work-dir) work_dir=$2; shift 2 ;;
+    --build-dir) build_dir=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --smoke) smoke=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+    esac
+done
+if [ "$smoke" = 1 ]; then
+    events=3000
+    runs=1
+    latency_s=2
+fi
+
+if [ -z "$build_dir" ]; then
+    scripts/build.sh build
+    build_dir=$root/build
+fi
+bin=$build_dir
+gen=$bin/tests/bench/bench-gen
+client=$bin/tests/bench/bench-client
+reference=$bin/tests/bench/bench-redis-ref
+for tool in "$bin/nurture" "$gen" "$client" "$reference"; do
+    [ -x "$tool" ] || { echo "bench: $tool is not built" >&2; exit 1; }
+done
+
+if [ -z "$work_dir" ]; then
+    work_dir=$(mktemp -d /tmp/nurture-bench.XXXXXX)
+else
+    rm -rf "$work_dir"
+    mkdir -p "$work_dir"
+fi
+results=$work_dir/results
+: >"$results"
+
+# shellcheck source=lib/redis.sh
+. scripts/lib/redis.sh
+engine_pid=
+cleanup() {
+    if [ -n "$engine_pid" ]; then
+        kill "$engine_pid" 2>/dev/null || true
+        wait "$engine_pid" 2>/dev/null || true
+    fi
+    redis_stop
+    [ "$keep" = 1 ] || [ "$smoke" = 1 ] || rm -rf "$work_dir"
+}
+trap cleanup EXIT
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
+used_memory() { rcli INFO memory | tr -d '\r' | sed -n 's/^used_memory:\([0-9]*\)$/\1/p'; }
+# value KEY FILE: the value of a key=value line.
+value() { sed -n "s/^$1=//p" "$2" | tail -1; }
+record() { echo "run=$run $1=$2" >>"$results"; }
+now_s() { date +%s.%N; }
+
+# ---- the workload --------------------------------------------------------------------------
+
+live=$((events / 2))
+[ "$live" -gt 200000 ] && live=200000
+[ "$live" -lt 1000 ] && live=1000
+log "generating $events backlog events (+$live live) with seed $seed"
+"$gen" --events "$events" --live "$live" --seed "$seed" --out "$work_dir/backlog.jsonl" \
+    --live-out "$work_dir/live.jsonl" --stats "$work_dir/gen.stats"
+contacts=$(value contacts "$work_dir/gen.stats")
+
+redis_start "$work_dir/redis"
+redis_version=$(rcli INFO server | tr -d '\r' | sed -n 's/^redis_version://p')
+log "redis-server $redis_version on port $REDIS_PORT"
+
+fresh_backlog() {
+    rcli FLUSHALL SYNC >/dev/null
+    rcli FUNCTION FLUSH SYNC >/dev/null
+    "$client" load --port "$REDIS_PORT" --stream nurture:events --file "$work_dir/backlog.jsonl" \
+        >"$work_dir/load.out"
+}
+
+# Waits until no released action is overdue, so the scheduler's catch-up is not measured as
+# latency; gives up after 30 s.
+wait_scheduler_idle() {
+    local i due
+    for i in $(seq 1 300); do
+        due=$(rcli ZCOUNT 'nurture:{0}:due' -inf "$(date +%s%3N)")
+        [ "$due" = 0 ] && return 0
+        sleep 0.1
+    done
+}
+
+# The commit-weighted mean size of the stored states (each commit writes the whole state) and
+# the mean MEMORY USAGE of a contact's hash, over a sample of up to 500 contacts.
+sample_states() {
+    rcli --scan --pattern 'nurture:{0}:contact:*' | head -500 \
+        | awk '{ printf "HGET %s ver\nHSTRLEN %s state\nMEMORY USAGE %s\n", $0, $0, $0 }' \
+        | rcli | awk 'NR % 3 == 1 { v = $1 } NR % 3 == 2 { s = $1 } NR % 3 == 0 {
+              n++; sw += s * v; w += v; mem += $1 }
+              END { if (n == 0 || w == 0) { print "0 0"; exit }
+                    printf "%d %d\n", sw / w, mem / n }'
+}
+
+# Mean size of the action JSON over the first 200 released actions.
+sample_action_bytes() {
+    rcli --raw XRANGE nurture:actions - + COUNT 200 \
+        | awk '/^\{/ { n++; b += length($0) } END { printf "%d\n", n ? b / n : 1500 }'
+}
+
+# ---- the runs ------------------------------------------------------------------------------
+
+for run in $(seq 1 "$runs"); do
+    log "run $run/$runs: loading the backlog"
+    fresh_backlog
+    record load_per_s "$(value load_per_s "$work_dir/load.out")"
+    mem_before=$(used_memory)
+
+    log "run $run/$runs: engine on the backlog"
+    "$bin/nurture" run --redis "redis://127.0.0.1:$REDIS_PORT" --rules "$root/rules" \
+        --consumer bench --batch "$batch" --log-level warn >"$work_dir/engine.$run.log" 2>&1 &
+    engine_pid=$!
+    "$client" watch --port "$REDIS_PORT" --stream nurture:events --group nurture \
+        --total "$events" --timeout 3600 >"$work_dir/watch.out"
+    run_per_s=$(value run_per_s "$work_dir/watch.out")
+    record engine_per_s "$run_per_s"
+    record engine_seconds "$(value run_seconds "$work_dir/watch.out")"
+    wait_scheduler_idle
+    mem_after=$(used_memory)
+    record redis_bytes_per_contact $(((mem_after - mem_before) / contacts))
+    read -r state_bytes hash_bytes < <(sample_states)
+    record state_json_bytes "$state_bytes"
+    record contact_hash_bytes "$hash_bytes"
+    actions=$(($(rcli XLEN nurture:actions) + $(rcli HLEN 'nurture:{0}:scheduled')))
+    record actions "$actions"
+    action_bytes=$(sample_action_bytes)
+
+    rate=$((run_per_s / 2))
+    log "run $run/$runs: latency at $rate events/s for ${latency_s}s"
+    if ! "$client" latency --port "$REDIS_PORT" --stream nurture:events \
+        --file "$work_dir/live.jsonl" --rate "$rate" --seconds "$latency_s" --timeout 30 \
+        >"$work_dir/latency.out"; then
+        log "run $run/$runs: some live events were not committed in time"
+    fi
+    for key in latency_rate latency_p50_ms latency_p99_ms latency_max_ms latency_sent latency_committed; do
+        record "$key" "$(value "$key" "$work_dir/latency.out")"
+    done
+    record engine_rss_kib "$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$engine_pid/status)"
+    kill -TERM "$engine_pid"
+    wait "$engine_pid" || log "run $run/$runs: the engine exited with $?"
+    engine_pid=
+
+    log "run $run/$runs: Redis-only reference (state $state_bytes B, $actions actions)"
+    fresh_backlog
+    action_every=$((actions > 0 ? events / actions : 0))
+    "$reference" --port "$REDIS_PORT" --functions "$root/engine/shell/redis_functions.lua" \
+        --total "$events" --batch "$batch" --state-bytes "$state_bytes" \
+        --action-every "$action_every" --action-bytes "$action_bytes" >"$work_dir/reference.out"
+    ref_per_s=$(value ref_per_s "$work_dir/reference.out")
+    record reference_per_s "$ref_per_s"
+    record ratio_pct "$(awk -v e="$run_per_s" -v r="$ref_per_s" 'BEGIN { printf "%.1f", 100 * e / r }')"
+
+    log "run $run/$runs: replay"
+    start=$(now_s)
+    "$bin/nurture" replay --rules "$root/rules" --events "$work_dir/backlog.jsonl" \
+        >/dev/null 2>"$work_dir/replay.err"
+    record replay_per_s "$(awk -v n="$events" -v a="$start" -v b="$(now_s)" 'BEGIN { printf "%d", n / (b - a) }')"
+done
+
+# ---- the summary ---------------------------------------------------------------------------
+
+# stat KEY: "median (min .. max)" over the runs.
+stat() {
+    sed -n "s/^run=[0-9]* $1=//p" "$results" | sort -g | awk '
+        { v[NR] = $1 } END {
+            if (NR == 0) { print "n/a"; exit }
+            m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            if (NR == 1) printf "%s\n", m; else printf "%s (%s .. %s)\n", m, v[1], v[NR] }'
+}
+median() { stat "$1" | awk '{ print $1 }'; }
+
+cat <<EOF
+
+== nurture benchmark: $events events, $contacts contacts, $runs run(s), batch $batch, seed $seed
+machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r), Redis $redis_version
+engine throughput (events/s)        $(stat engine_per_s)
+redis-only reference (events/s)     $(stat reference_per_s)
+engine / reference (%)              $(stat ratio_pct)
+latency XADD->commit at $(median latency_rate)/s: p50 $(median latency_p50_ms) ms, p99 $(stat latency_p99_ms) ms, max $(median latency_max_ms) ms
+  p50 (ms)                          $(stat latency_p50_ms)
+  max (ms)                          $(stat latency_max_ms)
+  committed / sent                  $(median latency_committed) / $(median latency_sent)
+engine peak RSS (KiB)               $(stat engine_rss_kib)
+redis bytes per contact             $(stat redis_bytes_per_contact)
+  contact hash (MEMORY USAGE, B)    $(stat contact_hash_bytes)
+  stored state JSON (B, weighted)   $(stat state_json_bytes)
+actions emitted                     $(median actions)
+replay (events/s, no Redis)         $(stat replay_per_s)
+backlog load, XADD pipelined (/s)   $(stat load_per_s)
+EOF
+[ "$smoke" = 1 ] && echo "bench: smoke run complete (timings not asserted)"
+exit 0
