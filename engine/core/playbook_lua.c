@@ -146,6 +146,208 @@ static int safe_setmetatable(lua_State *L) {
     return 1;
 }
 
+/* A rule may catch its own errors, but not the end of its budget: pcall and xpcall pass a
+ * budget error on. Otherwise `return pcall(loop)`, a tail call, ends the rule with a result,
+ * and a message handler would run inside the hook's error, with hooks off, unstoppable. */
+static int safe_pcall(lua_State *L) {
+    luaL_checkany(L, 1);
+    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    if (status != LUA_OK && from_state(L)->budget_left < 0)
+        return lua_error(L);
+    lua_pushboolean(L, status == LUA_OK);
+    lua_insert(L, 1);
+    return lua_gettop(L);
+}
+
+/* xpcall runs its message handler after the error has unwound (see safe_pcall). The handler
+ * sees the error but not the stack it came from, which rules cannot inspect anyway. */
+static int safe_xpcall(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_remove(L, 2);
+    lua_insert(L, 1); /* handler, function, arguments */
+    if (lua_pcall(L, n - 2, LUA_MULTRET, 0) == LUA_OK) {
+        lua_pushboolean(L, 1);
+        lua_replace(L, 1);
+        return lua_gettop(L);
+    }
+    if (from_state(L)->budget_left < 0)
+        return lua_error(L);
+    lua_pcall(L, 1, 1, 0); /* handler(error), or the handler's own error */
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+}
+
+/* The count hook never runs inside a C function, so the C functions of the string and table
+ * libraries whose running time a rule chooses through its arguments are guarded: each guard
+ * checks the arguments, then runs the real function (upvalue 1) in its own call frame, so
+ * errors name the rule's line. That is sound because no function of lstrlib.c or ltablib.c
+ * reads its upvalues. */
+#define MATCH_SUBJECT_MAX (64 * 1024) /* bytes of a string searched by find, match, ... */
+#define MATCH_PATTERN_MAX 256         /* bytes of a pattern */
+#define MATCH_STEPS_MAX 1e8           /* worst-case matcher steps: well under a second */
+#define REP_RESULT_MAX (1024 * 1024)  /* bytes of a string.rep result */
+#define TABLE_SHIFT_MAX (1 << 20)     /* elements table.insert, remove and move may shift */
+
+static int call_guarded(lua_State *L) { return lua_tocfunction(L, lua_upvalueindex(1))(L); }
+
+/* Returns the index just past the set whose '[' is at 'i' - 1, the way lstrlib's classEnd
+ * reads it; 'len' when it is not closed (the real function then reports the pattern). */
+static size_t set_end(const char *p, size_t i, size_t len) {
+    if (i < len && p[i] == '^')
+        i++;
+    do {
+        if (i >= len)
+            return len;
+        if (p[i++] == '%' && i < len)
+            i++;
+    } while (i < len && p[i] != ']');
+    return i < len ? i + 1 : len;
+}
+
+/* Bounds the steps of Lua's backtracking matcher for pattern 'p' on a subject of 'n' bytes:
+ * each '*', '+', '-', '%b' and back-reference may go over the whole subject for every
+ * position the items before it tried, each '?' doubles, and a search that is not anchored
+ * starts again at every position. */
+static double match_steps(const char *p, size_t len, size_t n, int can_anchor) {
+    double positions = (double)n + 1, steps = positions;
+    size_t i = 0;
+    if (can_anchor && len > 0 && p[0] == '^')
+        steps = 1, i = 1;
+    while (i < len) {
+        size_t end = i + 1;
+        if (p[i] == '(' || p[i] == ')') {
+            i++;
+            continue;
+        }
+        if (p[i] == '%' && i + 1 < len && p[i + 1] == 'f') {
+            i = i + 2 < len && p[i + 2] == '[' ? set_end(p, i + 3, len) : len;
+            continue;
+        }
+        int is_balance = p[i] == '%' && i + 1 < len && p[i + 1] == 'b';
+        int is_capture = p[i] == '%' && i + 1 < len && p[i + 1] >= '0' && p[i + 1] <= '9';
+        if (is_balance || is_capture) {
+            steps *= positions;
+            i += is_balance ? 4 : 2;
+            continue;
+        }
+        if (p[i] == '%')
+            end = i + 2;
+        else if (p[i] == '[')
+            end = set_end(p, i + 1, len);
+        if (end < len && (p[end] == '*' || p[end] == '+' || p[end] == '-'))
+            steps *= positions, end++;
+        else if (end < len && p[end] == '?')
+            steps *= 2, end++;
+        i = end;
+    }
+    return steps;
+}
+
+/* string.find, match, gmatch and gsub (upvalue 2: the name): refuses a subject or a pattern
+ * over its cap, and a pattern whose worst case on this subject is over MATCH_STEPS_MAX. */
+static int guarded_match(lua_State *L) {
+    const char *name = lua_tostring(L, lua_upvalueindex(2));
+    size_t subject_len, pattern_len;
+    luaL_checklstring(L, 1, &subject_len);
+    const char *pattern = luaL_checklstring(L, 2, &pattern_len);
+    if (subject_len > MATCH_SUBJECT_MAX)
+        return luaL_error(L, "string.%s: a subject of %d bytes is over the limit of %d in rules",
+                          name, (int)subject_len, MATCH_SUBJECT_MAX);
+    if (pattern_len > MATCH_PATTERN_MAX)
+        return luaL_error(L, "string.%s: a pattern of %d bytes is over the limit of %d in rules",
+                          name, (int)pattern_len, MATCH_PATTERN_MAX);
+    int is_plain = strcmp(name, "find") == 0 && lua_toboolean(L, 4);
+    int can_anchor = strcmp(name, "gmatch") != 0; /* gmatch reads '^' as a plain character */
+    if (!is_plain && match_steps(pattern, pattern_len, subject_len, can_anchor) > MATCH_STEPS_MAX)
+        return luaL_error(L,
+                          "string.%s: the pattern could take too long on a subject of %d bytes "
+                          "(anchor it with '^', repeat fewer items or shorten the subject)",
+                          name, (int)subject_len);
+    return call_guarded(L);
+}
+
+/* string.rep: a result over REP_RESULT_MAX is refused before the copy loop (which a repeated
+ * empty string would keep busy for ever); one the memory cap could never hold is refused as
+ * a memory error, as the cap itself would. */
+static int guarded_rep(lua_State *L) {
+    size_t len, sep_len;
+    luaL_checklstring(L, 1, &len);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_optlstring(L, 3, "", &sep_len);
+    if (n <= 0 || len + sep_len == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    double size = (double)len * (double)n + (double)sep_len * (double)(n - 1);
+    if (size > MEMORY_LIMIT_BYTES) {
+        lua_pushliteral(L, "not enough memory"); /* lua_error raises it as LUA_ERRMEM */
+        return lua_error(L);
+    }
+    if (size > REP_RESULT_MAX)
+        return luaL_error(L, "string.rep: a result of %d bytes is over the limit of %d in rules",
+                          (int)size, REP_RESULT_MAX);
+    return call_guarded(L);
+}
+
+/* table.insert, remove and move (upvalue 2: the name) shift elements over a length the rule
+ * chooses (a __len metamethod, move's range): refuse more than TABLE_SHIFT_MAX. */
+static int guarded_shift(lua_State *L) {
+    const char *name = lua_tostring(L, lua_upvalueindex(2));
+    lua_Unsigned count = 0;
+    if (strcmp(name, "move") == 0) {
+        lua_Integer first = luaL_checkinteger(L, 2), last = luaL_checkinteger(L, 3);
+        if (last >= first)
+            count = (lua_Unsigned)last - (lua_Unsigned)first + 1;
+    } else {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        lua_Integer len = luaL_len(L, 1);
+        count = len > 0 ? (lua_Unsigned)len : 0;
+    }
+    if (count > TABLE_SHIFT_MAX)
+        return luaL_error(L, "table.%s: more than %d elements in rules", name, TABLE_SHIFT_MAX);
+    return call_guarded(L);
+}
+
+/* Replaces field 'name' of the table on top of the stack with 'guard' around it. */
+static void guard_function(lua_State *L, const char *name, lua_CFunction guard) {
+    lua_getfield(L, -1, name);
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, guard, 2);
+    lua_setfield(L, -2, name);
+}
+
+/* Guards the real string table, which every string reaches through its metatable even
+ * where 'string' is not in scope, and locks that metatable. */
+static void harden_string(lua_State *L) {
+    static const char *const matchers[] = {"find", "match", "gmatch", "gsub", NULL};
+    lua_getglobal(L, "string");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    for (int i = 0; matchers[i]; i++)
+        guard_function(L, matchers[i], guarded_match);
+    guard_function(L, "rep", guarded_rep);
+    lua_pop(L, 1);
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable"); /* getmetatable("") is false: nothing to change */
+    lua_pop(L, 2);
+}
+
+static void harden_table(lua_State *L) {
+    static const char *const shifters[] = {"insert", "remove", "move", NULL};
+    lua_getglobal(L, "table");
+    for (int i = 0; shifters[i]; i++)
+        guard_function(L, shifters[i], guarded_shift);
+    lua_pop(L, 1);
+}
+
+/* Opens the allow list of libraries and takes out of it whatever loads code, reaches files or
+ * the process, or runs unhooked for as long as a rule likes. io, os, debug, package and
+ * coroutine are never opened, so nothing a rule can rawset into _G gives them back. */
 static void open_sandbox(lua_State *L) {
     static const luaL_Reg libs[] = {
         {LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string},
@@ -156,19 +358,20 @@ static void open_sandbox(lua_State *L) {
         luaL_requiref(L, lib->name, lib->func, 1);
         lua_pop(L, 1);
     }
-    static const char *const removed[] = {"dofile", "loadfile", "load", "require",
-                                          "collectgarbage", "print", NULL};
+    static const char *const removed[] = {"dofile", "loadfile", "load",  "require",
+                                          "collectgarbage", "print", "warn", NULL};
     for (int i = 0; removed[i]; i++) {
         lua_pushnil(L);
         lua_setglobal(L, removed[i]);
     }
-    lua_getglobal(L, "string");
-    lua_pushnil(L);
-    lua_setfield(L, -2, "dump");
-    lua_pop(L, 1);
+    harden_string(L);
+    harden_table(L);
     lua_getglobal(L, "setmetatable");
     lua_pushcclosure(L, safe_setmetatable, 1);
-    lua_setglobal(L, "setmetatable");
+    lua_setglobal(L, "setmetatable");    lua_pushcfunction(L, safe_pcall);
+    lua_setglobal(L, "pcall");
+    lua_pushcfunction(L, safe_xpcall);
+    lua_setglobal(L, "xpcall");
 }
 
 /* ---- reading declarations --------------------------------------------------------------- */
@@ -1115,8 +1318,10 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
     make_proxy(L, EVENT_META, event_index);
     if (load_files(pb, dir, err) != 0 || validate(pb, err) != 0 || validate_tests(pb, err) != 0)
         goto fail;
-    /* Sorting moves the rule records, never the Lua references they hold. */
-    qsort(pb->rules, (size_t)pb->rule_count, sizeof *pb->rules, by_priority);
+    /* Sorting moves the rule records, never the Lua references they hold. A playbook may
+     * have no rules at all, and qsort must not be given their NULL array. */
+    if (pb->rule_count > 0)
+        qsort(pb->rules, (size_t)pb->rule_count, sizeof *pb->rules, by_priority);
     return pb;
 
 nomem:

@@ -1,0 +1,1 @@
+infer "a" { raise = { anxiety = 0.5 } }

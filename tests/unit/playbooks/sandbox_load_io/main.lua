@@ -1,0 +1,2 @@
+-- A rule file that tries to read a file while it loads.
+local f = io.open("/etc/passwd")
