@@ -25,12 +25,14 @@ int cmd_check(int argc, char **argv) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
-    int counts[3] = {0, 0, 0};
+    int counts[RULE_KIND_COUNT] = {0};
     for (int i = 0; i < playbook_rule_count(playbook); i++)
         counts[playbook_rule(playbook, i)->kind]++;
-    printf("%s: ok (version %s): %d stages, %d inference rules, %d stage rules, %d action rules\n",
+    printf("%s: ok (version %s): %d stages, %d inference rules, %d stage rules, %d action rules, "
+           "%d policies, %d goals, %d tests\n",
            argv[1], playbook_version(playbook), playbook_stage_count(playbook), counts[RULE_INFER],
-           counts[RULE_ADVANCE], counts[RULE_ACT]);
+           counts[RULE_ADVANCE], counts[RULE_ACT], counts[RULE_SUPPRESS] + counts[RULE_CAP],
+           counts[RULE_GOAL], playbook_test_count(playbook));
     playbook_free(playbook);
     return 0;
 }

@@ -2,7 +2,7 @@
  *
  * Storage JSON: {"stage":..,"account":..,"facts":{..},
  *   "mind":{"anxiety":{"v":0.6,"t":ms,"ev":[["event","rule",delta,ms],..]}},
- *   "history":[["event","type",ms,{props}],..], "sent":[["content",ms],..]}
+ *   "history":[["event","type",ms,{props}],..], "sent":[["content",due ms,"action id","channel",is_task],..]}
  * Arrays of arrays keep the stored state small; the version lives beside it in Redis. */
 #include "engine/core/contact.h"
 
@@ -28,11 +28,18 @@ static void touch_close(contact_touch_t *touch) {
     memset(touch, 0, sizeof *touch);
 }
 
+void contact_sent_close(contact_sent_t *sent) {
+    free(sent->content);
+    free(sent->action_id);
+    free(sent->channel);
+    memset(sent, 0, sizeof *sent);
+}
+
 void contact_close(contact_t *contact) {
     for (int i = 0; i < contact->history_count; i++)
         touch_close(&contact->history[i]);
     for (int i = 0; i < contact->sent_count; i++)
-        free(contact->sent[i].content);
+        contact_sent_close(&contact->sent[i]);
     free(contact->history);
     free(contact->sent);
     mind_close(&contact->mind);
@@ -155,21 +162,47 @@ int64_t contact_last_sent(const contact_t *contact, const char *content) {
     return last;
 }
 
-int contact_mark_sent(contact_t *contact, const char *content, int64_t at_ms, nerr_t *err) {
-    char *copy = strdup(content);
-    if (copy == NULL || reserve((void **)&contact->sent, contact->sent_count,
-                                &contact->sent_capacity, CONTACT_SENT_MAX, sizeof *contact->sent)) {
-        free(copy);
+int contact_count_sent(const contact_t *contact, const char *channel, int64_t since_ms,
+                       int64_t until_ms) {
+    int count = 0;
+    for (int i = 0; i < contact->sent_count; i++) {
+        const contact_sent_t *d = &contact->sent[i];
+        count += d->at_ms > since_ms && d->at_ms <= until_ms && strcmp(d->channel, channel) == 0;
+    }
+    return count;
+}
+
+int contact_mark_sent(contact_t *contact, const char *content, const char *action_id,
+                      const char *channel, int is_task, int64_t at_ms, nerr_t *err) {
+    contact_sent_t fresh = {strdup(content), strdup(action_id), strdup(channel), is_task, at_ms};
+    if (!fresh.content || !fresh.action_id || !fresh.channel ||
+        reserve((void **)&contact->sent, contact->sent_count, &contact->sent_capacity,
+                CONTACT_SENT_MAX, sizeof *contact->sent)) {
+        contact_sent_close(&fresh);
         return nerr_set(err, NERR_NOMEM, "out of memory recording delivery");
     }
     if (contact->sent_count == CONTACT_SENT_MAX) {
-        free(contact->sent[0].content);
+        contact_sent_close(&contact->sent[0]);
         memmove(&contact->sent[0], &contact->sent[1],
                 (CONTACT_SENT_MAX - 1) * sizeof contact->sent[0]);
         contact->sent_count--;
     }
-    contact->sent[contact->sent_count++] = (contact_sent_t){copy, at_ms};
+    contact->sent[contact->sent_count++] = fresh;
     return 0;
+}
+
+int contact_take_pending(contact_t *contact, int64_t after_ms, int with_tasks,
+                         contact_sent_t *out, int max) {
+    int taken = 0, kept = 0;
+    for (int i = 0; i < contact->sent_count; i++) {
+        contact_sent_t *d = &contact->sent[i];
+        if (d->at_ms > after_ms && (with_tasks || !d->is_task) && taken < max)
+            out[taken++] = *d;
+        else
+            contact->sent[kept++] = *d;
+    }
+    contact->sent_count = kept;
+    return taken;
 }
 
 /* ---- storage form ----------------------------------------------------------------------- */
@@ -221,10 +254,14 @@ nomem:
 static cJSON *sent_to_json(const contact_t *contact) {
     cJSON *array = cJSON_CreateArray();
     for (int i = 0; array && i < contact->sent_count; i++) {
+        const contact_sent_t *d = &contact->sent[i];
         cJSON *row = cJSON_CreateArray();
         cJSON_AddItemToArray(array, row);
-        if (!row || !cJSON_AddItemToArray(row, cJSON_CreateString(contact->sent[i].content)) ||
-            !cJSON_AddItemToArray(row, cJSON_CreateNumber((double)contact->sent[i].at_ms)))
+        if (!row || !cJSON_AddItemToArray(row, cJSON_CreateString(d->content)) ||
+            !cJSON_AddItemToArray(row, cJSON_CreateNumber((double)d->at_ms)) ||
+            !cJSON_AddItemToArray(row, cJSON_CreateString(d->action_id)) ||
+            !cJSON_AddItemToArray(row, cJSON_CreateString(d->channel)) ||
+            !cJSON_AddItemToArray(row, cJSON_CreateBool(d->is_task)))
             goto nomem;
     }
     return array;
@@ -302,10 +339,11 @@ static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
     }
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "sent")) {
         double at;
-        const char *content = row_string(row, 0);
+        const char *content = row_string(row, 0), *id = row_string(row, 2), *channel = row_string(row, 3);
         if (!content || row_number(row, 1, &at))
             return nerr_set(err, NERR_INVALID, "stored deliveries are malformed");
-        if (contact_mark_sent(contact, content, (int64_t)at, err))
+        if (contact_mark_sent(contact, content, id ? id : "", channel ? channel : "",
+                              cJSON_IsTrue(cJSON_GetArrayItem(row, 4)), (int64_t)at, err))
             return NERR_NOMEM;
     }
     return 0;

@@ -24,9 +24,14 @@ typedef struct {
     cJSON *props; /* owned; NULL when the touchpoint had none */
 } contact_touch_t;
 
+/* An action decided for the contact: delivered once its due time has passed (on the clock of
+ * the touchpoints), pending until then, when a goal can still cancel it. */
 typedef struct {
-    char *content;
-    int64_t at_ms; /* the due time of the delivery */
+    char *content;   /* the content id, or "task:<rule>": what cooldowns are about */
+    char *action_id; /* "" for deliveries stored before ids were kept */
+    char *channel;   /* "" likewise */
+    int is_task;
+    int64_t at_ms;   /* the due time of the delivery */
 } contact_sent_t;
 
 typedef struct {
@@ -87,7 +92,21 @@ int64_t contact_last(const contact_t *contact, const char *type, const contact_f
 /* Time 'content' was last delivered, or -1. */
 int64_t contact_last_sent(const contact_t *contact, const char *content);
 
-/* Records a delivery of 'content' due at 'at_ms'. Returns 0 or NERR_NOMEM. */
-int contact_mark_sent(contact_t *contact, const char *content, int64_t at_ms, nerr_t *err);
+/* Deliveries on 'channel' due in ('since_ms', 'until_ms']. */
+int contact_count_sent(const contact_t *contact, const char *channel, int64_t since_ms,
+                       int64_t until_ms);
+
+/* Records a delivery of 'content' ('action_id', 'channel'; all borrowed, copied) due at
+ * 'at_ms'. Returns 0 or NERR_NOMEM. */
+int contact_mark_sent(contact_t *contact, const char *content, const char *action_id,
+                      const char *channel, int is_task, int64_t at_ms, nerr_t *err);
+
+/* Moves the deliveries due after 'after_ms' (content only, or tasks too when 'with_tasks')
+ * out of the contact into 'out' (room for 'max'); returns how many. The caller frees each
+ * with contact_sent_close. */
+int contact_take_pending(contact_t *contact, int64_t after_ms, int with_tasks,
+                         contact_sent_t *out, int max);
+
+void contact_sent_close(contact_sent_t *sent);
 
 #endif

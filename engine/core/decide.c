@@ -2,6 +2,8 @@
  * action never jumps straight from "clicked X" to "send Y". */
 #include "engine/core/decide.h"
 
+#include "engine/core/zone.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +62,7 @@ static int update_mind_and_stage(playbook_t *pb, contact_t *contact, const event
                                  decision_t *out, nerr_t *err) {
     for (int i = 0; i < playbook_rule_count(pb); i++) {
         const rule_t *rule = playbook_rule(pb, i);
-        if (rule->kind == RULE_ACT || !on_matches(rule, event))
+        if ((rule->kind != RULE_INFER && rule->kind != RULE_ADVANCE) || !on_matches(rule, event))
             continue;
         if (rule->kind == RULE_ADVANCE && !stage_matches(rule, current_stage(pb, contact)))
             continue;
@@ -198,23 +200,104 @@ static int already_chosen(const decision_t *out, const char *id) {
     return 0;
 }
 
-static int make_action(playbook_t *pb, const rule_t *rule, contact_t *contact,
-                       const event_t *event, const char *key, const playbook_reads_t *reads,
-                       decision_t *out) {
+/* What an act rule wants, before policies decide whether it goes out. */
+typedef struct {
+    const rule_t *rule;
+    const char *key;     /* content id or "task:<rule>" */
+    const char *channel;
+    const content_t *content;
+    char id[ACTION_ID_MAX];
+    int64_t due_ms;
+} candidate_t;
+
+static const char *contact_zone(const contact_t *contact) {
+    const cJSON *zone = cJSON_GetObjectItemCaseSensitive(contact->facts, "timezone");
+    return cJSON_IsString(zone) ? zone->valuestring : NULL;
+}
+
+static void fill_candidate(playbook_t *pb, const rule_t *rule, const contact_t *contact,
+                           const event_t *event, const char *key, candidate_t *c) {
+    c->rule = rule;
+    c->key = key;
+    c->content = rule->action_kind == ACTION_CONTENT ? playbook_content(pb, key) : NULL;
+    c->channel = rule->channel ? rule->channel : c->content && c->content->channel ? c->content->channel : "email";
+    action_make_id(event->id, rule->name, key, c->id);
+    int is_content = rule->action_kind == ACTION_CONTENT;
+    c->due_ms = zone_next_allowed(playbook_hours(pb), is_content,
+                                  rule->window == WINDOW_BUSINESS_HOURS, contact_zone(contact),
+                                  event->at_ms + rule->after_ms);
+}
+
+static void hold(decision_t *out, const candidate_t *c, const char *policy, const char *winner) {
+    if (out->held_count < DECIDE_MAX_HELD) {
+        decision_held_t *h = &out->held[out->held_count];
+        h->rule = c->rule;
+        h->policy = policy;
+        memcpy(h->id, c->id, sizeof h->id);
+        snprintf(h->target, sizeof h->target, "%s", c->key);
+        snprintf(h->channel, sizeof h->channel, "%s", c->channel);
+        h->due_ms = c->due_ms;
+        snprintf(h->winner, sizeof h->winner, "%s", winner ? winner : "");
+    }
+    out->held_count++;
+}
+
+/* The newest delivery on 'channel' due in ('since_ms', 'until_ms'], or NULL. */
+static const contact_sent_t *newest_on(const contact_t *contact, const char *channel,
+                                       int64_t since_ms, int64_t until_ms) {
+    const contact_sent_t *newest = NULL;
+    for (int i = 0; i < contact->sent_count; i++) {
+        const contact_sent_t *d = &contact->sent[i];
+        if (d->at_ms > since_ms && d->at_ms <= until_ms && strcmp(d->channel, channel) == 0 &&
+            (newest == NULL || d->at_ms >= newest->at_ms))
+            newest = d;
+    }
+    return newest;
+}
+
+/* Applies the policies in order; returns 1 and records the hold when one holds 'c' back. */
+static int is_held(playbook_t *pb, const contact_t *contact, const candidate_t *c,
+                   decision_t *out) {
+    int64_t last = contact_last_sent(contact, c->key);
+    if (last >= 0 && c->due_ms < last + c->rule->cooldown_ms) {
+        const contact_sent_t *previous = newest_on(contact, c->channel, last - 1, last);
+        hold(out, c, "cooldown", previous ? previous->action_id : NULL);
+        return 1;
+    }
+    if (out->suppressed_by && c->rule->action_kind == ACTION_CONTENT) {
+        hold(out, c, out->suppressed_by->name, NULL);
+        return 1;
+    }
+    for (int i = 0; i < playbook_rule_count(pb); i++) {
+        const rule_t *cap = playbook_rule(pb, i);
+        if (cap->kind != RULE_CAP || strcmp(cap->channel, c->channel) != 0)
+            continue;
+        int64_t since = c->due_ms - cap->cap_window_ms;
+        if (contact_count_sent(contact, c->channel, since, c->due_ms) >= cap->cap_max) {
+            const contact_sent_t *winner = newest_on(contact, c->channel, since, c->due_ms);
+            hold(out, c, cap->name, winner ? winner->action_id : NULL);
+            return 1;
+        }
+    }
+    if (out->action_count == DECIDE_MAX_ACTIONS) {
+        hold(out, c, "max_actions", out->actions[out->action_count - 1].id);
+        return 1;
+    }
+    return 0;
+}
+
+static int make_action(playbook_t *pb, const candidate_t *c, contact_t *contact,
+                       const event_t *event, const playbook_reads_t *reads, decision_t *out) {
     action_t *a = &out->actions[out->action_count];
     memset(a, 0, sizeof *a);
-    action_make_id(event->id, rule->name, key, a->id);
-    if (already_chosen(out, a->id))
-        return 0;
-    const content_t *content = rule->action_kind == ACTION_CONTENT ? playbook_content(pb, key) : NULL;
-    const char *channel = rule->channel ? rule->channel : content->channel;
-    a->kind = rule->action_kind;
-    a->due_ms = event->at_ms + rule->after_ms;
+    memcpy(a->id, c->id, sizeof a->id);
+    a->kind = c->rule->action_kind;
+    a->due_ms = c->due_ms;
     a->contact = strdup(contact->id);
-    a->rule = strdup(rule->name);
-    a->channel = strdup(channel ? channel : "email");
-    a->target = content ? content_target(content) : task_target(rule);
-    a->reason = build_reason(pb, rule, contact, event, reads);
+    a->rule = strdup(c->rule->name);
+    a->channel = strdup(c->channel);
+    a->target = c->content ? content_target(c->content) : task_target(c->rule);
+    a->reason = build_reason(pb, c->rule, contact, event, reads);
     if (!a->contact || !a->rule || !a->channel || !a->target || !a->reason) {
         action_close(a);
         return NERR_NOMEM;
@@ -223,11 +306,11 @@ static int make_action(playbook_t *pb, const rule_t *rule, contact_t *contact,
     return 0;
 }
 
-/* Runs act rules by priority until DECIDE_MAX_ACTIONS are chosen. */
+/* Runs act rules by priority; the policies hold back what may not go out. */
 static int choose_actions(playbook_t *pb, contact_t *contact, const event_t *event,
                           decision_t *out, nerr_t *err) {
     const char *stage = current_stage(pb, contact);
-    for (int i = 0; i < playbook_rule_count(pb) && out->action_count < DECIDE_MAX_ACTIONS; i++) {
+    for (int i = 0; i < playbook_rule_count(pb); i++) {
         const rule_t *rule = playbook_rule(pb, i);
         if (rule->kind != RULE_ACT || !on_matches(rule, event) || !stage_matches(rule, stage))
             continue;
@@ -245,16 +328,64 @@ static int choose_actions(playbook_t *pb, contact_t *contact, const event_t *eve
             return nerr_set(err, NERR_NOMEM, "out of memory choosing content");
         if (key == NULL)
             continue;
-        int64_t last = contact_last_sent(contact, key);
-        int cooling = last >= 0 && event->at_ms + rule->after_ms < last + rule->cooldown_ms;
+        candidate_t c;
+        fill_candidate(pb, rule, contact, event, key, &c);
         int rc = 0;
-        if (!cooling && (rc = make_action(pb, rule, contact, event, key, &reads, out)) == 0)
-            rc = contact_mark_sent(contact, key, event->at_ms + rule->after_ms, err);
+        if (!already_chosen(out, c.id) && !is_held(pb, contact, &c, out) &&
+            (rc = make_action(pb, &c, contact, event, &reads, out)) == 0)
+            rc = contact_mark_sent(contact, key, c.id, c.channel, rule->action_kind == ACTION_TASK,
+                                   c.due_ms, err);
         free(key);
         if (rc)
             return nerr_set(err, NERR_NOMEM, "out of memory building an action");
     }
     return 0;
+}
+
+/* ---- suppression and goals --------------------------------------------------------------- */
+
+/* Finds the first suppression in force for the contact as it is now. */
+static void check_suppression(playbook_t *pb, contact_t *contact, const event_t *event,
+                              decision_t *out) {
+    for (int i = 0; i < playbook_rule_count(pb) && out->suppressed_by == NULL; i++) {
+        const rule_t *rule = playbook_rule(pb, i);
+        if (rule->kind != RULE_SUPPRESS)
+            continue;
+        int is_true;
+        nerr_t rule_err;
+        if (playbook_eval_when(pb, rule, contact, event, &is_true, NULL, &rule_err))
+            record_rule_error(out, &rule_err);
+        else if (is_true)
+            out->suppressed_by = rule;
+    }
+}
+
+/* A goal reached cancels the actions still pending after its touchpoint. */
+static void reach_goals(playbook_t *pb, contact_t *contact, const event_t *event,
+                        decision_t *out) {
+    for (int i = 0; i < playbook_rule_count(pb); i++) {
+        const rule_t *goal = playbook_rule(pb, i);
+        if (goal->kind != RULE_GOAL || !on_matches(goal, event))
+            continue;
+        int is_true;
+        nerr_t rule_err;
+        if (playbook_eval_when(pb, goal, contact, event, &is_true, NULL, &rule_err)) {
+            record_rule_error(out, &rule_err);
+            continue;
+        }
+        contact_sent_t taken[DECIDE_MAX_CANCELLED];
+        int room = DECIDE_MAX_CANCELLED - out->cancelled_count;
+        int count = is_true ? contact_take_pending(contact, event->at_ms, goal->cancels_tasks, taken, room) : 0;
+        for (int k = 0; k < count; k++) {
+            decision_cancelled_t *x = &out->cancelled[out->cancelled_count++];
+            x->goal = goal;
+            snprintf(x->id, sizeof x->id, "%s", taken[k].action_id);
+            snprintf(x->target, sizeof x->target, "%s", taken[k].content);
+            snprintf(x->channel, sizeof x->channel, "%s", taken[k].channel);
+            x->due_ms = taken[k].at_ms;
+            contact_sent_close(&taken[k]);
+        }
+    }
 }
 
 int decide(playbook_t *pb, contact_t *contact, const event_t *event, decision_t *out,
@@ -266,6 +397,8 @@ int decide(playbook_t *pb, contact_t *contact, const event_t *event, decision_t 
         return NERR_NOMEM;
     if (update_mind_and_stage(pb, contact, event, out, err))
         return NERR_NOMEM;
+    reach_goals(pb, contact, event, out);
+    check_suppression(pb, contact, event, out);
     return choose_actions(pb, contact, event, out, err);
 }
 

@@ -18,6 +18,29 @@
 #define DECIDE_MAX_ACTIONS 3 /* per touchpoint; the highest-priority rules win */
 #define DECIDE_MAX_ERRORS 8  /* rule errors kept per touchpoint; the rest are counted */
 #define DECIDE_MAX_MOVES 4   /* stage moves remembered per touchpoint, for explanations */
+#define DECIDE_MAX_HELD 8    /* held-back actions kept per touchpoint; the rest are counted */
+#define DECIDE_MAX_CANCELLED 16
+
+/* An action a rule wanted that a policy held back: never silently dropped. */
+typedef struct {
+    const rule_t *rule;         /* the act rule; borrowed from the playbook */
+    const char *policy;         /* what held it: a suppress or cap rule's name, "cooldown" or
+                                   "max_actions" (more than DECIDE_MAX_ACTIONS qualified) */
+    char id[ACTION_ID_MAX];     /* the id the action would have had */
+    char target[128];           /* the content id, or "task:<rule>" */
+    char channel[32];
+    int64_t due_ms;
+    char winner[ACTION_ID_MAX]; /* the action that took the slot or the cap, or "" */
+} decision_held_t;
+
+/* A pending action cancelled because the contact reached a goal. */
+typedef struct {
+    const rule_t *goal;
+    char id[ACTION_ID_MAX];
+    char target[128];
+    char channel[32];
+    int64_t due_ms;
+} decision_cancelled_t;
 
 typedef struct {
     action_t actions[DECIDE_MAX_ACTIONS];
@@ -25,12 +48,22 @@ typedef struct {
     const rule_t *moves[DECIDE_MAX_MOVES]; /* the stage rules that fired, in order; borrowed
                                               from the playbook */
     int move_count;
+    decision_held_t held[DECIDE_MAX_HELD];
+    int held_count;                        /* may exceed DECIDE_MAX_HELD */
+    decision_cancelled_t cancelled[DECIDE_MAX_CANCELLED];
+    int cancelled_count;
+    const rule_t *suppressed_by;           /* the suppression in force after this touchpoint:
+                                              content due later is held at release too */
     nerr_t errors[DECIDE_MAX_ERRORS]; /* "file:line: message (rule name)" */
     int error_count;                  /* may exceed DECIDE_MAX_ERRORS */
 } decision_t;
 
 /* Applies 'event' to 'contact' (borrowed, updated in place) under 'playbook' and fills 'out'
- * (release with decision_close). A failing rule is recorded in out->errors and skipped; the
+ * (release with decision_close). Policies apply after the act rules chose: a delivery in
+ * cooldown, a suppressed contact, a full channel cap or more than DECIDE_MAX_ACTIONS actions
+ * hold an action back (recorded in out->held, the higher priority winning); quiet hours and
+ * business-hours windows move due times in the contact's time zone (facts.timezone); a goal
+ * cancels the pending actions due after it. A failing rule is recorded in out->errors and skipped; the
  * other rules still run. Returns 0, or NERR_NOMEM with 'err' set (then 'contact' may be
  * partly updated and must be discarded). */
 int decide(playbook_t *playbook, contact_t *contact, const event_t *event, decision_t *out,

@@ -13,7 +13,13 @@
 
 #define PLAYBOOK_READS_MAX 16 /* mind states and facts one condition may cite in its reason */
 
-typedef enum { RULE_INFER, RULE_ADVANCE, RULE_ACT } rule_kind_t;
+/* Rule kinds. Policies (suppress, cap) and goals are rules too: named, located, and run by
+ * the engine whatever the act rules say. */
+typedef enum { RULE_INFER, RULE_ADVANCE, RULE_ACT, RULE_SUPPRESS, RULE_CAP, RULE_GOAL } rule_kind_t;
+
+#define RULE_KIND_COUNT 6
+
+typedef enum { WINDOW_ANY, WINDOW_BUSINESS_HOURS } send_window_t;
 
 typedef struct {
     char *state;
@@ -39,6 +45,10 @@ typedef struct {
     int64_t after_ms;      /* act: delay from the touchpoint's time */
     int64_t cooldown_ms;   /* act: no repeat of the same content or task within this */
     int priority;          /* act: higher first */
+    send_window_t window;  /* act: when the action may be delivered, in the contact's zone */
+    int cap_max;           /* cap: at most this many actions on 'channel' ... */
+    int64_t cap_window_ms; /* ... within this window (by due time) */
+    int cancels_tasks;     /* goal: cancel pending tasks too, not only content */
     char *because;         /* the plain-language reason */
     int when_ref;          /* Lua references; meaningful only to playbook_lua.c */
     int content_ref;
@@ -117,6 +127,18 @@ const rule_t *playbook_find_rule(const playbook_t *playbook, const char *name);
 
 int playbook_stage_count(const playbook_t *playbook);
 const char *playbook_stage(const playbook_t *playbook, int index);
+
+/* Quiet hours and business hours, as minutes after local midnight in the contact's time
+ * zone. Quiet hours hold content until they end; business hours bound `window =
+ * "business_hours"` sends, Monday to Friday unless the playbook says otherwise. */
+typedef struct {
+    int has_quiet_hours;
+    int quiet_from_min, quiet_to_min;
+    int business_from_min, business_to_min;
+    int business_days; /* bit 0 = Sunday ... bit 6 = Saturday */
+} playbook_hours_t;
+
+const playbook_hours_t *playbook_hours(const playbook_t *playbook);
 
 /* Returns the half-life of mind state 'name' (the playbook's default when undeclared). */
 int64_t playbook_half_life_ms(const playbook_t *playbook, const char *name);

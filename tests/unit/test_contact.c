@@ -76,8 +76,8 @@ static void fill(contact_t *c) {
         mind_adjust(&c->mind, "price_worry", -0.25, T0, 0, "e9", "discount_seen", NULL), 0);
     assert_int_equal(
         mind_adjust(&c->mind, "price_worry", 0.375, T0 + 1, 0, "e10", "pricing_loop", NULL), 0);
-    assert_int_equal(contact_mark_sent(c, "case_study", T0 + DAY_MS, NULL), 0);
-    assert_int_equal(contact_mark_sent(c, "task:call", T0 + 2 * DAY_MS, NULL), 0);
+    assert_int_equal(contact_mark_sent(c, "case_study", "a-1", "email", 0, T0 + DAY_MS, NULL), 0);
+    assert_int_equal(contact_mark_sent(c, "task:call", "a-2", "task", 1, T0 + 2 * DAY_MS, NULL), 0);
 }
 
 /* Both NULL, or equal strings. */
@@ -119,6 +119,9 @@ static void assert_same_contact(const contact_t *a, const contact_t *b) {
     for (int i = 0; i < a->sent_count; i++) {
         assert_string_equal(a->sent[i].content, b->sent[i].content);
         assert_true(a->sent[i].at_ms == b->sent[i].at_ms);
+        assert_string_equal(a->sent[i].action_id, b->sent[i].action_id);
+        assert_string_equal(a->sent[i].channel, b->sent[i].channel);
+        assert_int_equal(a->sent[i].is_task, b->sent[i].is_task);
     }
 }
 
@@ -171,7 +174,7 @@ static void test_from_json_documented_form(void **state) {
         "\"ev\":[[\"e3\",\"faq_loop\",0.6,1795424400000]]}},"
         "\"history\":[[\"e1\",\"page_view\",1795424400000,{\"page_type\":\"faq\"}],"
         "[\"e2\",\"email_open\",1795424460000]],"
-        "\"sent\":[[\"case_study\",1795428000000]]}";
+        "\"sent\":[[\"case_study\",1795428000000,\"a-1\",\"email\",false]]}";
     contact_t c;
     assert_int_equal(contact_from_json(&c, "c-9", text, strlen(text), 3, NULL), 0);
     assert_string_equal(c.stage, "researching");
@@ -377,9 +380,9 @@ static void test_last_sent_and_cap(void **state) {
     contact_t c;
     assert_int_equal(contact_init(&c, "c-1", NULL), 0);
     assert_true(contact_last_sent(&c, "case_study") == -1);
-    assert_int_equal(contact_mark_sent(&c, "case_study", T0 + 100, NULL), 0);
-    assert_int_equal(contact_mark_sent(&c, "pricing", T0 + 200, NULL), 0);
-    assert_int_equal(contact_mark_sent(&c, "case_study", T0 + 50, NULL), 0);
+    assert_int_equal(contact_mark_sent(&c, "case_study", "a-1", "email", 0, T0 + 100, NULL), 0);
+    assert_int_equal(contact_mark_sent(&c, "pricing", "a-2", "email", 0, T0 + 200, NULL), 0);
+    assert_int_equal(contact_mark_sent(&c, "case_study", "a-3", "email", 0, T0 + 50, NULL), 0);
     assert_true(contact_last_sent(&c, "case_study") == T0 + 100); /* the latest, not the last */
     assert_true(contact_last_sent(&c, "pricing") == T0 + 200);
     assert_true(contact_last_sent(&c, "case") == -1);
@@ -387,7 +390,7 @@ static void test_last_sent_and_cap(void **state) {
     for (int i = 0; i < CONTACT_SENT_MAX; i++) {
         char content[16];
         snprintf(content, sizeof content, "c%d", i);
-        assert_int_equal(contact_mark_sent(&c, content, T0 + 1000 + i, NULL), 0);
+        assert_int_equal(contact_mark_sent(&c, content, "a", "email", 0, T0 + 1000 + i, NULL), 0);
     }
     assert_int_equal(c.sent_count, CONTACT_SENT_MAX);
     /* The three oldest deliveries were dropped to make room. */
