@@ -54,6 +54,7 @@ struct playbook {
     int rule_count;
     playbook_test_t *tests;
     int test_count;
+    playbook_hours_t hours;
 
     /* The evaluation in progress, read by the contact, mind, facts and event userdata. */
     contact_t *contact;
@@ -557,8 +558,24 @@ static int declare_advance(lua_State *L) {
     return 0;
 }
 
+/* Reads `window = "business_hours"` (or "any") of a send or a task. */
+static void read_window(lua_State *L, int table, rule_t *rule) {
+    char *window = opt_string(L, table, "window", rule->name);
+    if (window == NULL || strcmp(window, "any") == 0)
+        rule->window = WINDOW_ANY;
+    else if (strcmp(window, "business_hours") == 0)
+        rule->window = WINDOW_BUSINESS_HOURS;
+    else {
+        lua_pushfstring(L, "%s: unknown window '%s' (\"business_hours\" or \"any\")", rule->name,
+                        window);
+        free(window);
+        decl_error(L, "%s", lua_tostring(L, -1));
+    }
+    free(window);
+}
+
 static void read_send(lua_State *L, rule_t *rule) {
-    static const char *const fields[] = {"content", "channel", "after", NULL};
+    static const char *const fields[] = {"content", "channel", "after", "window", NULL};
     int send = lua_gettop(L);
     check_fields(L, send, rule->name, fields);
     rule->action_kind = ACTION_CONTENT;
@@ -572,10 +589,11 @@ static void read_send(lua_State *L, rule_t *rule) {
     }
     rule->channel = opt_string(L, send, "channel", rule->name);
     rule->after_ms = opt_duration(L, send, "after", rule->name);
+    read_window(L, send, rule);
 }
 
 static void read_task(lua_State *L, rule_t *rule) {
-    static const char *const fields[] = {"role", "title", "channel", "after", NULL};
+    static const char *const fields[] = {"role", "title", "channel", "after", "window", NULL};
     int task = lua_gettop(L);
     check_fields(L, task, rule->name, fields);
     rule->action_kind = ACTION_TASK;
@@ -587,6 +605,7 @@ static void read_task(lua_State *L, rule_t *rule) {
     if (rule->channel == NULL)
         rule->channel = copy_string(L, "task");
     rule->after_ms = opt_duration(L, task, "after", rule->name);
+    read_window(L, task, rule);
 }
 
 /* act "name" { stage, on, when = function(c, e), send = {..} | task = {..}, cooldown, priority,
@@ -694,6 +713,129 @@ static int declare_stages(lua_State *L) {
         pb->stages_file = copy_string(L, ar.short_src);
         pb->stages_line = ar.currentline;
     }
+    return 0;
+}
+
+/* ---- policies and goals ---------------------------------------------------------------- */
+
+/* suppress "name" { when = function(c, e), because }: while the condition holds, no content
+ * action is delivered to the contact, whatever the act rules say. Tasks for people go on. */
+static int declare_suppress(lua_State *L) {
+    static const char *const fields[] = {"when", "because", NULL};
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_fields(L, 1, name, fields);
+    rule_t *rule = new_rule(L, RULE_SUPPRESS, name);
+    rule->because = opt_string(L, 1, "because", name);
+    rule->when_ref = opt_function(L, 1, "when", name);
+    if (rule->when_ref == LUA_NOREF)
+        decl_error(L, "%s: a suppression needs 'when'", name);
+    return 0;
+}
+
+/* cap "name" { channel = "email", max = 2, per = "7d", because }: at most 'max' actions on
+ * 'channel' due within any 'per'; past it, the lower-priority action is held back. */
+static int declare_cap(lua_State *L) {
+    static const char *const fields[] = {"channel", "max", "per", "because", NULL};
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_fields(L, 1, name, fields);
+    rule_t *rule = new_rule(L, RULE_CAP, name);
+    rule->because = opt_string(L, 1, "because", name);
+    rule->channel = opt_string(L, 1, "channel", name);
+    rule->cap_window_ms = opt_duration(L, 1, "per", name);
+    if (lua_getfield(L, 1, "max") != LUA_TNUMBER || !lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0)
+        decl_error(L, "%s: a cap needs 'max', a whole number", name);
+    rule->cap_max = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    if (rule->channel == NULL || rule->cap_window_ms <= 0)
+        decl_error(L, "%s: a cap needs 'channel' and 'per' (a duration)", name);
+    return 0;
+}
+
+/* goal "name" { on = "meeting_booked", when = function(e, c), cancel = "content" | "all",
+ * because }: reaching it cancels the contact's pending nurture (and with "all", tasks too). */
+static int declare_goal(lua_State *L) {
+    static const char *const fields[] = {"on", "when", "cancel", "because", NULL};
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_fields(L, 1, name, fields);
+    rule_t *rule = new_rule(L, RULE_GOAL, name);
+    rule->on = opt_string(L, 1, "on", name);
+    rule->because = opt_string(L, 1, "because", name);
+    rule->when_ref = opt_function(L, 1, "when", name);
+    char *cancel = opt_string(L, 1, "cancel", name);
+    int is_known = cancel == NULL || strcmp(cancel, "content") == 0 || strcmp(cancel, "all") == 0;
+    rule->cancels_tasks = cancel != NULL && strcmp(cancel, "all") == 0;
+    free(cancel);
+    if (!is_known)
+        decl_error(L, "%s: 'cancel' is \"content\" or \"all\"", name);
+    if (rule->on == NULL)
+        decl_error(L, "%s: a goal needs 'on', the touchpoint type that reaches it", name);
+    return 0;
+}
+
+/* Reads "HH:MM" as minutes after midnight. */
+static int read_clock_time(lua_State *L, int table, const char *key, int fallback, const char *what) {
+    char *text = opt_string(L, table, key, what);
+    if (text == NULL)
+        return fallback;
+    int hours = -1, minutes = -1;
+    char extra;
+    int n = sscanf(text, "%2d:%2d%c", &hours, &minutes, &extra);
+    free(text);
+    if (n != 2 || hours < 0 || hours > 24 || minutes < 0 || minutes > 59 || hours * 60 + minutes > 24 * 60) {
+        lua_pushfstring(L, "%s: '%s' must be a time of day like \"08:30\"", what, key);
+        decl_error(L, "%s", lua_tostring(L, -1));
+    }
+    return hours * 60 + minutes;
+}
+
+/* quiet_hours { from = "20:00", to = "08:00" }: content due in between waits for the end. */
+static int declare_quiet_hours(lua_State *L) {
+    static const char *const fields[] = {"from", "to", NULL};
+    playbook_t *pb = from_state(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_fields(L, 1, "quiet_hours", fields);
+    pb->hours.quiet_from_min = read_clock_time(L, 1, "from", -1, "quiet_hours");
+    pb->hours.quiet_to_min = read_clock_time(L, 1, "to", -1, "quiet_hours");
+    if (pb->hours.quiet_from_min < 0 || pb->hours.quiet_to_min < 0)
+        decl_error(L, "%s", "quiet_hours needs 'from' and 'to'");
+    pb->hours.has_quiet_hours = 1;
+    return 0;
+}
+
+/* business_hours { from = "09:00", to = "18:00", days = { "mon", ..., "fri" } } */
+static int declare_business_hours(lua_State *L) {
+    static const char *const fields[] = {"from", "to", "days", NULL};
+    static const char *const day_names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    playbook_t *pb = from_state(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_fields(L, 1, "business_hours", fields);
+    pb->hours.business_from_min = read_clock_time(L, 1, "from", 9 * 60, "business_hours");
+    pb->hours.business_to_min = read_clock_time(L, 1, "to", 18 * 60, "business_hours");
+    if (pb->hours.business_from_min >= pb->hours.business_to_min)
+        decl_error(L, "%s", "business_hours: 'from' must come before 'to'");
+    if (lua_getfield(L, 1, "days") == LUA_TTABLE) {
+        int bits = 0;
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+            int found = -1;
+            for (int d = 0; d < 7 && lua_type(L, -1) == LUA_TSTRING; d++)
+                if (strcmp(lua_tostring(L, -1), day_names[d]) == 0)
+                    found = d;
+            if (found < 0) {
+                lua_pushfstring(L, "business_hours: unknown day '%s' (mon, tue, ..., sun)",
+                                luaL_tolstring(L, -1, NULL));
+                decl_error(L, "%s", lua_tostring(L, -1));
+            }
+            bits |= 1 << found;
+            lua_pop(L, 1);
+        }
+        pb->hours.business_days = bits;
+    } else if (!lua_isnil(L, -1)) {
+        decl_error(L, "%s", "business_hours: 'days' lists days, e.g. { \"mon\", \"tue\" }");
+    }
+    lua_pop(L, 1);
     return 0;
 }
 
@@ -948,7 +1090,8 @@ static void register_declarations(lua_State *L) {
     static const luaL_Reg named[] = {{"infer", declare_infer},     {"advance", declare_advance},
                                      {"act", declare_act},         {"content", declare_content},
                                      {"state", declare_state},     {"test", declare_test},
-                                     {NULL, NULL}};
+                                     {"suppress", declare_suppress}, {"cap", declare_cap},
+                                     {"goal", declare_goal},       {NULL, NULL}};
     for (const luaL_Reg *d = named; d->name; d++) {
         lua_pushcfunction(L, d->func);
         lua_pushcclosure(L, curry_name, 1);
@@ -956,6 +1099,10 @@ static void register_declarations(lua_State *L) {
     }
     lua_pushcfunction(L, declare_stages);
     lua_setglobal(L, "stages");
+    lua_pushcfunction(L, declare_quiet_hours);
+    lua_setglobal(L, "quiet_hours");
+    lua_pushcfunction(L, declare_business_hours);
+    lua_setglobal(L, "business_hours");
 }
 
 /* ---- values the rules see: contact, mind, facts, event ---------------------------------- */
@@ -1305,6 +1452,8 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
     playbook_t *pb = calloc(1, sizeof *pb);
     if (pb == NULL || set_default_stages(pb) != 0)
         goto nomem;
+    pb->hours = (playbook_hours_t){.business_from_min = 9 * 60, .business_to_min = 18 * 60,
+                                   .business_days = 0x3e /* Monday to Friday */};
     pb->L = lua_newstate(limited_alloc, pb);
     if (pb->L == NULL)
         goto nomem;
@@ -1408,6 +1557,7 @@ const rule_t *playbook_rule(const playbook_t *pb, int index) { return &pb->rules
 int playbook_stage_count(const playbook_t *pb) { return pb->stage_count; }
 
 int playbook_test_count(const playbook_t *pb) { return pb->test_count; }
+const playbook_hours_t *playbook_hours(const playbook_t *pb) { return &pb->hours; }
 const playbook_test_t *playbook_test(const playbook_t *pb, int index) { return &pb->tests[index]; }
 
 const rule_t *playbook_find_rule(const playbook_t *pb, const char *name) {
@@ -1435,7 +1585,7 @@ const content_t *playbook_content(const playbook_t *pb, const char *id) {
 /* ---- evaluation ------------------------------------------------------------------------- */
 
 /* Calls the function 'ref' with the event and contact proxies in the order the rule kind
- * takes them (infer/advance: e, c; act: c, e), leaving one result on the stack. */
+ * takes them (infer, advance, goal: e, c; act, suppress: c, e), leaving one result on the stack. */
 static int call_rule_function(playbook_t *pb, const rule_t *rule, int ref, contact_t *contact,
                               const event_t *event, playbook_reads_t *reads, nerr_t *err) {
     lua_State *L = pb->L;
@@ -1445,7 +1595,7 @@ static int call_rule_function(playbook_t *pb, const rule_t *rule, int ref, conta
     arm_budget(pb);
     lua_pushcfunction(L, message_handler);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    if (rule->kind == RULE_ACT) {
+    if (rule->kind == RULE_ACT || rule->kind == RULE_SUPPRESS) {
         lua_getfield(L, LUA_REGISTRYINDEX, CONTACT_META "#proxy");
         lua_getfield(L, LUA_REGISTRYINDEX, EVENT_META "#proxy");
     } else {

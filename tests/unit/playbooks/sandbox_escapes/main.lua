@@ -16,12 +16,14 @@ infer "debug_sethook" { when = function() return debug.sethook() end, raise = { 
 infer "coroutine" { when = function() return coroutine.wrap(function() end) end, raise = { a = 1 } }
 -- Nothing dangerous is reachable to put back: the whole surface, listed.
 local surface = [[
-  _G _VERSION act advance assert content error getmetatable infer ipairs math math.abs math.acos
+  _G _VERSION act advance assert business_hours cap content error getmetatable goal infer ipairs
+  math math.abs math.acos
   math.asin math.atan math.atan2 math.ceil math.cos math.cosh math.deg math.exp math.floor
   math.fmod math.frexp math.huge math.ldexp math.log math.log10 math.max math.maxinteger math.min
   math.mininteger math.modf math.pi math.pow math.rad math.random math.randomseed math.sin
   math.sinh math.sqrt math.tan math.tanh math.tointeger math.type math.ult next pairs pcall
-  rawequal rawget rawlen rawset select setmetatable stages state string string.byte string.char
+  quiet_hours rawequal rawget rawlen rawset select setmetatable stages state string string.byte
+  string.char suppress
   string.find string.format string.gmatch string.gsub string.len string.lower string.match
   string.pack string.packsize string.rep string.reverse string.sub string.unpack string.upper
   table table.concat table.insert table.move table.pack table.remove table.sort table.unpack
