@@ -43,6 +43,7 @@ struct playbook {
     char **stages;
     int stage_count;
     int stages_declared; /* set once a file calls stages{} */
+    int is_loaded; /* every file has run: a declaration now would move records rules use */
     char *stages_file;
     int stages_line;
 
@@ -691,6 +692,8 @@ static int declare_state(lua_State *L) {
 /* stages { "unaware", "problem_aware", ... }: replaces the default stages, once. */
 static int declare_stages(lua_State *L) {
     playbook_t *pb = from_state(L);
+    if (pb->is_loaded)
+        return luaL_error(L, "declarations are only allowed while the playbook loads");
     luaL_checktype(L, 1, LUA_TTABLE);
     if (pb->stages_declared) {
         lua_pushfstring(L, "stages already declared at %s:%d", pb->stages_file, pb->stages_line);
@@ -1076,13 +1079,22 @@ static int declare_test(lua_State *L) {
     return 0;
 }
 
+/* Runs the declaration (upvalue 2; upvalue 1 is its name) only while the playbook loads: run
+ * from a rule, it would grow the arrays whose records the running rule and decide hold. */
+static int declare_while_loading(lua_State *L) {
+    if (from_state(L)->is_loaded)
+        return luaL_error(L, "declarations are only allowed while the playbook loads");
+    return lua_tocfunction(L, lua_upvalueindex(2))(L);
+}
+
 /* `infer "name" {..}` is two calls: the first takes the name, the second the table. */
 static int curry_name(lua_State *L) {
     const char *name = luaL_checkstring(L, 1);
     if (name[0] == '\0')
         return luaL_error(L, "a name must not be empty");
     lua_pushvalue(L, 1);
-    lua_pushcclosure(L, lua_tocfunction(L, lua_upvalueindex(1)), 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, declare_while_loading, 2);
     return 1;
 }
 
@@ -1465,7 +1477,10 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
     make_proxy(L, MIND_META, mind_index);
     make_proxy(L, FACTS_META, facts_index);
     make_proxy(L, EVENT_META, event_index);
-    if (load_files(pb, dir, err) != 0 || validate(pb, err) != 0 || validate_tests(pb, err) != 0)
+    if (load_files(pb, dir, err) != 0)
+        goto fail;
+    pb->is_loaded = 1;
+    if (validate(pb, err) != 0 || validate_tests(pb, err) != 0)
         goto fail;
     /* Sorting moves the rule records, never the Lua references they hold. A playbook may
      * have no rules at all, and qsort must not be given their NULL array. */

@@ -217,6 +217,11 @@ static void test_metatables(void **state) {
     expect_refused(state, "gc_behind_index", "metatables with __gc are not allowed in playbooks");
 }
 
+static void test_no_declarations_at_run_time(void **state) {
+    expect_refused(state, "declare_late", "declarations are only allowed while the playbook loads");
+    expect_refused(state, "declare_held", "declarations are only allowed while the playbook loads");
+}
+
 int main(void) {
     const struct CMUnitTest load_tests[] = {
         cmocka_unit_test(test_load_io),
@@ -231,6 +236,7 @@ int main(void) {
         cmocka_unit_test(test_patterns),
         cmocka_unit_test(test_table_lengths),
         cmocka_unit_test(test_metatables),
+        cmocka_unit_test(test_no_declarations_at_run_time),
     };
     int failed = cmocka_run_group_tests(load_tests, NULL, NULL);
     return failed + cmocka_run_group_tests(run_tests, setup, teardown);

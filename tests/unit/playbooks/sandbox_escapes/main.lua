@@ -147,3 +147,9 @@ infer "gc_behind_index" {
   end,
   raise = { a = 1 },
 }
+
+-- Declarations run only while the playbook loads: one from a rule would move the rule records
+-- under the running rule (found by fuzz_playbook).
+local held = infer "held"
+infer "declare_late" { when = function() infer "late" { raise = { a = 1 } } end, raise = { a = 1 } }
+infer "declare_held" { when = function() held { raise = { a = 1 } } end, raise = { a = 1 } }
