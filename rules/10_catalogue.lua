@@ -70,7 +70,8 @@ content "roi-calculator" {
 }
 
 ---------------------------------------------------------------------------------------------
--- Too many options: one page that puts them side by side.
+-- Too many options: one page that puts them side by side. Teams that already run a
+-- marketing-automation tool compare us with what they have, so they get their own version.
 ---------------------------------------------------------------------------------------------
 
 content "comparison-guide" {
@@ -78,6 +79,36 @@ content "comparison-guide" {
   url = "https://example.com/guides/compare-editions",
   channel = "email", format = "guide",
   stages = { "researching", "evaluating" }, addresses = "choice_overload",
+}
+
+content "comparison-for-ma-teams" {
+  title = "Already running marketing automation? What we add, what we replace, which edition fits",
+  url = "https://example.com/guides/compare-for-ma-teams",
+  channel = "email", format = "guide",
+  stages = { "researching", "evaluating" }, addresses = "choice_overload",
+}
+
+---------------------------------------------------------------------------------------------
+-- The product itself, for researchers who want to see it and are not overwhelmed. This is the
+-- "more product mail" that a contact drowning in options must NOT get.
+---------------------------------------------------------------------------------------------
+
+content "feature-tour" {
+  title = "Five things nurture does in your first week, in five minutes",
+  url = "https://example.com/product/tour",
+  channel = "email", format = "article",
+  stages = { "researching" }, addresses = "product_interest",
+}
+
+---------------------------------------------------------------------------------------------
+-- Objections: when a buying committee is deciding, somebody raises a concern.
+---------------------------------------------------------------------------------------------
+
+content "objections-answered" {
+  title = "Security, integration, effort, exit: straight answers to what buying committees ask us",
+  url = "https://example.com/guides/objections-answered",
+  channel = "email", format = "guide",
+  stages = { "evaluating", "purchasing" }, addresses = "objections",
 }
 
 ---------------------------------------------------------------------------------------------
@@ -89,6 +120,15 @@ content "guide-the-problem" {
   url = "https://example.com/blog/why-nurture-mails-are-ignored",
   channel = "email", format = "article",
   stages = { "problem_aware" }, addresses = "curiosity", topics = { "nurturing" },
+}
+
+-- The same lesson for teams that already run a marketing-automation tool: they know what a
+-- nurture mail is; what they miss is the signals their tool collects and never uses.
+content "guide-signals-your-ma-misses" {
+  title = "Your automation sends on schedule. Here are the buying signals it already has and ignores",
+  url = "https://example.com/blog/signals-your-ma-misses",
+  channel = "email", format = "article",
+  stages = { "problem_aware" }, addresses = "curiosity", topics = { "signals" },
 }
 
 content "webinar-invite" {

@@ -52,6 +52,19 @@ state "room_to_grow" {
   half_life = "30d",
   description = "A customer whose company is changing in a way that needs more of us.",
 }
+state "product_interest" {
+  half_life = "7d",
+  description = "Wants to see what the product does, and can take it in.",
+}
+state "objections" {
+  half_life = "14d",
+  description = "Someone deciding has raised a concern (security, integration, effort, exit).",
+}
+state "stalling" {
+  half_life = "14d",
+  description = "A proposal is open but the buyer has gone silent: a doubt, a blocker, "
+             .. "or other priorities.",
+}
 
 ---------------------------------------------------------------------------------------------
 -- The worried reader.
@@ -133,6 +146,24 @@ infer "left_checkout_on_a_phone" {
          .. "(and a long form on a small screen does not help)",
 }
 
+-- Our shop reports a checkout that was started and not finished (most shop and payment
+-- systems can send this as "checkout_abandoned", usually an hour after the last click).
+infer "abandoned_the_checkout" {
+  on = "checkout_abandoned",
+  when = function(e, c) return not c:did("purchase", "3d") end,
+  raise = { price_worry = 0.4 },
+  because = "Started to buy and stopped at the payment step: the price or the way to pay "
+         .. "made them hesitate",
+}
+
+infer "abandoned_the_checkout_on_a_phone" {
+  on = "checkout_abandoned",
+  when = function(e, c) return e.device == "mobile" and not c:did("purchase", "3d") end,
+  raise = { price_worry = 0.2 },
+  because = "Stopped at the payment step on a phone: on mobile people stop to think about "
+         .. "the price (and a long form on a small screen does not help)",
+}
+
 infer "bought_so_price_settled" {
   on = "purchase",
   lower = { price_worry = 1 },
@@ -152,6 +183,15 @@ infer "long_look_at_a_product" {
   raise = { choice_overload = 0.25 },
   because = "Studied a product page for a minute and a half without taking a next step; "
          .. "several of these mean they cannot tell the options apart",
+}
+
+-- Looking at the product without lingering is plain interest; lingering on page after page
+-- is overload (the rule above). The action rules tell the two apart.
+infer "looks_at_the_product" {
+  on = "page_view",
+  when = function(e, c) return e.page_type == "product" end,
+  raise = { product_interest = 0.25 },
+  because = "Looked at a product page",
 }
 
 infer "found_the_comparison" {
@@ -202,6 +242,78 @@ infer "asked_for_a_demo" {
   when = function(e, c) return e.form == "demo_request" or e.form == "contact" end,
   raise = { readiness = 0.7 },
   because = "Asked to see the product or to talk to us: ready for a conversation now",
+}
+
+---------------------------------------------------------------------------------------------
+-- Objections while deciding: the fine print, and what sales hears on the phone.
+---------------------------------------------------------------------------------------------
+
+-- Pages that someone in a buying committee reads when they have a concern to settle.
+local fine_print = { security = true, legal = true, integrations = true }
+
+infer "checks_the_fine_print" {
+  on = "page_view",
+  when = function(e, c)
+    return fine_print[e.page_type] == true
+       and (c.stage == "evaluating" or c.stage == "purchasing")
+  end,
+  raise = { objections = 0.3 },
+  because = "Reads the security, legal or integration pages while deciding: someone in the "
+         .. "buying committee has raised a concern",
+}
+
+-- Sales logs a call as "sales_call"; when the buyer raised a concern, the call carries it in
+-- `objection` ("security", "integration", "effort", "price", ...).
+infer "objection_heard_on_a_call" {
+  on = "sales_call",
+  when = function(e, c) return e.objection ~= nil end,
+  raise = { objections = 0.6 },
+  because = "Raised a concern on a call with sales: it has to be answered before they can say yes",
+}
+
+---------------------------------------------------------------------------------------------
+-- A proposal gone quiet.
+--
+-- The engine wakes up only when a touchpoint arrives: it has no timer that fires when nothing
+-- happens. So "quiet for two weeks" is noticed on the NEXT touchpoint of the contact that is
+-- not itself a sign of life (an e-mail open, a support ticket), or on the `heartbeat` that the
+-- CRM sends once a week for every open deal (weekly, not daily: the contact's history keeps
+-- only its last 64 touchpoints, and they should be real ones). On that
+-- touchpoint we look back: a proposal is open (stage "purchasing"), the last deal update is 14
+-- days old or more, and the buyer did nothing that shows they are still with us in those 14
+-- days. Then we believe the deal is stalling, and 40_actions.lua gives inside sales a check-in.
+---------------------------------------------------------------------------------------------
+
+local DAY = 24 * 60 * 60 * 1000 -- c:since(...) counts in milliseconds
+
+-- Touchpoints that show the buyer is still engaged with us. A heartbeat is not one.
+local engaged = { "page_view", "email_click", "form_submit", "meeting_booked", "sales_call",
+                  "webinar_attended" }
+
+local function quiet_for(c, window)
+  for _, type in ipairs(engaged) do
+    if c:did(type, window) then return false end
+  end
+  return true
+end
+
+infer "proposal_gone_quiet" {
+  when = function(e, c)
+    local since_update = c:since("deal_update")
+    return c.stage == "purchasing" and since_update ~= nil and since_update >= 14 * DAY
+       and quiet_for(c, "14d")
+  end,
+  raise = { stalling = 0.6 },
+  because = "A proposal has been open for two weeks without a word from the buyer: "
+         .. "something is holding the decision",
+}
+
+infer "deal_moves_again" {
+  when = function(e, c)
+    return e.type == "deal_update" or e.type == "meeting_booked" or e.type == "sales_call"
+  end,
+  lower = { stalling = 1 },
+  because = "The deal is moving again",
 }
 
 ---------------------------------------------------------------------------------------------

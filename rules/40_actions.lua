@@ -13,9 +13,9 @@
 --   * the same content (or the same task) is not repeated within its `cooldown`
 --     (seven days unless said otherwise), so a state that stays high does not mean spam.
 --
--- Priorities used here: 100 a customer we hurt, 90 someone who asked to talk,
--- 80 a worried buyer, 70 price, 60 choices and onboarding, 50 growth, 40 advocates,
--- 30 education.
+-- Priorities used here: 100 a customer we hurt, 90 someone who asked to talk or a proposal
+-- gone quiet, 80 a worried buyer, 75 objections, 70 price, 60 choices and onboarding,
+-- 55 the product tour, 50 growth, 40 advocates, 30 education.
 
 -- An e-mail goes only to contacts who have not unsubscribed. The engine does not enforce
 -- suppression by itself yet, so the playbook says it here. It looks at the contact's recent history (the last 64 touchpoints).
@@ -23,6 +23,29 @@
 -- defect), are service, not marketing, and go ahead; an unasked-for call offer does not.
 local function still_subscribed(c)
   return not c:did("unsubscribe")
+end
+
+-- A defect ticket is open when no "ticket_resolved" came after the newest defect ticket.
+-- (c:since gives the time since the newest touchpoint of that type, so a smaller number is
+-- more recent.) While one is open, we send no marketing at all: an upsell or a newsletter
+-- in the middle of a problem we caused reads as if nobody listens. The apology and the
+-- calls go ahead. The engine will pause marketing by itself one day; until then this says it.
+local function defect_open(c)
+  local defect = c:since("support_ticket", { category = "defect" })
+  if defect == nil then return false end
+  local resolved = c:since("ticket_resolved")
+  return resolved == nil or resolved > defect
+end
+
+-- Marketing mail: to subscribed contacts, and not while a defect of ours is open.
+local function may_market(c)
+  return still_subscribed(c) and not defect_open(c)
+end
+
+-- The segment: does the company already run a marketing-automation tool? Only a clear "yes"
+-- counts; a contact we know nothing about gets the journey for newcomers.
+local function runs_ma(c)
+  return c.facts.runs_ma == true
 end
 
 ---------------------------------------------------------------------------------------------
@@ -70,6 +93,7 @@ act "call_back_about_the_demo" {
 act "prepare_them_for_the_demo" {
   stage = { "evaluating" },
   on = "form_submit",
+  -- They asked for this demo: the note about it is service, so an open defect does not stop it.
   when = function(c) return c.mind.readiness >= 0.6 and still_subscribed(c) end,
   send = { content = "demo-what-to-expect", channel = "email", after = "1h" },
   priority = 85,
@@ -90,7 +114,7 @@ local story_for_industry = {
 
 act "reassure_the_worried" {
   stage = { "interested", "researching", "evaluating" },
-  when = function(c) return c.mind.anxiety >= 0.5 and still_subscribed(c) end,
+  when = function(c) return c.mind.anxiety >= 0.5 and may_market(c) end,
   send = {
     content = function(c)
       return story_for_industry[c.facts.industry] or "story-general"
@@ -106,7 +130,7 @@ act "reassure_the_worried" {
 
 act "offer_a_short_call" {
   stage = { "interested", "researching", "evaluating" },
-  when = function(c) return c.mind.anxiety >= 0.5 and still_subscribed(c) end,
+  when = function(c) return c.mind.anxiety >= 0.5 and may_market(c) end,
   task = {
     role = "inside_sales",
     title = "Offer a 15-minute call to answer their open questions (no pitch)",
@@ -125,7 +149,7 @@ act "explain_the_pricing" {
   stage = { "researching", "evaluating", "purchasing" },
   when = function(c)
     return c.mind.price_worry >= 0.5 and (c.facts.company_size or 0) < 200
-       and still_subscribed(c)
+       and may_market(c)
   end,
   send = { content = "pricing-explainer", channel = "email", after = "30m" },
   cooldown = "14d",
@@ -138,7 +162,7 @@ act "show_the_payback" {
   stage = { "researching", "evaluating", "purchasing" },
   when = function(c)
     return c.mind.price_worry >= 0.5 and (c.facts.company_size or 0) >= 200
-       and still_subscribed(c)
+       and may_market(c)
   end,
   send = { content = "roi-calculator", channel = "email", after = "30m" },
   cooldown = "14d",
@@ -148,16 +172,106 @@ act "show_the_payback" {
 }
 
 ---------------------------------------------------------------------------------------------
--- Too many options: one page that puts them side by side.
+-- Too many options: one page that puts them side by side, never more product mail.
+--
+-- Two segments, two journeys. A team without a marketing-automation tool needs the plain
+-- comparison of our editions. A team that already runs one compares us with what it has:
+-- it gets the comparison written for MA teams, and a person who maps their current setup
+-- to an edition in twenty minutes.
 ---------------------------------------------------------------------------------------------
 
 act "untangle_the_choices" {
   stage = { "interested", "researching", "evaluating" },
-  when = function(c) return c.mind.choice_overload >= 0.6 and still_subscribed(c) end,
+  when = function(c)
+    return c.mind.choice_overload >= 0.6 and not runs_ma(c) and may_market(c)
+  end,
   send = { content = "comparison-guide", channel = "email", after = "1h" },
   cooldown = "14d",
   priority = 60,
   because = "Stuck between options: a side-by-side comparison turns browsing into a choice",
+}
+
+act "untangle_the_choices_for_ma_teams" {
+  stage = { "interested", "researching", "evaluating" },
+  when = function(c)
+    return c.mind.choice_overload >= 0.6 and runs_ma(c) and may_market(c)
+  end,
+  send = { content = "comparison-for-ma-teams", channel = "email", after = "1h" },
+  cooldown = "14d",
+  priority = 60,
+  because = "Stuck between options, and already running an automation tool: they compare "
+         .. "us with what they have, so show what we add and what we replace",
+}
+
+act "offer_a_fit_check" {
+  stage = { "interested", "researching", "evaluating" },
+  when = function(c)
+    return c.mind.choice_overload >= 0.6 and runs_ma(c) and may_market(c)
+  end,
+  task = {
+    role = "inside_sales",
+    title = "Offer a 20-minute fit check: map the tools they run today to one edition",
+    after = "2h",
+  },
+  cooldown = "14d",
+  priority = 60,
+  because = "With a tool already in place the right edition depends on their setup: "
+         .. "a person untangles that faster than any guide",
+}
+
+---------------------------------------------------------------------------------------------
+-- Keen on the product and not overwhelmed: a short tour of what it does.
+---------------------------------------------------------------------------------------------
+
+act "show_what_it_does" {
+  stage = { "researching" },
+  -- Only while the choices are clear to them: at the first sign of overload (one long
+  -- look is 0.25) they get the comparison above, not one more mail about features.
+  -- An action rule gets the touchpoint too, as its second argument: the tour follows a
+  -- look at a product page, not a visit to the comparison or the prices.
+  on = "page_view",
+  when = function(c, e)
+    return e.page_type == "product"
+       and c.mind.product_interest >= 0.4 and c.mind.choice_overload < 0.2 and may_market(c)
+  end,
+  send = { content = "feature-tour", channel = "email", after = "1h" },
+  cooldown = "30d",
+  priority = 55,
+  because = "Came back to the product pages and takes them in calmly: a five-minute tour "
+         .. "answers the next questions before they have to ask",
+}
+
+---------------------------------------------------------------------------------------------
+-- Deciding: answer the objections before they turn into a "no".
+---------------------------------------------------------------------------------------------
+
+act "answer_the_objections" {
+  stage = { "evaluating", "purchasing" },
+  when = function(c) return c.mind.objections >= 0.5 and may_market(c) end,
+  send = { content = "objections-answered", channel = "email", after = "1h" },
+  cooldown = "21d",
+  priority = 75,
+  because = "Someone deciding has a concern: a straight written answer travels around the "
+         .. "buying committee when our champion cannot",
+}
+
+---------------------------------------------------------------------------------------------
+-- A proposal gone quiet (see 20_mind.lua for how "quiet" is noticed): a person checks in.
+---------------------------------------------------------------------------------------------
+
+act "check_in_on_the_quiet_deal" {
+  stage = { "purchasing" },
+  when = function(c) return c.mind.stalling >= 0.5 end,
+  task = {
+    role = "inside_sales",
+    title = "Check in on the open proposal: ask what holds the decision, offer help with "
+         .. "the internal case",
+    after = "1h",
+  },
+  cooldown = "14d",
+  priority = 90,
+  because = "A proposal that goes quiet for two weeks is usually stuck on one question "
+         .. "nobody asked aloud: a short personal check-in brings it out",
 }
 
 ---------------------------------------------------------------------------------------------
@@ -166,7 +280,7 @@ act "untangle_the_choices" {
 
 act "welcome_with_the_success_guide" {
   stage = { "onboarding" },
-  when = function(c) return c.mind.setup_need >= 0.5 and still_subscribed(c) end,
+  when = function(c) return c.mind.setup_need >= 0.5 and may_market(c) end,
   send = { content = "onboarding-success-guide", channel = "email", after = "1h" },
   cooldown = "30d",
   priority = 60,
@@ -180,7 +294,10 @@ act "welcome_with_the_success_guide" {
 act "talk_about_growing" {
   stage = { "onboarding", "retained", "advocate" },
   -- Never pitch more to a customer who is still angry about a defect.
-  when = function(c) return c.mind.room_to_grow >= 0.6 and c.mind.frustration < 0.3 end,
+  -- Nor while a defect ticket is still open, however calm they seem by now.
+  when = function(c)
+    return c.mind.room_to_grow >= 0.6 and c.mind.frustration < 0.3 and not defect_open(c)
+  end,
   task = {
     role = "field_sales",
     title = "Congratulate them on the change and ask which new teams will need us",
@@ -195,7 +312,7 @@ act "talk_about_growing" {
 act "offer_growth_pricing" {
   stage = { "onboarding", "retained", "advocate" },
   when = function(c)
-    return c.mind.room_to_grow >= 0.6 and c.mind.frustration < 0.3 and still_subscribed(c)
+    return c.mind.room_to_grow >= 0.6 and c.mind.frustration < 0.3 and may_market(c)
   end,
   -- Two days later, so that the account manager's call comes first.
   send = { content = "expansion-offer", channel = "email", after = "2d" },
@@ -211,7 +328,7 @@ act "offer_growth_pricing" {
 act "invite_to_the_community" {
   stage = { "advocate" },
   when = function(c)
-    return c.mind.satisfaction >= 0.7 and c.mind.frustration < 0.3 and still_subscribed(c)
+    return c.mind.satisfaction >= 0.7 and c.mind.frustration < 0.3 and may_market(c)
   end,
   send = { content = "community-invite", channel = "email", after = "1h" },
   cooldown = "90d",
@@ -222,7 +339,7 @@ act "invite_to_the_community" {
 act "ask_for_a_referral" {
   stage = { "advocate" },
   when = function(c)
-    return c.mind.satisfaction >= 0.7 and c.mind.frustration < 0.3 and still_subscribed(c)
+    return c.mind.satisfaction >= 0.7 and c.mind.frustration < 0.3 and may_market(c)
   end,
   -- A week after the community invitation: first give, then ask.
   send = { content = "referral-program", channel = "email", after = "7d" },
@@ -235,20 +352,32 @@ act "ask_for_a_referral" {
 -- Education by stage, for leads who are still learning.
 ---------------------------------------------------------------------------------------------
 
+-- Two segments again: a team new to automation learns why nurture mails are ignored; a
+-- team that already runs a tool knows that, and learns what its tool already sees and wastes.
 act "teach_the_problem" {
   stage = { "problem_aware" },
-  when = function(c) return c.mind.curiosity >= 0.4 and still_subscribed(c) end,
+  when = function(c) return c.mind.curiosity >= 0.4 and not runs_ma(c) and may_market(c) end,
   send = { content = "guide-the-problem", channel = "email", after = "1h" },
   cooldown = "30d",
   priority = 30,
   because = "Learning about the problem: an honest article about it, not a sales pitch yet",
 }
 
+act "teach_the_problem_to_ma_teams" {
+  stage = { "problem_aware" },
+  when = function(c) return c.mind.curiosity >= 0.4 and runs_ma(c) and may_market(c) end,
+  send = { content = "guide-signals-your-ma-misses", channel = "email", after = "1h" },
+  cooldown = "30d",
+  priority = 30,
+  because = "Learning about the problem with an automation tool already in place: show "
+         .. "the signals their own tool collects and never acts on",
+}
+
 act "invite_to_the_webinar" {
   stage = { "interested" },
   when = function(c)
     return c.mind.curiosity >= 0.5 and not c:did("webinar_attended", "30d")
-       and still_subscribed(c)
+       and may_market(c)
   end,
   send = { content = "webinar-invite", channel = "email", after = "1d" },
   cooldown = "30d",
@@ -258,7 +387,7 @@ act "invite_to_the_webinar" {
 
 act "hand_over_the_buyers_guide" {
   stage = { "researching" },
-  when = function(c) return c.mind.curiosity >= 0.5 and still_subscribed(c) end,
+  when = function(c) return c.mind.curiosity >= 0.5 and may_market(c) end,
   send = { content = "buyers-guide", channel = "email", after = "1h" },
   cooldown = "30d",
   priority = 30,
