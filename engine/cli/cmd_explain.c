@@ -134,6 +134,23 @@ static void explain_step(const event_t *event, const contact_t *contact,
     for (int i = 0; i < decision->action_count; i++)
         print_action(&decision->actions[i]);
     x->actions += decision->action_count;
+    int held = decision->held_count < DECIDE_MAX_HELD ? decision->held_count : DECIDE_MAX_HELD;
+    for (int i = 0; i < held; i++) {
+        const decision_held_t *h = &decision->held[i];
+        char due[CLOCK_ISO_MAX];
+        clock_format_iso(h->due_ms, due, sizeof due);
+        printf("    held    %s on %s, due %s  [%s %s]: held back by %s%s%s\n", h->target, h->channel,
+               due, h->rule->name, h->id, h->policy, h->winner[0] ? ", in favour of " : "", h->winner);
+    }
+    for (int i = 0; i < decision->cancelled_count; i++) {
+        const decision_cancelled_t *c = &decision->cancelled[i];
+        printf("    cancel  %s on %s [%s]: goal %s reached%s%s\n", c->target, c->channel, c->id,
+               c->goal->name, c->goal->because ? ": " : "", c->goal->because ? c->goal->because : "");
+    }
+    if (decision->suppressed_by)
+        printf("    paused  content is held while %s holds%s%s\n", decision->suppressed_by->name,
+               decision->suppressed_by->because ? ": " : "",
+               decision->suppressed_by->because ? decision->suppressed_by->because : "");
     int shown = decision->error_count < DECIDE_MAX_ERRORS ? decision->error_count : DECIDE_MAX_ERRORS;
     for (int i = 0; i < shown; i++)
         printf("    error   %s\n", decision->errors[i].msg);

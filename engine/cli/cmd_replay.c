@@ -2,74 +2,131 @@
  * memory and a virtual clock taken from the events, printing every action the live engine
  * would emit for the same events, with the same ids. No Redis. */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/cli/commands.h"
 #include "engine/cli/offline.h"
+#include "engine/core/strmap.h"
 
 static const char USAGE[] =
-    "usage: nurture replay --rules DIR --events FILE\n"
+    "usage: nurture replay --rules DIR --events FILE [--facts FILE] [--all]\n"
     "\n"
     "Runs the playbook in DIR over the events in FILE (JSON Lines, in file order) without Redis,\n"
     "as the live engine would: the same actions, ids and reasons. Prints each action as one JSON\n"
-    "line (emitted_at is its due time on the virtual clock); a summary goes to stderr.\n"
+    "line (emitted_at is its due time on the virtual clock). A summary goes to stderr: events,\n"
+    "contacts, actions by rule and by content, held back by policy, cancelled.\n"
+    "  --facts FILE  JSON Lines of {\"contact\": ID, ...facts}: what each contact starts with\n"
+    "  --all         also print the actions held back by a policy and those cancelled by a\n"
+    "                goal, marked \"status\": \"held\" or \"cancelled\"\n"
     "Malformed lines are reported as FILE:LINE: reason and skipped, as the engine dead-letters them.\n";
 
-static void print_actions(const event_t *event, const contact_t *contact,
-                          const decision_t *decision, void *ud) {
-    (void)event;
+typedef struct {
+    playbook_t *playbook;
+    int is_all;
+    strmap_t by_rule, by_content, by_policy; /* name -> count */
+    long held, cancelled;
+} replay_t;
+
+static void tally(strmap_t *map, const char *key) {
+    intptr_t count = (intptr_t)strmap_get(map, key);
+    if (strmap_put(map, key, (void *)(count + 1)) != 0) {
+        fprintf(stderr, "nurture replay: out of memory\n");
+        exit(1);
+    }
+}
+
+static void emit(char *json) {
+    if (json == NULL) {
+        fprintf(stderr, "nurture replay: out of memory\n");
+        exit(1);
+    }
+    puts(json);
+    free(json);
+}
+
+static void print_decision(const event_t *event, const contact_t *contact,
+                           const decision_t *decision, void *ud) {
     (void)contact;
-    const char *version = playbook_version(ud);
+    replay_t *r = ud;
+    const char *version = playbook_version(r->playbook);
     for (int i = 0; i < decision->action_count; i++) {
         const action_t *a = &decision->actions[i];
-        char *json = action_to_json(a, version, a->due_ms);
-        if (json == NULL) {
-            fprintf(stderr, "nurture replay: out of memory\n");
-            exit(1);
-        }
-        puts(json);
-        free(json);
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(a->target, "id");
+        tally(&r->by_rule, a->rule);
+        tally(&r->by_content, cJSON_IsString(id) ? id->valuestring : "(task)");
+        emit(action_to_json(a, version, a->due_ms));
     }
+    int held = decision->held_count < DECIDE_MAX_HELD ? decision->held_count : DECIDE_MAX_HELD;
+    for (int i = 0; i < held; i++) {
+        tally(&r->by_policy, decision->held[i].policy);
+        if (r->is_all)
+            emit(decision_held_json(decision, i, event, version));
+    }
+    for (int i = 0; r->is_all && i < decision->cancelled_count; i++)
+        emit(decision_cancelled_json(decision, i, event, version));
+    r->held += decision->held_count;
+    r->cancelled += decision->cancelled_count;
+}
+
+static void print_tally(const char *title, const strmap_t *map) {
+    fprintf(stderr, "  %s:", title);
+    for (size_t i = 0; i < map->capacity; i++)
+        if (map->keys[i])
+            fprintf(stderr, " %s=%ld", map->keys[i], (long)(intptr_t)map->values[i]);
+    fprintf(stderr, "\n");
 }
 
 int cmd_replay(int argc, char **argv) {
     static const struct option options[] = {
-        {"rules", required_argument, NULL, 'r'},
-        {"events", required_argument, NULL, 'e'},
+        {"rules", required_argument, NULL, 'r'}, {"events", required_argument, NULL, 'e'},
+        {"facts", required_argument, NULL, 'f'}, {"all", no_argument, NULL, 'a'},
         {NULL, 0, NULL, 0},
     };
     if (cli_wants_help(argc, argv, USAGE))
         return 0;
-    const char *rules = NULL, *events = NULL;
+    const char *rules = NULL, *events = NULL, *facts = NULL;
+    replay_t r = {0};
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (opt == 'r')
-            rules = optarg;
-        else if (opt == 'e')
-            events = optarg;
-        else
-            return fputs(USAGE, stderr), 2;
+        switch (opt) {
+        case 'r': rules = optarg; break;
+        case 'e': events = optarg; break;
+        case 'f': facts = optarg; break;
+        case 'a': r.is_all = 1; break;
+        default: return fputs(USAGE, stderr), 2;
+        }
     }
     if (rules == NULL || events == NULL || optind != argc)
         return fputs(USAGE, stderr), 2;
 
     nerr_t err;
-    playbook_t *playbook = playbook_load(rules, &err);
-    if (playbook == NULL) {
+    r.playbook = playbook_load(rules, &err);
+    if (r.playbook == NULL) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
-    offline_hooks_t hooks = {.after = print_actions, .ud = playbook};
+    strmap_init(&r.by_rule);
+    strmap_init(&r.by_content);
+    strmap_init(&r.by_policy);
+    offline_hooks_t hooks = {.after = print_decision, .ud = &r, .facts_path = facts};
     offline_stats_t s;
-    int rc = offline_run(playbook, events, &hooks, &s);
+    int rc = offline_run(r.playbook, events, &hooks, &s);
     fflush(stdout);
     fprintf(stderr,
             "replay: %ld events, %ld duplicates, %ld malformed, %ld contacts, %ld actions, "
-            "%ld rule errors (playbook %s)\n",
-            s.events, s.duplicates, s.malformed, s.contacts, s.actions, s.rule_errors,
-            playbook_version(playbook));
-    playbook_free(playbook);
+            "%ld held back, %ld cancelled, %ld rule errors (playbook %s)\n",
+            s.events, s.duplicates, s.malformed, s.contacts, s.actions, r.held, r.cancelled,
+            s.rule_errors, playbook_version(r.playbook));
+    print_tally("actions by rule", &r.by_rule);
+    print_tally("actions by content", &r.by_content);
+    print_tally("held back by policy", &r.by_policy);
+    strmap_close(&r.by_rule, NULL);
+    strmap_close(&r.by_content, NULL);
+    strmap_close(&r.by_policy, NULL);
+    playbook_free(r.playbook);
     return rc == 0 ? 0 : 1;
 }

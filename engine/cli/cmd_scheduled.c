@@ -41,11 +41,14 @@ int scheduled_print(redisContext *redis, const keys_t *keys, const char *contact
             freeReplyObject(ids);
             return 1;
         }
-        if (json->type == REDIS_REPLY_STRING) {
-            size_t size = json->len + sizeof ",\"emitted_at\":null}";
+        /* The stored value is the contact's key, a newline, then the action. */
+        const char *action = json->type == REDIS_REPLY_STRING ? strchr(json->str, '\n') : NULL;
+        if (action != NULL) {
+            action++;
+            size_t size = strlen(action) + sizeof ",\"emitted_at\":null}";
             char *text = malloc(size);
             if (text != NULL) {
-                snprintf(text, size, "%s,\"emitted_at\":null}", json->str);
+                snprintf(text, size, "%s,\"emitted_at\":null}", action);
                 if (is_for_contact(text, contact))
                     puts(text);
             }

@@ -12,8 +12,46 @@ typedef struct {
     const offline_hooks_t *hooks;
     strmap_t contacts; /* id -> contact_t* */
     strmap_t seen;     /* event id -> (void *)1 */
+    strmap_t facts;    /* contact id -> cJSON object of starting facts */
     offline_stats_t *stats;
 } offline_t;
+
+static void free_json(void *value) { cJSON_Delete(value); }
+
+/* Reads the starting facts; returns 0, or -1 with the reason on stderr. */
+static int load_facts(offline_t *o, const char *path) {
+    FILE *in = fopen(path, "r");
+    if (in == NULL) {
+        perror(path);
+        return -1;
+    }
+    char *line = NULL;
+    size_t room = 0;
+    long number = 0;
+    int rc = 0;
+    while (rc == 0 && getline(&line, &room, in) >= 0) {
+        number++;
+        cJSON *facts = cJSON_Parse(line);
+        cJSON *contact = cJSON_DetachItemFromObjectCaseSensitive(facts, "contact");
+        if (!cJSON_IsObject(facts) || !cJSON_IsString(contact)) {
+            if (line[strspn(line, " \t\r\n")] != '\0') {
+                fprintf(stderr, "%s:%ld: not a JSON object with a \"contact\" string\n", path, number);
+                rc = -1;
+            }
+            cJSON_Delete(facts);
+        } else {
+            cJSON_Delete(strmap_get(&o->facts, contact->valuestring));
+            if (strmap_put(&o->facts, contact->valuestring, facts) != 0) {
+                cJSON_Delete(facts);
+                rc = -1;
+            }
+        }
+        cJSON_Delete(contact);
+    }
+    free(line);
+    fclose(in);
+    return rc;
+}
 
 static void free_contact(void *value) {
     contact_close(value);
@@ -28,6 +66,16 @@ static contact_t *contact_for(offline_t *o, const char *id, nerr_t *err) {
     if (contact == NULL || contact_init(contact, id, err) != 0) {
         free(contact);
         return NULL;
+    }
+    const cJSON *facts = strmap_get(&o->facts, id);
+    if (facts != NULL) {
+        cJSON_Delete(contact->facts);
+        contact->facts = cJSON_Duplicate(facts, 1);
+        if (contact->facts == NULL) {
+            contact->facts = cJSON_CreateObject();
+            free_contact(contact);
+            return NULL;
+        }
     }
     if (strmap_put(&o->contacts, id, contact) != 0) {
         free_contact(contact);
@@ -113,10 +161,14 @@ int offline_run(playbook_t *playbook, const char *path, const offline_hooks_t *h
     }
     strmap_init(&o.contacts);
     strmap_init(&o.seen);
-    int rc = run_file(&o, path, in);
+    strmap_init(&o.facts);
+    int rc = hooks->facts_path ? load_facts(&o, hooks->facts_path) : 0;
+    if (rc == 0)
+        rc = run_file(&o, path, in);
     stats->contacts = (long)o.contacts.count;
     strmap_close(&o.contacts, free_contact);
     strmap_close(&o.seen, NULL);
+    strmap_close(&o.facts, free_json);
     if (in != stdin)
         fclose(in);
     return rc;

@@ -15,6 +15,8 @@ typedef struct {
                   void *ud);
     void *ud;
     int is_quiet; /* 1: do not report malformed lines and rule errors on stderr */
+    const char *facts_path; /* JSON Lines of {"contact": ID, fact: value, ...}, or NULL: the
+                               facts each contact starts with, as a CRM would hold them */
 } offline_hooks_t;
 
 typedef struct {

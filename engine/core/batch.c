@@ -10,7 +10,15 @@ void batch_init(batch_t *batch) {
     strmap_init(&batch->by_contact);
 }
 
+static void free_strings(char **list, int count) {
+    for (int i = 0; i < count; i++)
+        free(list[i]);
+    free(list);
+}
+
 static void contact_slot_close(batch_contact_t *c) {
+    free_strings(c->records, c->record_count);
+    free_strings(c->cancelled_ids, c->cancelled_count);
     for (int i = 0; i < c->action_count; i++) {
         free(c->action_ids[i]);
         free(c->action_json[i]);
@@ -161,6 +169,34 @@ static int append_actions(batch_contact_t *c, const decision_t *decision, const 
     return 0;
 }
 
+/* Appends 'text' (taken; NULL means out of memory) to a growing list. */
+static int push_taken(char ***list, int *count, char *text) {
+    char **grown = text ? realloc(*list, (size_t)(*count + 1) * sizeof *grown) : NULL;
+    if (grown == NULL) {
+        free(text);
+        return NERR_NOMEM;
+    }
+    *list = grown;
+    (*list)[(*count)++] = text;
+    return 0;
+}
+
+/* Keeps what did not go out: the held-back and cancelled records, the ids to unschedule, and
+ * the suppression in force. */
+static int keep_outcome(batch_contact_t *c, const decision_t *d, const event_t *event,
+                        const char *version) {
+    int held = d->held_count < DECIDE_MAX_HELD ? d->held_count : DECIDE_MAX_HELD;
+    for (int i = 0; i < held; i++)
+        if (push_taken(&c->records, &c->record_count, decision_held_json(d, i, event, version)))
+            return NERR_NOMEM;
+    for (int i = 0; i < d->cancelled_count; i++)
+        if (push_taken(&c->records, &c->record_count, decision_cancelled_json(d, i, event, version)) ||
+            push_taken(&c->cancelled_ids, &c->cancelled_count, strdup(d->cancelled[i].id)))
+            return NERR_NOMEM;
+    snprintf(c->halt, sizeof c->halt, "%s", d->suppressed_by ? d->suppressed_by->name : "");
+    return 0;
+}
+
 /* Marks repeated event ids within the batch: the first occurrence is decided, the rest not. */
 static int mark_repeats(batch_t *batch) {
     strmap_t ids;
@@ -191,7 +227,8 @@ int batch_decide(batch_t *batch, playbook_t *playbook, batch_rule_error_cb on_ru
         batch_contact_t *c = &batch->contacts[e->contact_index];
         decision_t decision;
         int rc = decide(playbook, &c->contact, &e->event, &decision, err);
-        if (rc == 0 && append_actions(c, &decision, version) != 0)
+        if (rc == 0 && (append_actions(c, &decision, version) != 0 ||
+                        keep_outcome(c, &decision, &e->event, version) != 0))
             rc = nerr_set(err, NERR_NOMEM, "out of memory keeping actions");
         int shown = decision.error_count < DECIDE_MAX_ERRORS ? decision.error_count : DECIDE_MAX_ERRORS;
         for (int k = 0; k < shown && on_rule_error; k++)

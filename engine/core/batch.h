@@ -35,6 +35,12 @@ typedef struct {
     int64_t *action_due_ms;
     int action_count;
     char *state_json;      /* the new state, once decided */
+    char **records;        /* JSON of actions held back or cancelled, for the held stream */
+    int record_count;
+    char **cancelled_ids;  /* pending actions a goal cancelled: to be unscheduled */
+    int cancelled_count;
+    char halt[128];        /* the suppression in force after the batch, or "": content due
+                              later is held at release while it holds */
 } batch_contact_t;
 
 typedef struct {

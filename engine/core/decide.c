@@ -2,6 +2,7 @@
  * action never jumps straight from "clicked X" to "send Y". */
 #include "engine/core/decide.h"
 
+#include "engine/core/clock.h"
 #include "engine/core/zone.h"
 
 #include <stdio.h>
@@ -400,6 +401,43 @@ int decide(playbook_t *pb, contact_t *contact, const event_t *event, decision_t 
     reach_goals(pb, contact, event, out);
     check_suppression(pb, contact, event, out);
     return choose_actions(pb, contact, event, out, err);
+}
+
+/* ---- records of what did not go out ---------------------------------------------------- */
+
+static char *record_json(const char *id, const event_t *event, const char *status,
+                         const char *by_key, const char *by, const char *rule, const char *target,
+                         const char *channel, int64_t due_ms, const char *winner,
+                         const char *playbook) {
+    char due[CLOCK_ISO_MAX];
+    clock_format_iso(due_ms, due, sizeof due);
+    cJSON *root = cJSON_CreateObject();
+    char *text = NULL;
+    if (cJSON_AddStringToObject(root, "id", id) && cJSON_AddStringToObject(root, "contact", event->contact) &&
+        cJSON_AddStringToObject(root, "event", event->id) &&
+        cJSON_AddStringToObject(root, "status", status) && cJSON_AddStringToObject(root, by_key, by) &&
+        (!rule || cJSON_AddStringToObject(root, "rule", rule)) &&
+        cJSON_AddStringToObject(root, "target", target) &&
+        cJSON_AddStringToObject(root, "channel", channel) && cJSON_AddStringToObject(root, "due_at", due) &&
+        (!winner || !winner[0] || cJSON_AddStringToObject(root, "winner", winner)) &&
+        cJSON_AddStringToObject(root, "playbook", playbook))
+        text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+char *decision_held_json(const decision_t *decision, int index, const event_t *event,
+                         const char *playbook) {
+    const decision_held_t *h = &decision->held[index];
+    return record_json(h->id, event, "held", "policy", h->policy, h->rule->name, h->target,
+                       h->channel, h->due_ms, h->winner, playbook);
+}
+
+char *decision_cancelled_json(const decision_t *decision, int index, const event_t *event,
+                              const char *playbook) {
+    const decision_cancelled_t *x = &decision->cancelled[index];
+    return record_json(x->id, event, "cancelled", "goal", x->goal->name, NULL, x->target,
+                       x->channel, x->due_ms, NULL, playbook);
 }
 
 void decision_close(decision_t *decision) {

@@ -69,6 +69,18 @@ typedef struct {
 int decide(playbook_t *playbook, contact_t *contact, const event_t *event, decision_t *out,
            nerr_t *err);
 
+/* Returns the JSON record of held-back action 'index' of 'decision' (for 'event'), owned
+ * (free with free()), or NULL when out of memory:
+ *   {"id","contact","event","status":"held","rule","target","channel","due_at","policy",
+ *    "winner","playbook"} */
+char *decision_held_json(const decision_t *decision, int index, const event_t *event,
+                         const char *playbook);
+
+/* Likewise for cancelled action 'index': {"id","contact","event","status":"cancelled",
+ * "goal","target","channel","due_at","playbook"}. */
+char *decision_cancelled_json(const decision_t *decision, int index, const event_t *event,
+                              const char *playbook);
+
 /* Frees the actions of 'decision'; accepts a zeroed decision. */
 void decision_close(decision_t *decision);
 

@@ -798,6 +798,8 @@ static int read_clock_time(lua_State *L, int table, const char *key, int fallbac
 static int declare_quiet_hours(lua_State *L) {
     static const char *const fields[] = {"from", "to", NULL};
     playbook_t *pb = from_state(L);
+    if (pb->is_loaded)
+        return luaL_error(L, "declarations are only allowed while the playbook loads");
     luaL_checktype(L, 1, LUA_TTABLE);
     check_fields(L, 1, "quiet_hours", fields);
     pb->hours.quiet_from_min = read_clock_time(L, 1, "from", -1, "quiet_hours");
@@ -813,6 +815,8 @@ static int declare_business_hours(lua_State *L) {
     static const char *const fields[] = {"from", "to", "days", NULL};
     static const char *const day_names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
     playbook_t *pb = from_state(L);
+    if (pb->is_loaded)
+        return luaL_error(L, "declarations are only allowed while the playbook loads");
     luaL_checktype(L, 1, LUA_TTABLE);
     check_fields(L, 1, "business_hours", fields);
     pb->hours.business_from_min = read_clock_time(L, 1, "from", 9 * 60, "business_hours");

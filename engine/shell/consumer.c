@@ -7,6 +7,7 @@
  * version and every event's seen-mark before it writes. */
 #include "engine/shell/consumer.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,22 +417,24 @@ static int send_dead_letter(consumer_t *c, int index) {
 static int send_commit(consumer_t *c, int index) {
     batch_contact_t *contact = &c->batch.contacts[index];
     int seen_count = contact->decided_count;
-    int argc = 3 + 3 + seen_count + 4 + 3 * contact->action_count;
+    int argc = 3 + 4 + seen_count + 5 + 3 * contact->action_count + 1 + contact->cancelled_count +
+               1 + contact->record_count;
     const char **argv = calloc((size_t)argc, sizeof *argv);
     char(*keys)[KEYS_KEY_MAX] = calloc((size_t)(1 + seen_count), sizeof *keys);
-    char(*numbers)[24] = calloc((size_t)(4 + contact->action_count), sizeof *numbers);
+    char(*numbers)[24] = calloc((size_t)(6 + contact->action_count), sizeof *numbers);
     int rc = -1;
     if (!argv || !keys || !numbers)
         goto done;
     int n = 0, k = 0;
     argv[n++] = "FCALL";
     argv[n++] = "nurture_commit";
-    snprintf(numbers[0], sizeof numbers[0], "%d", 3 + seen_count);
+    snprintf(numbers[0], sizeof numbers[0], "%d", 4 + seen_count);
     argv[n++] = numbers[0];
     keys_contact(&c->keys, contact->id, keys[k], sizeof keys[k]);
     argv[n++] = keys[k++];
     argv[n++] = c->keys.due;
     argv[n++] = c->keys.scheduled;
+    argv[n++] = c->keys.held;
     for (int i = 0; i < c->batch.entry_count; i++) {
         const batch_entry_t *e = &c->batch.entries[i];
         if (e->contact_index == index && e->is_valid && !e->is_duplicate) {
@@ -442,17 +445,26 @@ static int send_commit(consumer_t *c, int index) {
     snprintf(numbers[1], sizeof numbers[1], "%lld", (long long)contact->stored_version);
     snprintf(numbers[2], sizeof numbers[2], "%lld", (long long)c->options.seen_ttl_s);
     snprintf(numbers[3], sizeof numbers[3], "%d", contact->action_count);
+    snprintf(numbers[4], sizeof numbers[4], "%d", contact->cancelled_count);
+    snprintf(numbers[5], sizeof numbers[5], "%d", contact->record_count);
     argv[n++] = numbers[1];
     argv[n++] = contact->state_json;
     argv[n++] = numbers[2];
+    argv[n++] = contact->halt;
     argv[n++] = numbers[3];
     for (int i = 0; i < contact->action_count; i++) {
-        snprintf(numbers[4 + i], sizeof numbers[4 + i], "%lld",
-                 (long long)contact->action_due_ms[i]);
+        snprintf(numbers[6 + i], sizeof numbers[6 + i], "%lld", (long long)contact->action_due_ms[i]);
         argv[n++] = contact->action_ids[i];
-        argv[n++] = numbers[4 + i];
+        argv[n++] = numbers[6 + i];
         argv[n++] = contact->action_json[i];
     }
+    argv[n++] = numbers[4];
+    for (int i = 0; i < contact->cancelled_count; i++)
+        argv[n++] = contact->cancelled_ids[i];
+    argv[n++] = numbers[5];
+    for (int i = 0; i < contact->record_count; i++)
+        argv[n++] = contact->records[i];
+    assert(n == argc);
     c->contexts[c->batch.entry_count + index] = (reply_ctx_t){c, index};
     rc = rconn_command_argv(c->writer, commit_reply, &c->contexts[c->batch.entry_count + index],
                             n, argv, NULL);

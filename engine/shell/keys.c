@@ -13,6 +13,7 @@ void keys_init(keys_t *keys, const char *prefix) {
     snprintf(keys->group, sizeof keys->group, "nurture");
     snprintf(keys->due, sizeof keys->due, "%s:" PARTITION ":due", prefix);
     snprintf(keys->scheduled, sizeof keys->scheduled, "%s:" PARTITION ":scheduled", prefix);
+    snprintf(keys->held, sizeof keys->held, "%s:" PARTITION ":held", prefix);
 }
 
 void keys_contact(const keys_t *keys, const char *id, char *buf, size_t size) {

@@ -16,7 +16,8 @@ typedef struct {
     char dead[KEYS_NAME_MAX];      /* dead letters: "<prefix>:dead" */
     char group[KEYS_NAME_MAX];     /* the consumer group on 'events': "nurture" */
     char due[KEYS_KEY_MAX];        /* sorted set of scheduled action ids by due time */
-    char scheduled[KEYS_KEY_MAX];  /* hash: scheduled action id -> JSON */
+    char scheduled[KEYS_KEY_MAX];  /* hash: scheduled action id -> contact key, newline, JSON */
+    char held[KEYS_KEY_MAX];       /* stream of actions held back by a policy or cancelled */
 } keys_t;
 
 /* Fills 'keys' with the default names under 'prefix'. */

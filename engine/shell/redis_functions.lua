@@ -5,10 +5,15 @@
 -- transactional, so nothing may fail after a write. Return values stay flat (hiredis 0.14
 -- drops the connection on replies nested deeper than 7).
 
+local HELD_MAXLEN = '100000' -- the held stream keeps about this many records
+
 -- Commits the decisions for one contact's events of a batch, atomically.
--- KEYS: contact hash, due sorted set, scheduled hash, then one seen-mark key per event.
--- ARGV: expected version, new state JSON, seen-mark TTL in seconds, action count,
---       then per action: id, due time in ms, JSON without its closing brace.
+-- KEYS: contact hash, due sorted set, scheduled hash, held stream, then one seen-mark key per
+--       event.
+-- ARGV: expected version, new state JSON, seen-mark TTL in seconds, the suppression in force
+--       ("" for none), then the action count and per action: id, due time in ms, JSON
+--       without its closing brace; then the count of cancelled action ids and the ids; then
+--       the count of held-back or cancelled records and their JSON.
 -- Returns 1 when committed, 0 on a conflict (the version moved or an event was already
 -- seen): nothing was written and the caller decides again from fresh state.
 local function commit(keys, args)
@@ -16,42 +21,68 @@ local function commit(keys, args)
   if version ~= args[1] then
     return 0
   end
-  for i = 4, #keys do
+  for i = 5, #keys do
     if redis.call('EXISTS', keys[i]) == 1 then
       return 0
     end
   end
-  redis.call('HSET', keys[1], 'ver', tostring(tonumber(version) + 1), 'state', args[2])
-  for i = 4, #keys do
+  redis.call('HSET', keys[1], 'ver', tostring(tonumber(version) + 1), 'state', args[2],
+             'halt', args[4])
+  for i = 5, #keys do
     redis.call('SET', keys[i], '1', 'EX', args[3])
   end
-  local count = tonumber(args[4])
-  for i = 0, count - 1 do
-    local id, due, json = args[5 + 3 * i], args[6 + 3 * i], args[7 + 3 * i]
-    if redis.call('HSETNX', keys[3], id, json) == 1 then
+  local at = 5
+  local actions = tonumber(args[at])
+  for i = 0, actions - 1 do
+    local id, due, json = args[at + 1 + 3 * i], args[at + 2 + 3 * i], args[at + 3 + 3 * i]
+    -- The contact's key goes first, so the release can check its suppression then.
+    if redis.call('HSETNX', keys[3], id, keys[1] .. '\n' .. json) == 1 then
       redis.call('ZADD', keys[2], due, id)
     end
+  end
+  at = at + 1 + 3 * actions
+  local cancelled = tonumber(args[at])
+  for i = 1, cancelled do
+    redis.call('ZREM', keys[2], args[at + i])
+    redis.call('HDEL', keys[3], args[at + i])
+  end
+  at = at + 1 + cancelled
+  for i = 1, tonumber(args[at]) do
+    redis.call('XADD', keys[4], 'MAXLEN', '~', HELD_MAXLEN, '*', 'record', args[at + i])
   end
   return 1
 end
 
 -- Moves the actions due by now from the schedule to the actions stream, each exactly once.
--- KEYS: due sorted set, scheduled hash, actions stream.
+-- Content for a contact whose suppression is in force (unsubscribed since it was decided,
+-- say) is not released but recorded as held.
+-- KEYS: due sorted set, scheduled hash, actions stream, held stream.
 -- ARGV: now in ms, now as an ISO time (the emitted_at), the most actions to move.
--- Returns {moved, due time in ms of the next scheduled action or -1}.
+-- Returns {moved, held, due time in ms of the next scheduled action or -1}.
 local function release(keys, args)
   local ids = redis.call('ZRANGEBYSCORE', keys[1], '-inf', args[1], 'LIMIT', 0, tonumber(args[3]))
+  local moved, held = 0, 0
   for _, id in ipairs(ids) do
-    local json = redis.call('HGET', keys[2], id)
-    if json then
-      redis.call('XADD', keys[3], '*', 'id', id,
-                 'action', json .. ',"emitted_at":"' .. args[2] .. '"}')
+    local value = redis.call('HGET', keys[2], id)
+    if value then
+      local newline = string.find(value, '\n', 1, true)
+      local contact, json = string.sub(value, 1, newline - 1), string.sub(value, newline + 1)
+      local halt = redis.call('HGET', contact, 'halt')
+      if halt and halt ~= '' and string.find(json, '"kind":"content"', 1, true) then
+        redis.call('XADD', keys[4], 'MAXLEN', '~', HELD_MAXLEN, '*', 'record',
+                   cjson.encode({id = id, status = 'held', policy = halt, at_release = true}))
+        held = held + 1
+      else
+        redis.call('XADD', keys[3], '*', 'id', id,
+                   'action', json .. ',"emitted_at":"' .. args[2] .. '"}')
+        moved = moved + 1
+      end
       redis.call('HDEL', keys[2], id)
     end
     redis.call('ZREM', keys[1], id)
   end
   local next_due = redis.call('ZRANGE', keys[1], 0, 0, 'WITHSCORES')
-  return {#ids, next_due[2] or '-1'}
+  return {moved, held, next_due[2] or '-1'}
 end
 
 redis.register_function('nurture_commit', commit)

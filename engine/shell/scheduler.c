@@ -49,14 +49,17 @@ static void release_reply(redisAsyncContext *ac, void *r, void *privdata) {
         return;
     }
     int64_t delay_ms = s->poll_ms;
-    if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
-        reply->element[0]->type == REDIS_REPLY_INTEGER) {
-        long long moved = reply->element[0]->integer;
-        const redisReply *next = reply->element[1];
+    if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
+        reply->element[0]->type == REDIS_REPLY_INTEGER &&
+        reply->element[1]->type == REDIS_REPLY_INTEGER) {
+        long long moved = reply->element[0]->integer, held = reply->element[1]->integer;
+        const redisReply *next = reply->element[2];
         s->released += (uint64_t)moved;
         if (moved > 0)
             LOG(LOG_DEBUG, "released %lld due actions to %s", moved, s->keys.actions);
-        if (moved == RELEASE_LIMIT)
+        if (held > 0)
+            LOG(LOG_INFO, "held %lld due content actions of suppressed contacts", held);
+        if (moved + held == RELEASE_LIMIT)
             delay_ms = 0;
         else if (next->type == REDIS_REPLY_STRING && strcmp(next->str, "-1") != 0)
             delay_ms = (int64_t)strtoll(next->str, NULL, 10) - clock_now_ms();
@@ -82,9 +85,10 @@ static void release_now(scheduler_t *s) {
     snprintf(now_ms, sizeof now_ms, "%lld", (long long)now);
     clock_format_iso(now, now_iso, sizeof now_iso);
     snprintf(limit, sizeof limit, "%d", RELEASE_LIMIT);
-    const char *argv[] = {"FCALL",          "nurture_release", "3",    s->keys.due, s->keys.scheduled,
-                          s->keys.actions, now_ms,            now_iso, limit};
-    if (rconn_command_argv(s->writer, release_reply, s, 9, argv, NULL) == 0)
+    const char *argv[] = {"FCALL",         "nurture_release", "4",     s->keys.due,
+                          s->keys.scheduled, s->keys.actions, s->keys.held, now_ms,
+                          now_iso,         limit};
+    if (rconn_command_argv(s->writer, release_reply, s, 10, argv, NULL) == 0)
         s->is_in_flight = 1;
     else
         arm(s, s->poll_ms); /* not connected: try again later */
