@@ -42,3 +42,9 @@ set_tests_properties(chaos_short PROPERTIES TIMEOUT 300 LABELS chaos
 add_test(NAME cli_explain COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli_explain.sh)
 set_tests_properties(cli_explain PROPERTIES ENVIRONMENT
   "NURTURE_BIN=$<TARGET_FILE:nurture>;NURTURE_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+
+# The shipped playbooks pass their own tests, Japanese reasons survive replay, and `check`
+# refuses broken playbooks with file:line.
+add_test(NAME cli_playbooks COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli_playbooks.sh)
+set_tests_properties(cli_playbooks PROPERTIES ENVIRONMENT
+  "NURTURE_BIN=$<TARGET_FILE:nurture>;NURTURE_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
