@@ -291,8 +291,8 @@ local engaged = { "page_view", "email_click", "form_submit", "meeting_booked", "
                   "webinar_attended" }
 
 local function quiet_for(c, window)
-  for _, type in ipairs(engaged) do
-    if c:did(type, window) then return false end
+  for _, kind in ipairs(engaged) do
+    if c:did(kind, window) then return false end
   end
   return true
 end
@@ -309,8 +309,11 @@ infer "proposal_gone_quiet" {
 }
 
 infer "deal_moves_again" {
+  -- Only when there is something to lower: otherwise every deal update would show up in
+  -- `nurture explain` as "stalling 0.00 -> 0.00".
   when = function(e, c)
-    return e.type == "deal_update" or e.type == "meeting_booked" or e.type == "sales_call"
+    return (e.type == "deal_update" or e.type == "meeting_booked" or e.type == "sales_call")
+       and c.mind.stalling > 0
   end,
   lower = { stalling = 1 },
   because = "The deal is moving again",
