@@ -32,10 +32,10 @@ static void record_rule_error(decision_t *out, const nerr_t *err) {
     out->error_count++;
 }
 
-/* An identify touchpoint carries facts about the contact (industry, size, role, time zone). */
-static int merge_facts(contact_t *contact, const event_t *event, nerr_t *err) {
+/* Sets every member of 'facts' on the contact, replacing what was there. */
+static int merge_facts(contact_t *contact, const cJSON *facts, nerr_t *err) {
     const cJSON *item;
-    cJSON_ArrayForEach(item, event->props) {
+    cJSON_ArrayForEach(item, facts) {
         cJSON *copy = cJSON_Duplicate(item, 1);
         if (copy == NULL)
             return nerr_set(err, NERR_NOMEM, "out of memory merging facts");
@@ -77,6 +77,8 @@ static int update_mind_and_stage(playbook_t *pb, contact_t *contact, const event
             continue;
         int rc = rule->kind == RULE_INFER ? apply_inference(pb, rule, contact, event, err)
                                           : contact_set_stage(contact, rule->to_stage, err);
+        if (rc == 0 && rule->set_facts)
+            rc = merge_facts(contact, rule->set_facts, err);
         if (rc)
             return rc;
         if (rule->kind == RULE_ADVANCE && out->move_count < DECIDE_MAX_MOVES)
@@ -394,7 +396,8 @@ int decide(playbook_t *pb, contact_t *contact, const event_t *event, decision_t 
     memset(out, 0, sizeof *out);
     if (contact_record_touch(contact, event, err))
         return NERR_NOMEM;
-    if (strcmp(event->type, "identify") == 0 && merge_facts(contact, event, err))
+    /* An identify touchpoint carries facts about the contact (industry, size, time zone). */
+    if (strcmp(event->type, "identify") == 0 && merge_facts(contact, event->props, err))
         return NERR_NOMEM;
     if (update_mind_and_stage(pb, contact, event, out, err))
         return NERR_NOMEM;

@@ -49,6 +49,7 @@ typedef struct {
     int cap_max;           /* cap: at most this many actions on 'channel' ... */
     int64_t cap_window_ms; /* ... within this window (by due time) */
     int cancels_tasks;     /* goal: cancel pending tasks too, not only content */
+    cJSON *set_facts;      /* infer, advance: facts set when the rule fires (funnel = "mql") */
     char *because;         /* the plain-language reason */
     int when_ref;          /* Lua references; meaningful only to playbook_lua.c */
     int content_ref;
@@ -59,6 +60,14 @@ typedef struct {
     char *title;
     char *url;
     char *channel; /* the default channel to deliver it on */
+    char **stages;     /* what best{} matches on; an empty list matches anything */
+    int stage_count;
+    char **addresses;  /* the mind states it addresses */
+    int address_count;
+    char **topics;
+    int topic_count;
+    char **industries;
+    int industry_count;
 } content_t;
 
 /* One expectation of a playbook test: an action that must (or must not) be emitted. Fields
@@ -93,6 +102,7 @@ typedef struct {
     char *expect_stage;        /* the stage after the last touchpoint, or NULL */
     playbook_expect_mind_t *expect_mind;
     int expect_mind_count;
+    cJSON *expect_facts; /* facts the contact must have after the last touchpoint, or NULL */
 } playbook_test_t;
 
 typedef struct playbook playbook_t;

@@ -525,9 +525,21 @@ static void read_effects(lua_State *L, rule_t *rule, const char *key, double sig
     lua_pop(L, 1);
 }
 
-/* infer "name" { on, when = function(e, c), raise = {..}, lower = {..}, because } */
+static cJSON *to_json(lua_State *L, int index, int depth);
+
+/* Reads `set = { funnel = "mql", ... }`: facts a rule sets when it fires. */
+static void read_set_facts(lua_State *L, rule_t *rule) {
+    int type = lua_getfield(L, 1, "set");
+    if (type == LUA_TTABLE && lua_rawlen(L, -1) == 0)
+        rule->set_facts = to_json(L, -1, 0);
+    else if (type != LUA_TNIL)
+        decl_error(L, "%s: 'set' maps fact names to values", rule->name);
+    lua_pop(L, 1);
+}
+
+/* infer "name" { on, when = function(e, c), raise = {..}, lower = {..}, set = {..}, because } */
 static int declare_infer(lua_State *L) {
-    static const char *const fields[] = {"on", "when", "raise", "lower", "because", NULL};
+    static const char *const fields[] = {"on", "when", "raise", "lower", "set", "because", NULL};
     const char *name = lua_tostring(L, lua_upvalueindex(1));
     luaL_checktype(L, 1, LUA_TTABLE);
     check_fields(L, 1, name, fields);
@@ -537,14 +549,15 @@ static int declare_infer(lua_State *L) {
     rule->when_ref = opt_function(L, 1, "when", name);
     read_effects(L, rule, "raise", 1.0);
     read_effects(L, rule, "lower", -1.0);
-    if (rule->effect_count == 0)
-        decl_error(L, "%s: an inference rule needs 'raise' or 'lower'", name);
+    read_set_facts(L, rule);
+    if (rule->effect_count == 0 && rule->set_facts == NULL)
+        decl_error(L, "%s: an inference rule needs 'raise', 'lower' or 'set'", name);
     return 0;
 }
 
-/* advance "name" { on, from = {..}, to, when = function(e, c), because } */
+/* advance "name" { on, from = {..}, to, when = function(e, c), set = {..}, because } */
 static int declare_advance(lua_State *L) {
-    static const char *const fields[] = {"on", "from", "to", "when", "because", NULL};
+    static const char *const fields[] = {"on", "from", "to", "when", "set", "because", NULL};
     const char *name = lua_tostring(L, lua_upvalueindex(1));
     luaL_checktype(L, 1, LUA_TTABLE);
     check_fields(L, 1, name, fields);
@@ -554,6 +567,7 @@ static int declare_advance(lua_State *L) {
     rule->when_ref = opt_function(L, 1, "when", name);
     opt_string_list(L, 1, "from", &rule->stages, &rule->stage_count, name);
     rule->to_stage = opt_string(L, 1, "to", name);
+    read_set_facts(L, rule);
     if (rule->to_stage == NULL)
         decl_error(L, "%s: a stage rule needs 'to'", name);
     return 0;
@@ -664,6 +678,10 @@ static int declare_content(lua_State *L) {
     content->title = opt_string(L, 1, "title", id);
     content->url = opt_string(L, 1, "url", id);
     content->channel = opt_string(L, 1, "channel", id);
+    opt_string_list(L, 1, "stages", &content->stages, &content->stage_count, id);
+    opt_string_list(L, 1, "addresses", &content->addresses, &content->address_count, id);
+    opt_string_list(L, 1, "topics", &content->topics, &content->topic_count, id);
+    opt_string_list(L, 1, "industries", &content->industries, &content->industry_count, id);
     if (content->title == NULL)
         decl_error(L, "content '%s' needs a 'title'", id);
     return 0;
@@ -1050,7 +1068,7 @@ static int64_t last_event_ms(const playbook_test_t *t) {
 static int declare_test(lua_State *L) {
     static const char *const fields[] = {"contact", "facts",        "start",       "events",
                                          "expect",  "expect_no",    "expect_none", "expect_stage",
-                                         "expect_mind", NULL};
+                                         "expect_mind", "expect_facts", NULL};
     const char *name = lua_tostring(L, lua_upvalueindex(1));
     playbook_t *pb = from_state(L);
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -1080,6 +1098,9 @@ static int declare_test(lua_State *L) {
     lua_pop(L, 1);
     t->expect_stage = opt_string(L, 1, "expect_stage", name);
     read_expect_mind(L, t);
+    if (lua_getfield(L, 1, "expect_facts") == LUA_TTABLE)
+        t->expect_facts = to_json(L, -1, 0);
+    lua_pop(L, 1);
     return 0;
 }
 
@@ -1102,6 +1123,8 @@ static int curry_name(lua_State *L) {
     return 1;
 }
 
+static int choose_best(lua_State *L);
+
 static void register_declarations(lua_State *L) {
     static const luaL_Reg named[] = {{"infer", declare_infer},     {"advance", declare_advance},
                                      {"act", declare_act},         {"content", declare_content},
@@ -1117,6 +1140,8 @@ static void register_declarations(lua_State *L) {
     lua_setglobal(L, "stages");
     lua_pushcfunction(L, declare_quiet_hours);
     lua_setglobal(L, "quiet_hours");
+    lua_pushcfunction(L, choose_best);
+    lua_setglobal(L, "best");
     lua_pushcfunction(L, declare_business_hours);
     lua_setglobal(L, "business_hours");
 }
@@ -1166,10 +1191,19 @@ static void note_read(const char **list, int *count, const char *name) {
         list[(*count)++] = name;
 }
 
+static int state_declared(const playbook_t *pb, const char *name) {
+    for (int i = 0; i < pb->state_count; i++)
+        if (strcmp(pb->states[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
 /* c.mind.<state>: the decayed value at the touchpoint's time, 0 when never inferred. */
 static int mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
     const char *name = luaL_checkstring(L, 2);
+    if (pb->state_count > 0 && !state_declared(pb, name))
+        return luaL_error(L, "unknown mind state '%s' (the playbook declares its states)", name);
     const mind_state_t *state = mind_find(&pb->contact->mind, name);
     if (state != NULL && pb->reads)
         note_read(pb->reads->states, &pb->reads->state_count, state->name);
@@ -1313,6 +1347,68 @@ static void make_proxy(lua_State *L, const char *meta, lua_CFunction index) {
     lua_settable(L, LUA_REGISTRYINDEX);
 }
 
+/* ---- best{}: choosing content from the catalogue ---------------------------------------- */
+
+static int lists(char *const *list, int count, const char *value) {
+    for (int i = 0; i < count; i++)
+        if (strcmp(list[i], value) == 0)
+            return 1;
+    return 0;
+}
+
+/* Reads criterion 'key' of the table at index 1 as a string, or NULL. */
+static const char *criterion(lua_State *L, const char *key) {
+    lua_getfield(L, 1, key);
+    const char *value = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    lua_pop(L, 1); /* the string stays alive: the criteria table holds it */
+    return value;
+}
+
+/* best { addresses = "anxiety", industry = c.facts.industry, stage = c.stage, topic = "roi",
+ *        channel = "email", fresh_for = "14d" }: the catalogue entry that fits the contact
+ * best, or nil. A content that lists industries or stages must include the contact's;
+ * 'addresses' must be among the states it addresses; then an industry match counts most, a
+ * topic next, and declaration order breaks ties. Content the contact received within
+ * 'fresh_for' (default 14 days) is skipped, so the same story is not sent again. */
+static int choose_best(lua_State *L) {
+    static const char *const fields[] = {"addresses", "industry", "stage", "topic",
+                                         "channel", "fresh_for", NULL};
+    playbook_t *pb = from_state(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (pb->contact == NULL)
+        return luaL_error(L, "best{} chooses content while a rule runs, not at load time");
+    check_fields(L, 1, "best", fields);
+    const char *addresses = criterion(L, "addresses"), *industry = criterion(L, "industry");
+    const char *stage = criterion(L, "stage"), *topic = criterion(L, "topic");
+    const char *channel = criterion(L, "channel"), *fresh_for = criterion(L, "fresh_for");
+    int64_t fresh_ms = 14LL * 86400 * 1000;
+    nerr_t err;
+    if (fresh_for && clock_parse_duration(fresh_for, &fresh_ms, &err) != 0)
+        return luaL_error(L, "best: 'fresh_for': %s", err.msg);
+    const content_t *chosen = NULL;
+    int best_score = -1;
+    for (int i = 0; i < pb->content_count; i++) {
+        const content_t *c = &pb->contents[i];
+        int64_t last = contact_last_sent(pb->contact, c->id);
+        if ((channel && (!c->channel || strcmp(c->channel, channel) != 0)) ||
+            (addresses && !lists(c->addresses, c->address_count, addresses)) ||
+            (c->industry_count && (!industry || !lists(c->industries, c->industry_count, industry))) ||
+            (c->stage_count && (!stage || !lists(c->stages, c->stage_count, stage))) ||
+            (last >= 0 && pb->event->at_ms - last < fresh_ms))
+            continue;
+        int score = 4 * (c->industry_count > 0) + 2 * (topic && lists(c->topics, c->topic_count, topic)) +
+                    (c->stage_count > 0);
+        if (score > best_score) {
+            best_score = score;
+            chosen = c;
+        }
+    }
+    if (chosen == NULL)
+        return 0;
+    lua_pushstring(L, chosen->id);
+    return 1;
+}
+
 /* ---- loading ---------------------------------------------------------------------------- */
 
 static int message_handler(lua_State *L) {
@@ -1388,6 +1484,11 @@ static int stage_known(const playbook_t *pb, const char *stage) {
 static int validate(const playbook_t *pb, nerr_t *err) {
     for (int i = 0; i < pb->rule_count; i++) {
         const rule_t *r = &pb->rules[i];
+        /* Once a playbook declares its states, a state it does not declare is a typo. */
+        for (int k = 0; pb->state_count > 0 && k < r->effect_count; k++)
+            if (!state_declared(pb, r->effects[k].state))
+                return nerr_set(err, NERR_INVALID, "%s:%d: %s: unknown mind state '%s'", r->file,
+                                r->line, r->name, r->effects[k].state);
         for (int k = 0; k < r->stage_count; k++)
             if (!stage_known(pb, r->stages[k]))
                 return nerr_set(err, NERR_INVALID, "%s:%d: %s: unknown stage '%s'", r->file,
@@ -1515,6 +1616,13 @@ static void rule_close(rule_t *r) {
     free(r->task_title);
     free(r->channel);
     free(r->because);
+    cJSON_Delete(r->set_facts);
+}
+
+static void free_list(char **list, int count) {
+    for (int i = 0; i < count; i++)
+        free(list[i]);
+    free(list);
 }
 
 static void expects_close(playbook_expect_t *list, int count) {
@@ -1535,6 +1643,7 @@ static void test_close(playbook_test_t *t) {
     expects_close(t->expect, t->expect_count);
     expects_close(t->refuse, t->refuse_count);
     free(t->expect_stage);
+    cJSON_Delete(t->expect_facts);
     for (int i = 0; i < t->expect_mind_count; i++)
         free(t->expect_mind[i].state);
     free(t->expect_mind);
@@ -1555,6 +1664,10 @@ void playbook_free(playbook_t *pb) {
         free(pb->contents[i].title);
         free(pb->contents[i].url);
         free(pb->contents[i].channel);
+        free_list(pb->contents[i].stages, pb->contents[i].stage_count);
+        free_list(pb->contents[i].addresses, pb->contents[i].address_count);
+        free_list(pb->contents[i].topics, pb->contents[i].topic_count);
+        free_list(pb->contents[i].industries, pb->contents[i].industry_count);
     }
     for (int i = 0; i < pb->state_count; i++)
         free(pb->states[i].name);

@@ -119,6 +119,18 @@ static void check_state(run_t *run, playbook_t *pb, const playbook_test_t *t,
     const char *stage = contact->stage ? contact->stage : playbook_stage(pb, 0);
     if (t->expect_stage && strcmp(t->expect_stage, stage) != 0)
         fail(run, "expected stage %s; the contact is at %s", t->expect_stage, stage);
+    const cJSON *fact;
+    cJSON_ArrayForEach(fact, t->expect_facts) {
+        const cJSON *actual = cJSON_GetObjectItemCaseSensitive(contact->facts, fact->string);
+        if (!cJSON_Compare(fact, actual, 1)) {
+            char *want = cJSON_PrintUnformatted(fact);
+            char *have = actual ? cJSON_PrintUnformatted(actual) : NULL;
+            fail(run, "expected fact %s = %s; it is %s", fact->string, want ? want : "?",
+                 have ? have : "not set");
+            free(want);
+            free(have);
+        }
+    }
     for (int i = 0; i < t->expect_mind_count; i++) {
         const playbook_expect_mind_t *m = &t->expect_mind[i];
         double value = mind_value(&contact->mind, m->state, now_ms,

@@ -88,11 +88,52 @@ static void test_unknown_stage_in_a_test_is_a_load_error(void **state) {
                                     "not exist: unknown stage 'nirvana'"));
 }
 
+static void test_language_playbook_passes_its_tests(void **state) {
+    (void)state;
+    playbook_t *pb = load("language");
+    assert_non_null(pb);
+    results_t r = {0};
+    nerr_t err;
+    int failed = selftest_run(pb, collect, &r, &err);
+    for (int i = 0; i < r.count; i++)
+        if (!r.is_passed[i])
+            print_error("%s: %s\n", r.name[i], r.detail[i]);
+    assert_int_equal(failed, 0);
+    assert_int_equal(r.count, 5);
+    playbook_free(pb);
+}
+
+static void test_wrong_fact_expectation_fails(void **state) {
+    (void)state;
+    playbook_t *pb = load("language");
+    assert_non_null(pb);
+    /* Pretend the test expected another funnel: the run must say what it found. */
+    playbook_test_t *t = (playbook_test_t *)playbook_test(pb, 4);
+    cJSON_ReplaceItemInObjectCaseSensitive(t->expect_facts, "funnel", cJSON_CreateString("mql"));
+    results_t r = {0};
+    nerr_t err;
+    assert_int_equal(selftest_run(pb, collect, &r, &err), 1);
+    assert_string_equal(r.detail[4], "expected fact funnel = \"mql\"; it is \"sql\"");
+    playbook_free(pb);
+}
+
+static void test_undeclared_state_is_refused(void **state) {
+    (void)state;
+    char dir[512];
+    nerr_t err;
+    snprintf(dir, sizeof dir, "%s/unknown_state", FIXTURES_DIR);
+    assert_null(playbook_load(dir, &err));
+    assert_non_null(strstr(err.msg, "unknown_state/rules.lua:3: typo: unknown mind state 'anxeity'"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_events_built_from_tables),
         cmocka_unit_test(test_results),
         cmocka_unit_test(test_unknown_stage_in_a_test_is_a_load_error),
+        cmocka_unit_test(test_language_playbook_passes_its_tests),
+        cmocka_unit_test(test_wrong_fact_expectation_fails),
+        cmocka_unit_test(test_undeclared_state_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

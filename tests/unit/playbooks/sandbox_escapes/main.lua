@@ -16,7 +16,7 @@ infer "debug_sethook" { when = function() return debug.sethook() end, raise = { 
 infer "coroutine" { when = function() return coroutine.wrap(function() end) end, raise = { a = 1 } }
 -- Nothing dangerous is reachable to put back: the whole surface, listed.
 local surface = [[
-  _G _VERSION act advance assert business_hours cap content error getmetatable goal infer ipairs
+  _G _VERSION act advance assert best business_hours cap content error getmetatable goal infer ipairs
   math math.abs math.acos
   math.asin math.atan math.atan2 math.ceil math.cos math.cosh math.deg math.exp math.floor
   math.fmod math.frexp math.huge math.ldexp math.log math.log10 math.max math.maxinteger math.min

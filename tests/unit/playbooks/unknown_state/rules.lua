@@ -1,0 +1,3 @@
+state "anxiety" { half_life = "7d" }
+
+infer "typo" { raise = { anxeity = 0.5 } }
