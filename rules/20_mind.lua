@@ -385,3 +385,23 @@ infer "customer_company_grows" {
   because = "A customer's company raised money, grew or opened a department: "
          .. "more people will need what they already use",
 }
+
+---------------------------------------------------------------------------------------------
+-- The buying committee: several people of one account evaluating at the same time.
+---------------------------------------------------------------------------------------------
+
+-- In B2B one person rarely buys alone. When three people of the same company look at our
+-- prices within a week, a decision is being prepared, by a group, whoever clicked last.
+state "committee_forming" {
+  half_life = "7d",
+  description = "Several stakeholders of the account are evaluating at once",
+}
+
+infer "several_people_look_at_prices" {
+  on = "page_view",
+  when = function(e, c)
+    return e.page_type == "pricing" and c:committee("page_view", { page_type = "pricing" }, "7d") >= 3
+  end,
+  raise = { committee_forming = 0.8 },
+  because = "Three or more people of this account looked at pricing within a week: a buying group is forming",
+}

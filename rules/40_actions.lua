@@ -393,3 +393,21 @@ act "hand_over_the_buyers_guide" {
   priority = 30,
   because = "Still learning while looking at solutions: the questions to ask any vendor, us included",
 }
+
+---------------------------------------------------------------------------------------------
+-- The buying committee: a task for the account, not for one person.
+---------------------------------------------------------------------------------------------
+
+act "engage_the_buying_committee" {
+  for_account = true, -- once for the whole account, whichever of its people triggers it
+  when = function(c) return c.mind.committee_forming >= 0.5 end,
+  task = {
+    role = "field_sales",
+    title = "Several people at this account are comparing prices: call the account owner and offer a group demo",
+    after = "2h",
+    window = "business_hours",
+  },
+  cooldown = "14d",
+  priority = 85,
+  because = "A buying group is forming: talk to the account as a whole before each person decides alone",
+}

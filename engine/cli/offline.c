@@ -13,6 +13,7 @@ typedef struct {
     strmap_t contacts; /* id -> contact_t* */
     strmap_t seen;     /* event id -> (void *)1 */
     strmap_t facts;    /* contact id -> cJSON object of starting facts */
+    strmap_t accounts; /* account id -> account_t* */
     offline_stats_t *stats;
 } offline_t;
 
@@ -56,6 +57,35 @@ static int load_facts(offline_t *o, const char *path) {
 static void free_contact(void *value) {
     contact_close(value);
     free(value);
+}
+
+static void free_account(void *value) {
+    account_close(value);
+    free(value);
+}
+
+/* The account of the event's contact (as the engine derives it), created on first sight;
+ * NULL when there is none or memory runs out ('*is_nomem' tells which). */
+static account_t *account_for(offline_t *o, const event_t *event, int *is_nomem) {
+    char id[EVENT_MAX_ID_BYTES + 1];
+    *is_nomem = 0;
+    if (!account_id_for(event, NULL, id, sizeof id))
+        return NULL;
+    account_t *account = strmap_get(&o->accounts, id);
+    if (account != NULL)
+        return account;
+    account = malloc(sizeof *account);
+    if (account == NULL || account_init(account, id, NULL) != 0) {
+        free(account);
+        *is_nomem = 1;
+        return NULL;
+    }
+    if (strmap_put(&o->accounts, id, account) != 0) {
+        free_account(account);
+        *is_nomem = 1;
+        return NULL;
+    }
+    return account;
 }
 
 static contact_t *contact_for(offline_t *o, const char *id, nerr_t *err) {
@@ -116,10 +146,12 @@ static int apply_line(offline_t *o, const char *path, long line_number, const ch
     if (o->hooks->before)
         o->hooks->before(&event, strmap_get(&o->contacts, event.contact), o->hooks->ud);
     contact_t *contact = contact_for(o, event.contact, &err);
-    if (contact == NULL || strmap_put(&o->seen, event.id, (void *)1) != 0)
+    int is_nomem;
+    account_t *account = account_for(o, &event, &is_nomem);
+    if (contact == NULL || is_nomem || strmap_put(&o->seen, event.id, (void *)1) != 0)
         goto done;
     decision_t decision;
-    if (decide(o->playbook, contact, &event, &decision, &err) == 0) {
+    if (decide_account(o->playbook, contact, account, &event, &decision, &err) == 0) {
         count_decision(o, &decision, &event);
         if (o->hooks->after)
             o->hooks->after(&event, contact, &decision, o->hooks->ud);
@@ -162,6 +194,7 @@ int offline_run(playbook_t *playbook, const char *path, const offline_hooks_t *h
     strmap_init(&o.contacts);
     strmap_init(&o.seen);
     strmap_init(&o.facts);
+    strmap_init(&o.accounts);
     int rc = hooks->facts_path ? load_facts(&o, hooks->facts_path) : 0;
     if (rc == 0)
         rc = run_file(&o, path, in);
@@ -169,6 +202,7 @@ int offline_run(playbook_t *playbook, const char *path, const offline_hooks_t *h
     strmap_close(&o.contacts, free_contact);
     strmap_close(&o.seen, NULL);
     strmap_close(&o.facts, free_json);
+    strmap_close(&o.accounts, free_account);
     if (in != stdin)
         fclose(in);
     return rc;

@@ -24,6 +24,7 @@ void action_close(action_t *action) {
     free(action->channel);
     cJSON_Delete(action->target);
     cJSON_Delete(action->reason);
+    free(action->account);
     memset(action, 0, sizeof *action);
 }
 
@@ -37,6 +38,7 @@ char *action_to_json_open(const action_t *action, const char *playbook) {
         !cJSON_AddStringToObject(root, "contact", action->contact) ||
         !cJSON_AddStringToObject(root, "kind", kind) ||
         !cJSON_AddItemToObject(root, kind, cJSON_Duplicate(action->target, 1)) ||
+        (action->account && !cJSON_AddStringToObject(root, "account", action->account)) ||
         !cJSON_AddStringToObject(root, "channel", action->channel) ||
         !cJSON_AddStringToObject(root, "due_at", due) ||
         !cJSON_AddStringToObject(root, "rule", action->rule) ||

@@ -20,6 +20,7 @@ typedef struct {
     int64_t due_ms;
     cJSON *target; /* {"id","title","url"} for content, {"role","title"} for a task; owned */
     cJSON *reason; /* the chain of evidence, see decide.h; owned */
+    char *account; /* set when the action is for the contact's account as a whole; owned */
 } action_t;
 
 /* Derives the deterministic id of the action that rule 'rule' takes on 'target' (a content

@@ -8,6 +8,7 @@
 void batch_init(batch_t *batch) {
     memset(batch, 0, sizeof *batch);
     strmap_init(&batch->by_contact);
+    strmap_init(&batch->by_account);
 }
 
 static void free_strings(char **list, int count) {
@@ -39,9 +40,16 @@ void batch_close(batch_t *batch) {
     }
     for (int i = 0; i < batch->contact_count; i++)
         contact_slot_close(&batch->contacts[i]);
+    for (int i = 0; i < batch->account_count; i++) {
+        free(batch->accounts[i].id);
+        free(batch->accounts[i].state_json);
+        account_close(&batch->accounts[i].account);
+    }
     free(batch->entries);
     free(batch->contacts);
+    free(batch->accounts);
     strmap_close(&batch->by_contact, NULL);
+    strmap_close(&batch->by_account, NULL);
     batch_init(batch);
 }
 
@@ -60,6 +68,7 @@ static int contact_slot(batch_t *batch, const char *id) {
     }
     batch_contact_t *c = &batch->contacts[batch->contact_count];
     memset(c, 0, sizeof *c);
+    c->account_index = -1;
     c->id = strdup(id);
     if (c->id == NULL || contact_init(&c->contact, id, NULL) != 0) {
         free(c->id);
@@ -74,6 +83,36 @@ static int contact_slot(batch_t *batch, const char *id) {
     return index;
 }
 
+/* Returns the index of the account slot for 'id', creating it; -1 when out of memory. */
+static int account_slot(batch_t *batch, const char *id) {
+    uintptr_t found = (uintptr_t)strmap_get(&batch->by_account, id);
+    if (found)
+        return (int)found - 1;
+    if (batch->account_count == batch->account_capacity) {
+        int capacity = batch->account_capacity ? batch->account_capacity * 2 : 8;
+        batch_account_t *grown = realloc(batch->accounts, (size_t)capacity * sizeof *grown);
+        if (grown == NULL)
+            return -1;
+        batch->accounts = grown;
+        batch->account_capacity = capacity;
+    }
+    batch_account_t *a = &batch->accounts[batch->account_count];
+    memset(a, 0, sizeof *a);
+    a->id = strdup(id);
+    if (a->id == NULL || account_init(&a->account, id, NULL) != 0) {
+        free(a->id);
+        return -1;
+    }
+    int index = batch->account_count;
+    if (strmap_put(&batch->by_account, id, (void *)(uintptr_t)(index + 1)) != 0) {
+        free(a->id);
+        account_close(&a->account);
+        return -1;
+    }
+    batch->account_count++;
+    return index;
+}
+
 int batch_add(batch_t *batch, const char *entry_id, const char *raw, size_t size, nerr_t *err) {
     if (batch->entry_count == batch->entry_capacity) {
         int capacity = batch->entry_capacity ? batch->entry_capacity * 2 : 64;
@@ -85,7 +124,7 @@ int batch_add(batch_t *batch, const char *entry_id, const char *raw, size_t size
     }
     batch_entry_t *e = &batch->entries[batch->entry_count];
     memset(e, 0, sizeof *e);
-    e->contact_index = -1;
+    e->contact_index = e->account_index = -1;
     e->entry_id = strdup(entry_id);
     e->raw = raw ? malloc(size + 1) : NULL;
     if (e->entry_id == NULL || (raw && e->raw == NULL)) {
@@ -109,6 +148,13 @@ int batch_add(batch_t *batch, const char *entry_id, const char *raw, size_t size
     e->is_valid = 1;
     if ((e->contact_index = contact_slot(batch, e->event.contact)) < 0)
         goto nomem;
+    char account[EVENT_MAX_ID_BYTES + 1];
+    if (account_id_for(&e->event, NULL, account, sizeof account)) {
+        if ((e->account_index = account_slot(batch, account)) < 0)
+            goto nomem;
+        if (batch->contacts[e->contact_index].account_index < 0)
+            batch->contacts[e->contact_index].account_index = e->account_index;
+    }
     return 0;
 nomem:
     return nerr_set(err, NERR_NOMEM, "out of memory adding entry %s", entry_id);
@@ -134,6 +180,22 @@ int batch_restore(batch_t *batch, int index, const char *state, size_t size, int
         return rc; /* the fresh contact stays: the caller decides whether to go on */
     contact_close(&c->contact);
     c->contact = restored;
+    return 0;
+}
+
+int batch_restore_account(batch_t *batch, int index, const char *state, size_t size,
+                          int64_t version, nerr_t *err) {
+    batch_account_t *a = &batch->accounts[index];
+    a->stored_version = version;
+    a->account.version = version;
+    if (state == NULL)
+        return 0;
+    account_t restored;
+    int rc = account_from_json(&restored, a->id, state, size, version, err);
+    if (rc != 0)
+        return rc;
+    account_close(&a->account);
+    a->account = restored;
     return 0;
 }
 
@@ -225,8 +287,12 @@ int batch_decide(batch_t *batch, playbook_t *playbook, batch_rule_error_cb on_ru
         if (!e->is_valid || e->is_duplicate)
             continue;
         batch_contact_t *c = &batch->contacts[e->contact_index];
+        batch_account_t *a = e->account_index >= 0 ? &batch->accounts[e->account_index] : NULL;
         decision_t decision;
-        int rc = decide(playbook, &c->contact, &e->event, &decision, err);
+        int rc = decide_account(playbook, &c->contact, a ? &a->account : NULL, &e->event,
+                                &decision, err);
+        if (a)
+            a->decided_count++;
         if (rc == 0 && (append_actions(c, &decision, version) != 0 ||
                         keep_outcome(c, &decision, &e->event, version) != 0))
             rc = nerr_set(err, NERR_NOMEM, "out of memory keeping actions");
@@ -242,6 +308,11 @@ int batch_decide(batch_t *batch, playbook_t *playbook, batch_rule_error_cb on_ru
         batch_contact_t *c = &batch->contacts[i];
         if (c->decided_count > 0 && (c->state_json = contact_to_json(&c->contact)) == NULL)
             return nerr_set(err, NERR_NOMEM, "out of memory storing contact %s", c->id);
+    }
+    for (int i = 0; i < batch->account_count; i++) {
+        batch_account_t *a = &batch->accounts[i];
+        if (a->decided_count > 0 && (a->state_json = account_to_json(&a->account)) == NULL)
+            return nerr_set(err, NERR_NOMEM, "out of memory storing account %s", a->id);
     }
     return 0;
 }

@@ -22,6 +22,7 @@ typedef struct {
     int is_valid;
     char reason[256];   /* why it is not valid: the dead-letter reason */
     int contact_index;  /* into batch_t.contacts; -1 when not valid */
+    int account_index;  /* into batch_t.accounts; -1 when the contact has no account */
     int is_duplicate;   /* seen before: in Redis, or earlier in this batch */
 } batch_entry_t;
 
@@ -41,7 +42,19 @@ typedef struct {
     int cancelled_count;
     char halt[128];        /* the suppression in force after the batch, or "": content due
                               later is held at release while it holds */
+    int account_index;     /* the account committed with this contact, or -1 */
 } batch_contact_t;
+
+typedef struct {
+    char *id;
+    account_t account;      /* the stored state once restored, then as decided */
+    int64_t stored_version; /* the version the first commit of the batch expects */
+    int decided_count;
+    char *state_json;       /* the new state, once decided; every commit of one of its
+                               contacts writes it, each expecting the version the previous
+                               one left */
+    int commits_sent;       /* commits of the batch that write it so far */
+} batch_account_t;
 
 typedef struct {
     batch_entry_t *entries;
@@ -51,6 +64,10 @@ typedef struct {
     int contact_count;
     int contact_capacity;
     strmap_t by_contact; /* contact id -> index + 1 */
+    batch_account_t *accounts;
+    int account_count;
+    int account_capacity;
+    strmap_t by_account; /* account id -> index + 1 */
 } batch_t;
 
 /* Called for every rule error while deciding, with the entry it happened on. */
@@ -74,6 +91,10 @@ void batch_reject(batch_t *batch, int index, const char *reason);
  * the next commit replaces the unreadable state. */
 int batch_restore(batch_t *batch, int index, const char *state, size_t size, int64_t version,
                   nerr_t *err);
+
+/* Gives account 'index' its stored state, like batch_restore. */
+int batch_restore_account(batch_t *batch, int index, const char *state, size_t size,
+                          int64_t version, nerr_t *err);
 
 /* Decides every valid, not-duplicate entry in stream order under 'playbook', and prepares
  * each touched contact's commit (new state JSON, actions). Returns 0 or NERR_NOMEM. */

@@ -125,14 +125,17 @@ static int match_one(const cJSON *props, const contact_match_t *match) {
     return cJSON_IsNumber(item) && item->valuedouble == match->number;
 }
 
-static int touch_matches(const contact_touch_t *touch, const char *type,
-                         const contact_filter_t *filter) {
-    if (type != NULL && strcmp(touch->type, type) != 0)
-        return 0;
+int contact_props_match(const cJSON *props, const contact_filter_t *filter) {
     for (int i = 0; filter != NULL && i < filter->count; i++)
-        if (!match_one(touch->props, &filter->matches[i]))
+        if (!match_one(props, &filter->matches[i]))
             return 0;
     return 1;
+}
+
+static int touch_matches(const contact_touch_t *touch, const char *type,
+                         const contact_filter_t *filter) {
+    return (type == NULL || strcmp(touch->type, type) == 0) &&
+           contact_props_match(touch->props, filter);
 }
 
 int contact_count(const contact_t *contact, const char *type, const contact_filter_t *filter,

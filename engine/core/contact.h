@@ -82,6 +82,9 @@ int contact_record_touch(contact_t *contact, const event_t *event, nerr_t *err);
 /* Sets 'stage' (borrowed, copied). Returns 0 or NERR_NOMEM. */
 int contact_set_stage(contact_t *contact, const char *stage, nerr_t *err);
 
+/* Returns 1 when 'props' (may be NULL) has every property 'filter' asks for (NULL: all). */
+int contact_props_match(const cJSON *props, const contact_filter_t *filter);
+
 /* Touchpoints of 'type' (NULL: any) matching 'filter' (NULL: all) at or after 'since_ms'. */
 int contact_count(const contact_t *contact, const char *type, const contact_filter_t *filter,
                   int64_t since_ms);

@@ -206,6 +206,7 @@ static int already_chosen(const decision_t *out, const char *id) {
 /* What an act rule wants, before policies decide whether it goes out. */
 typedef struct {
     const rule_t *rule;
+    account_t *account;  /* set for a `for_account` rule: the account acts, not the contact */
     const char *key;     /* content id or "task:<rule>" */
     const char *channel;
     const content_t *content;
@@ -259,12 +260,21 @@ static const contact_sent_t *newest_on(const contact_t *contact, const char *cha
 }
 
 /* Applies the policies in order; returns 1 and records the hold when one holds 'c' back. */
+/* The id of the delivery of 'key' due at 'at_ms' for the account, or "". */
+static const char *account_delivery(const account_t *account, const char *key, int64_t at_ms) {
+    for (int i = 0; i < account->sent_count; i++)
+        if (account->sent[i].at_ms == at_ms && strcmp(account->sent[i].content, key) == 0)
+            return account->sent[i].action_id;
+    return "";
+}
+
 static int is_held(playbook_t *pb, const contact_t *contact, const candidate_t *c,
                    decision_t *out) {
-    int64_t last = contact_last_sent(contact, c->key);
+    int64_t last = c->account ? account_last_sent(c->account, c->key) : contact_last_sent(contact, c->key);
     if (last >= 0 && c->due_ms < last + c->rule->cooldown_ms) {
-        const contact_sent_t *previous = newest_on(contact, c->channel, last - 1, last);
-        hold(out, c, "cooldown", previous ? previous->action_id : NULL);
+        const contact_sent_t *previous = c->account ? NULL : newest_on(contact, c->channel, last - 1, last);
+        hold(out, c, "cooldown",
+             c->account ? account_delivery(c->account, c->key, last) : previous ? previous->action_id : NULL);
         return 1;
     }
     if (out->suppressed_by && c->rule->action_kind == ACTION_CONTENT) {
@@ -301,7 +311,9 @@ static int make_action(playbook_t *pb, const candidate_t *c, contact_t *contact,
     a->channel = strdup(c->channel);
     a->target = c->content ? content_target(c->content) : task_target(c->rule);
     a->reason = build_reason(pb, c->rule, contact, event, reads);
-    if (!a->contact || !a->rule || !a->channel || !a->target || !a->reason) {
+    a->account = c->account ? strdup(c->account->id) : NULL;
+    if (!a->contact || !a->rule || !a->channel || !a->target || !a->reason ||
+        (c->account && !a->account)) {
         action_close(a);
         return NERR_NOMEM;
     }
@@ -310,12 +322,13 @@ static int make_action(playbook_t *pb, const candidate_t *c, contact_t *contact,
 }
 
 /* Runs act rules by priority; the policies hold back what may not go out. */
-static int choose_actions(playbook_t *pb, contact_t *contact, const event_t *event,
-                          decision_t *out, nerr_t *err) {
+static int choose_actions(playbook_t *pb, contact_t *contact, account_t *account,
+                          const event_t *event, decision_t *out, nerr_t *err) {
     const char *stage = current_stage(pb, contact);
     for (int i = 0; i < playbook_rule_count(pb); i++) {
         const rule_t *rule = playbook_rule(pb, i);
-        if (rule->kind != RULE_ACT || !on_matches(rule, event) || !stage_matches(rule, stage))
+        if (rule->kind != RULE_ACT || !on_matches(rule, event) || !stage_matches(rule, stage) ||
+            (rule->for_account && account == NULL))
             continue;
         int is_true;
         playbook_reads_t reads;
@@ -333,11 +346,12 @@ static int choose_actions(playbook_t *pb, contact_t *contact, const event_t *eve
             continue;
         candidate_t c;
         fill_candidate(pb, rule, contact, event, key, &c);
-        int rc = 0;
+        c.account = rule->for_account ? account : NULL;
+        int is_task = rule->action_kind == ACTION_TASK, rc = 0;
         if (!already_chosen(out, c.id) && !is_held(pb, contact, &c, out) &&
             (rc = make_action(pb, &c, contact, event, &reads, out)) == 0)
-            rc = contact_mark_sent(contact, key, c.id, c.channel, rule->action_kind == ACTION_TASK,
-                                   c.due_ms, err);
+            rc = c.account ? account_mark_sent(account, key, c.id, c.channel, is_task, c.due_ms, err)
+                           : contact_mark_sent(contact, key, c.id, c.channel, is_task, c.due_ms, err);
         free(key);
         if (rc)
             return nerr_set(err, NERR_NOMEM, "out of memory building an action");
@@ -391,10 +405,27 @@ static void reach_goals(playbook_t *pb, contact_t *contact, const event_t *event
     }
 }
 
+static int decide_steps(playbook_t *pb, contact_t *contact, account_t *account,
+                        const event_t *event, decision_t *out, nerr_t *err);
+
 int decide(playbook_t *pb, contact_t *contact, const event_t *event, decision_t *out,
            nerr_t *err) {
+    return decide_account(pb, contact, NULL, event, out, err);
+}
+
+int decide_account(playbook_t *pb, contact_t *contact, account_t *account, const event_t *event,
+                   decision_t *out, nerr_t *err) {
     memset(out, 0, sizeof *out);
-    if (contact_record_touch(contact, event, err))
+    playbook_set_account(pb, account);
+    int rc = decide_steps(pb, contact, account, event, out, err);
+    playbook_set_account(pb, NULL);
+    return rc;
+}
+
+static int decide_steps(playbook_t *pb, contact_t *contact, account_t *account,
+                        const event_t *event, decision_t *out, nerr_t *err) {
+    if (contact_record_touch(contact, event, err) ||
+        (account && account_record_touch(account, event, err)))
         return NERR_NOMEM;
     /* An identify touchpoint carries facts about the contact (industry, size, time zone). */
     if (strcmp(event->type, "identify") == 0 && merge_facts(contact, event->props, err))
@@ -403,7 +434,7 @@ int decide(playbook_t *pb, contact_t *contact, const event_t *event, decision_t 
         return NERR_NOMEM;
     reach_goals(pb, contact, event, out);
     check_suppression(pb, contact, event, out);
-    return choose_actions(pb, contact, event, out, err);
+    return choose_actions(pb, contact, account, event, out, err);
 }
 
 /* ---- records of what did not go out ---------------------------------------------------- */

@@ -10,6 +10,7 @@
 #ifndef NURTURE_DECIDE_H
 #define NURTURE_DECIDE_H
 
+#include "engine/core/account.h"
 #include "engine/core/action.h"
 #include "engine/core/contact.h"
 #include "engine/core/event.h"
@@ -68,6 +69,12 @@ typedef struct {
  * partly updated and must be discarded). */
 int decide(playbook_t *playbook, contact_t *contact, const event_t *event, decision_t *out,
            nerr_t *err);
+
+/* Like decide, for a contact of 'account' (borrowed, updated in place; NULL: none): the
+ * touchpoint joins the account's committee history, rules see the account's facts and
+ * committee, and `for_account` action rules act once for the whole account. */
+int decide_account(playbook_t *playbook, contact_t *contact, account_t *account,
+                   const event_t *event, decision_t *out, nerr_t *err);
 
 /* Returns the JSON record of held-back action 'index' of 'decision' (for 'event'), owned
  * (free with free()), or NULL when out of memory:

@@ -50,6 +50,8 @@ typedef struct {
     int64_t cap_window_ms; /* ... within this window (by due time) */
     int cancels_tasks;     /* goal: cancel pending tasks too, not only content */
     cJSON *set_facts;      /* infer, advance: facts set when the rule fires (funnel = "mql") */
+    int for_account;       /* act: the action is for the contact's account, once per cooldown
+                              whichever of its contacts triggers it */
     char *because;         /* the plain-language reason */
     int when_ref;          /* Lua references; meaningful only to playbook_lua.c */
     int content_ref;
@@ -106,6 +108,7 @@ typedef struct {
 } playbook_test_t;
 
 typedef struct playbook playbook_t;
+struct account_s;
 
 /* The names and values a condition read while it ran, for the action's reason. Valid until
  * the next evaluation. */
@@ -159,6 +162,10 @@ const playbook_test_t *playbook_test(const playbook_t *playbook, int index);
 
 /* Returns the catalogue entry 'id', or NULL; valid until free. */
 const content_t *playbook_content(const playbook_t *playbook, const char *id);
+
+/* Makes 'account' (borrowed; NULL: none) the account rules see through c.account_facts and
+ * c:committee until the next call. */
+void playbook_set_account(playbook_t *playbook, const struct account_s *account);
 
 /* Runs the rule's condition for 'contact' and 'event' (both borrowed for the call) and sets
  * '*is_true'; a rule without a condition is true. Records what the condition read in 'reads'.

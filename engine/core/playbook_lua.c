@@ -14,6 +14,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "engine/core/account.h"
 #include "engine/core/clock.h"
 #include "engine/core/hash.h"
 
@@ -60,6 +61,7 @@ struct playbook {
     /* The evaluation in progress, read by the contact, mind, facts and event userdata. */
     contact_t *contact;
     const event_t *event;
+    const account_t *account; /* the contact's account, or NULL */
     playbook_reads_t *reads;
 };
 
@@ -67,6 +69,7 @@ struct playbook {
 #define CONTACT_META "nurture.contact"
 #define MIND_META "nurture.mind"
 #define FACTS_META "nurture.facts"
+#define ACCOUNT_FACTS_META "nurture.account_facts"
 #define EVENT_META "nurture.event"
 
 /* ---- small helpers ---------------------------------------------------------------------- */
@@ -626,8 +629,9 @@ static void read_task(lua_State *L, rule_t *rule) {
 /* act "name" { stage, on, when = function(c, e), send = {..} | task = {..}, cooldown, priority,
  * because } */
 static int declare_act(lua_State *L) {
-    static const char *const fields[] = {"stage", "on",       "when",    "send",
-                                         "task",  "cooldown", "priority", "because", NULL};
+    static const char *const fields[] = {"stage",    "on",       "when",        "send",
+                                         "task",     "cooldown", "priority",    "because",
+                                         "for_account", NULL};
     const char *name = lua_tostring(L, lua_upvalueindex(1));
     luaL_checktype(L, 1, LUA_TTABLE);
     check_fields(L, 1, name, fields);
@@ -656,6 +660,9 @@ static int declare_act(lua_State *L) {
     lua_pop(L, 1);
     if (has_send == has_task)
         decl_error(L, "%s: an action rule needs exactly one of 'send' or 'task' (a table)", name);
+    lua_getfield(L, 1, "for_account");
+    rule->for_account = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     if (rule->because == NULL)
         decl_error(L, "%s: an action rule needs 'because', the reason a person can read", name);
     return 0;
@@ -1225,6 +1232,17 @@ static int facts_index(lua_State *L) {
     return 1;
 }
 
+/* c.account_facts.<name>: a fact of the contact's account; nil without one. */
+static int account_facts_index(lua_State *L) {
+    playbook_t *pb = from_state(L);
+    const char *name = luaL_checkstring(L, 2);
+    const cJSON *item = pb->account ? cJSON_GetObjectItemCaseSensitive(pb->account->facts, name) : NULL;
+    if (item == NULL)
+        return 0;
+    push_json(L, item, 0);
+    return 1;
+}
+
 /* e.<key>: a top-level field of the event, else a member of its props. */
 static int event_index(lua_State *L) {
     playbook_t *pb = from_state(L);
@@ -1300,6 +1318,18 @@ static int contact_since_method(lua_State *L) {
     return 1;
 }
 
+/* c:committee(type [, filter] [, window]): how many contacts of the account (this one
+ * included) had such a touchpoint: the buying committee at work. 0 without an account. */
+static int contact_committee_method(lua_State *L) {
+    contact_filter_t filter;
+    int64_t since_ms;
+    playbook_t *pb = from_state(L);
+    const char *type = luaL_checkstring(L, 2);
+    query_args(L, 3, &filter, &since_ms);
+    lua_pushinteger(L, pb->account ? account_committee(pb->account, type, &filter, since_ms) : 0);
+    return 1;
+}
+
 static int contact_index(lua_State *L) {
     playbook_t *pb = from_state(L);
     const char *key = luaL_checkstring(L, 2);
@@ -1309,7 +1339,8 @@ static int contact_index(lua_State *L) {
     else if (strcmp(key, "stage") == 0)
         lua_pushstring(L, c->stage ? c->stage : pb->stages[0]);
     else if (strcmp(key, "account") == 0)
-        c->account ? lua_pushstring(L, c->account) : lua_pushnil(L);
+        pb->account ? lua_pushstring(L, pb->account->id)
+                    : c->account ? lua_pushstring(L, c->account) : lua_pushnil(L);
     else if (strcmp(key, "now") == 0)
         lua_pushinteger(L, pb->event->at_ms);
     else if (strcmp(key, "mind") == 0)
@@ -1322,6 +1353,10 @@ static int contact_index(lua_State *L) {
         lua_pushcfunction(L, contact_did_method);
     else if (strcmp(key, "since") == 0)
         lua_pushcfunction(L, contact_since_method);
+    else if (strcmp(key, "committee") == 0)
+        lua_pushcfunction(L, contact_committee_method);
+    else if (strcmp(key, "account_facts") == 0)
+        lua_getfield(L, LUA_REGISTRYINDEX, ACCOUNT_FACTS_META "#proxy");
     else
         return luaL_error(L, "a contact has no field '%s' (facts are under c.facts)", key);
     return 1;
@@ -1581,6 +1616,7 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
     make_proxy(L, CONTACT_META, contact_index);
     make_proxy(L, MIND_META, mind_index);
     make_proxy(L, FACTS_META, facts_index);
+    make_proxy(L, ACCOUNT_FACTS_META, account_facts_index);
     make_proxy(L, EVENT_META, event_index);
     if (load_files(pb, dir, err) != 0)
         goto fail;
@@ -1687,6 +1723,8 @@ const char *playbook_version(const playbook_t *pb) { return pb->version; }
 int playbook_rule_count(const playbook_t *pb) { return pb->rule_count; }
 const rule_t *playbook_rule(const playbook_t *pb, int index) { return &pb->rules[index]; }
 int playbook_stage_count(const playbook_t *pb) { return pb->stage_count; }
+
+void playbook_set_account(playbook_t *pb, const account_t *account) { pb->account = account; }
 
 int playbook_test_count(const playbook_t *pb) { return pb->test_count; }
 const playbook_hours_t *playbook_hours(const playbook_t *pb) { return &pb->hours; }

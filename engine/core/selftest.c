@@ -20,11 +20,39 @@ typedef struct {
     int64_t due_ms;
 } seen_action_t;
 
+#define PEOPLE_MAX 8 /* contacts, and accounts, one test may involve */
+
 typedef struct {
     seen_action_t actions[SEEN_MAX];
     int count;
     selftest_result_t *result;
+    contact_t contacts[PEOPLE_MAX]; /* [0] is the test's own contact */
+    int contact_count;
+    account_t accounts[PEOPLE_MAX];
+    int account_count;
 } run_t;
+
+/* The contact called 'id' in this test, created on first sight; NULL past PEOPLE_MAX. */
+static contact_t *contact_named(run_t *run, const char *id, nerr_t *err) {
+    for (int i = 0; i < run->contact_count; i++)
+        if (strcmp(run->contacts[i].id, id) == 0)
+            return &run->contacts[i];
+    if (run->contact_count == PEOPLE_MAX || contact_init(&run->contacts[run->contact_count], id, err))
+        return NULL;
+    return &run->contacts[run->contact_count++];
+}
+
+static account_t *account_of(run_t *run, const event_t *event, nerr_t *err) {
+    char id[EVENT_MAX_ID_BYTES + 1];
+    if (!account_id_for(event, NULL, id, sizeof id))
+        return NULL;
+    for (int i = 0; i < run->account_count; i++)
+        if (strcmp(run->accounts[i].id, id) == 0)
+            return &run->accounts[i];
+    if (run->account_count == PEOPLE_MAX || account_init(&run->accounts[run->account_count], id, err))
+        return NULL;
+    return &run->accounts[run->account_count++];
+}
 
 /* Appends to the result's detail and marks the test failed. */
 static void fail(run_t *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -141,9 +169,9 @@ static void check_state(run_t *run, playbook_t *pb, const playbook_test_t *t,
     }
 }
 
-/* Feeds one event object to the core; returns 0, or NERR_NOMEM. */
-static int feed(run_t *run, playbook_t *pb, contact_t *contact, const cJSON *object, int index,
-                int64_t *now_ms, nerr_t *err) {
+/* Feeds one event object to the core, as the contact it names; returns 0, or NERR_NOMEM. */
+static int feed(run_t *run, playbook_t *pb, const cJSON *object, int index, int64_t *now_ms,
+                nerr_t *err) {
     char *text = cJSON_PrintUnformatted(object);
     if (text == NULL)
         return nerr_set(err, NERR_NOMEM, "out of memory running a test");
@@ -156,7 +184,11 @@ static int feed(run_t *run, playbook_t *pb, contact_t *contact, const cJSON *obj
         return 0;
     }
     decision_t decision;
-    if (decide(pb, contact, &event, &decision, err) != 0) {
+    contact_t *contact = contact_named(run, event.contact, err);
+    if (contact == NULL) {
+        fail(run, "event %d: a test may involve at most %d contacts", index + 1, PEOPLE_MAX);
+        memset(&decision, 0, sizeof decision);
+    } else if (decide_account(pb, contact, account_of(run, &event, err), &event, &decision, err) != 0) {
         rc = NERR_NOMEM;
     } else {
         for (int i = 0; i < decision.action_count; i++)
@@ -174,25 +206,29 @@ static int feed(run_t *run, playbook_t *pb, contact_t *contact, const cJSON *obj
 
 static int run_one(playbook_t *pb, const playbook_test_t *t, selftest_result_t *result,
                    nerr_t *err) {
-    run_t run = {.result = result};
+    static run_t run; /* large; tests run one at a time */
+    memset(&run, 0, sizeof run);
+    run.result = result;
     memset(result, 0, sizeof *result);
     result->test = t;
     result->is_passed = 1;
-    contact_t contact;
-    if (contact_init(&contact, t->contact, err) != 0)
+    if (contact_named(&run, t->contact, err) == NULL)
         return NERR_NOMEM;
     int64_t now_ms = 0;
     int index = 0, rc = 0;
     const cJSON *object;
     cJSON_ArrayForEach(object, t->events) {
-        if ((rc = feed(&run, pb, &contact, object, index++, &now_ms, err)) != 0)
+        if ((rc = feed(&run, pb, object, index++, &now_ms, err)) != 0)
             break;
     }
     if (rc == 0) {
         check_actions(&run, t);
-        check_state(&run, pb, t, &contact, now_ms);
+        check_state(&run, pb, t, &run.contacts[0], now_ms);
     }
-    contact_close(&contact);
+    for (int i = 0; i < run.contact_count; i++)
+        contact_close(&run.contacts[i]);
+    for (int i = 0; i < run.account_count; i++)
+        account_close(&run.accounts[i]);
     return rc;
 }
 

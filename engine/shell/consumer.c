@@ -417,24 +417,33 @@ static int send_dead_letter(consumer_t *c, int index) {
 static int send_commit(consumer_t *c, int index) {
     batch_contact_t *contact = &c->batch.contacts[index];
     int seen_count = contact->decided_count;
-    int argc = 3 + 4 + seen_count + 5 + 3 * contact->action_count + 1 + contact->cancelled_count +
+    int argc = 3 + 5 + seen_count + 7 + 3 * contact->action_count + 1 + contact->cancelled_count +
                1 + contact->record_count;
+    batch_account_t *account =
+        contact->account_index >= 0 ? &c->batch.accounts[contact->account_index] : NULL;
+    if (account && account->state_json == NULL)
+        account = NULL; /* nothing was decided for it in this batch */
     const char **argv = calloc((size_t)argc, sizeof *argv);
-    char(*keys)[KEYS_KEY_MAX] = calloc((size_t)(1 + seen_count), sizeof *keys);
-    char(*numbers)[24] = calloc((size_t)(6 + contact->action_count), sizeof *numbers);
+    char(*keys)[KEYS_KEY_MAX] = calloc((size_t)(2 + seen_count), sizeof *keys);
+    char(*numbers)[24] = calloc((size_t)(7 + contact->action_count), sizeof *numbers);
     int rc = -1;
     if (!argv || !keys || !numbers)
         goto done;
     int n = 0, k = 0;
     argv[n++] = "FCALL";
     argv[n++] = "nurture_commit";
-    snprintf(numbers[0], sizeof numbers[0], "%d", 4 + seen_count);
+    snprintf(numbers[0], sizeof numbers[0], "%d", 5 + seen_count);
     argv[n++] = numbers[0];
     keys_contact(&c->keys, contact->id, keys[k], sizeof keys[k]);
     argv[n++] = keys[k++];
     argv[n++] = c->keys.due;
     argv[n++] = c->keys.scheduled;
     argv[n++] = c->keys.held;
+    if (account)
+        keys_account(&c->keys, account->id, keys[k], sizeof keys[k]);
+    else
+        keys_contact(&c->keys, contact->id, keys[k], sizeof keys[k]);
+    argv[n++] = keys[k++];
     for (int i = 0; i < c->batch.entry_count; i++) {
         const batch_entry_t *e = &c->batch.entries[i];
         if (e->contact_index == index && e->is_valid && !e->is_duplicate) {
@@ -451,11 +460,18 @@ static int send_commit(consumer_t *c, int index) {
     argv[n++] = contact->state_json;
     argv[n++] = numbers[2];
     argv[n++] = contact->halt;
+    /* Each commit of the batch that writes this account expects the version the previous
+     * one left, so the account's commits stay in stream order. */
+    if (account)
+        snprintf(numbers[6], sizeof numbers[6], "%lld",
+                 (long long)(account->stored_version + account->commits_sent++));
+    argv[n++] = account ? numbers[6] : "";
+    argv[n++] = account ? account->state_json : "";
     argv[n++] = numbers[3];
     for (int i = 0; i < contact->action_count; i++) {
-        snprintf(numbers[6 + i], sizeof numbers[6 + i], "%lld", (long long)contact->action_due_ms[i]);
+        snprintf(numbers[7 + i], sizeof numbers[7 + i], "%lld", (long long)contact->action_due_ms[i]);
         argv[n++] = contact->action_ids[i];
-        argv[n++] = numbers[6 + i];
+        argv[n++] = numbers[7 + i];
         argv[n++] = contact->action_json[i];
     }
     argv[n++] = numbers[4];
@@ -557,6 +573,30 @@ static void state_reply(redisAsyncContext *ac, void *r, void *privdata) {
         fetch_phase_done(c);
 }
 
+static void account_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    reply_ctx_t *ctx = privdata;
+    consumer_t *c = ctx->consumer;
+    redisReply *reply = r;
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        c->is_batch_failed = 1;
+    } else {
+        const redisReply *state = reply->element[1];
+        int has_state = state->type == REDIS_REPLY_STRING;
+        nerr_t err;
+        if (batch_restore_account(&c->batch, ctx->index, has_state ? state->str : NULL,
+                                  has_state ? state->len : 0, parse_version(reply->element[0]),
+                                  &err) != 0) {
+            if (err.code == NERR_NOMEM)
+                c->is_batch_failed = 1;
+            LOG(LOG_ERROR, "stored state of account %s unreadable (%s): starting it afresh",
+                c->batch.accounts[ctx->index].id, err.msg);
+        }
+    }
+    if (--c->outstanding == 0)
+        fetch_phase_done(c);
+}
+
 static void seen_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
     reply_ctx_t *ctx = privdata;
@@ -571,7 +611,7 @@ static void seen_reply(redisAsyncContext *ac, void *r, void *privdata) {
 }
 
 static void start_fetch(consumer_t *c) {
-    int slots = c->batch.entry_count + c->batch.contact_count;
+    int slots = c->batch.entry_count + c->batch.contact_count + c->batch.account_count;
     c->contexts = calloc((size_t)(slots ? slots : 1), sizeof *c->contexts);
     c->is_settled = calloc((size_t)(c->batch.entry_count ? c->batch.entry_count : 1), sizeof(int));
     c->commit_status = calloc((size_t)(c->batch.contact_count ? c->batch.contact_count : 1), sizeof(int));
@@ -591,6 +631,16 @@ static void start_fetch(consumer_t *c) {
         c->contexts[c->batch.entry_count + i] = (reply_ctx_t){c, i};
         if (rconn_command_argv(c->writer, state_reply, &c->contexts[c->batch.entry_count + i], 4,
                                argv, NULL) == 0)
+            c->outstanding++;
+        else
+            c->is_batch_failed = 1;
+    }
+    for (int i = 0; i < c->batch.account_count; i++) {
+        keys_account(&c->keys, c->batch.accounts[i].id, key, sizeof key);
+        const char *argv[] = {"HMGET", key, "ver", "state"};
+        reply_ctx_t *ctx = &c->contexts[c->batch.entry_count + c->batch.contact_count + i];
+        *ctx = (reply_ctx_t){c, i};
+        if (rconn_command_argv(c->writer, account_reply, ctx, 4, argv, NULL) == 0)
             c->outstanding++;
         else
             c->is_batch_failed = 1;

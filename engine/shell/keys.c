@@ -23,3 +23,7 @@ void keys_contact(const keys_t *keys, const char *id, char *buf, size_t size) {
 void keys_seen(const keys_t *keys, const char *id, char *buf, size_t size) {
     snprintf(buf, size, "%s:" PARTITION ":seen:%s", keys->prefix, id);
 }
+
+void keys_account(const keys_t *keys, const char *id, char *buf, size_t size) {
+    snprintf(buf, size, "%s:" PARTITION ":account:%s", keys->prefix, id);
+}

@@ -26,5 +26,6 @@ void keys_init(keys_t *keys, const char *prefix);
 /* Writes the key of contact 'id' / of the seen-mark of event 'id' into 'buf'. */
 void keys_contact(const keys_t *keys, const char *id, char *buf, size_t size);
 void keys_seen(const keys_t *keys, const char *id, char *buf, size_t size);
+void keys_account(const keys_t *keys, const char *id, char *buf, size_t size);
 
 #endif

@@ -8,10 +8,12 @@
 local HELD_MAXLEN = '100000' -- the held stream keeps about this many records
 
 -- Commits the decisions for one contact's events of a batch, atomically.
--- KEYS: contact hash, due sorted set, scheduled hash, held stream, then one seen-mark key per
+-- KEYS: contact hash, due sorted set, scheduled hash, held stream, the account hash (the
+--       contact hash again when the contact has no account), then one seen-mark key per
 --       event.
 -- ARGV: expected version, new state JSON, seen-mark TTL in seconds, the suppression in force
---       ("" for none), then the action count and per action: id, due time in ms, JSON
+--       ("" for none), the account's expected version ("" for no account) and its new state,
+--       then the action count and per action: id, due time in ms, JSON
 --       without its closing brace; then the count of cancelled action ids and the ids; then
 --       the count of held-back or cancelled records and their JSON.
 -- Returns 1 when committed, 0 on a conflict (the version moved or an event was already
@@ -21,17 +23,24 @@ local function commit(keys, args)
   if version ~= args[1] then
     return 0
   end
-  for i = 5, #keys do
+  local account_version = args[5] ~= '' and (redis.call('HGET', keys[5], 'ver') or '0')
+  if account_version and account_version ~= args[5] then
+    return 0
+  end
+  for i = 6, #keys do
     if redis.call('EXISTS', keys[i]) == 1 then
       return 0
     end
   end
   redis.call('HSET', keys[1], 'ver', tostring(tonumber(version) + 1), 'state', args[2],
              'halt', args[4])
-  for i = 5, #keys do
+  if account_version then
+    redis.call('HSET', keys[5], 'ver', tostring(tonumber(account_version) + 1), 'state', args[6])
+  end
+  for i = 6, #keys do
     redis.call('SET', keys[i], '1', 'EX', args[3])
   end
-  local at = 5
+  local at = 7
   local actions = tonumber(args[at])
   for i = 0, actions - 1 do
     local id, due, json = args[at + 1 + 3 * i], args[at + 2 + 3 * i], args[at + 3 + 3 * i]

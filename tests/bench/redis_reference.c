@@ -156,7 +156,7 @@ static void fetch(redisContext *c, const args_t *a, batch_t *b) {
 /* Step 3: one FCALL nurture_commit per contact, pipelined; returns how many committed. */
 static int commit(redisContext *c, const args_t *a, batch_t *b, const char *state,
                   const char *action_json) {
-    enum { MAX_ARGS = 3 + 4 + 512 + 5 + 3 * 512 + 2 };
+    enum { MAX_ARGS = 3 + 5 + 512 + 7 + 3 * 512 + 2 };
     static const char *argv[MAX_ARGS];
     static size_t lengths[MAX_ARGS];
     static char keys[1 + 512][300], numbers[4 + 512][48];
@@ -165,7 +165,7 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         int n = 0, k = 0, actions = 0;
         argv[n++] = "FCALL";
         argv[n++] = "nurture_commit";
-        snprintf(numbers[0], sizeof numbers[0], "%d", 4 + contact->events);
+        snprintf(numbers[0], sizeof numbers[0], "%d", 5 + contact->events);
         argv[n++] = numbers[0];
         snprintf(keys[k], sizeof keys[k], "%s:{0}:contact:%s", a->prefix, contact->id);
         argv[n++] = keys[k++];
@@ -176,6 +176,7 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         argv[n++] = due;
         argv[n++] = scheduled;
         argv[n++] = held;
+        argv[n++] = keys[0]; /* no account: the contact's key stands in */
         for (int i = 0; i < b->entry_count; i++) {
             if (b->entries[i].contact != ci)
                 continue;
@@ -188,6 +189,8 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         argv[n++] = state;
         argv[n++] = SEEN_TTL;
         argv[n++] = ""; /* no suppression in force */
+        argv[n++] = ""; /* no account */
+        argv[n++] = "";
         snprintf(numbers[1], sizeof numbers[1], "%d", actions);
         argv[n++] = numbers[1];
         int made = 0;

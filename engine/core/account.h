@@ -1,0 +1,74 @@
+/* account: what nurture remembers about a B2B account (a company) across its contacts — the
+ * account's facts, the recent touchpoints of its buying committee, and the deliveries made
+ * for the account itself — with its JSON storage form and the committee queries rules use.
+ * Pure; depends on cJSON and event. */
+#ifndef NURTURE_ACCOUNT_H
+#define NURTURE_ACCOUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine/core/contact.h"
+#include "engine/core/event.h"
+#include "engine/core/nerr.h"
+
+#define ACCOUNT_TOUCH_MAX 128 /* recent touchpoints of the account's contacts */
+#define ACCOUNT_SENT_MAX 32   /* recent deliveries for the account */
+
+typedef struct {
+    char *event_id;
+    char *contact;
+    char *type;
+    int64_t at_ms;
+    cJSON *props; /* owned; NULL when none */
+} account_touch_t;
+
+typedef struct account_s {
+    char *id;
+    int64_t version;
+    cJSON *facts;
+    account_touch_t *touches; /* oldest first */
+    int touch_count;
+    contact_sent_t *sent;     /* deliveries made for the account, oldest first */
+    int sent_count;
+} account_t;
+
+/* Derives the account of a contact: the event's `account`, else the one the contact already
+ * has, else the domain of a contact id that is an e-mail address on a company domain. Writes
+ * it into 'buf' and returns 1, or returns 0 when there is none. */
+int account_id_for(const event_t *event, const char *known_account, char *buf, size_t size);
+
+/* Makes an empty account 'id' (copied) at version 0. Returns 0 or NERR_NOMEM. */
+int account_init(account_t *account, const char *id, nerr_t *err);
+
+/* Frees what the account owns; accepts a zeroed account. */
+void account_close(account_t *account);
+
+/* Restores from the storage JSON; returns 0, or NERR_INVALID/NERR_NOMEM (then nothing to
+ * close). */
+int account_from_json(account_t *account, const char *id, const char *text, size_t size,
+                      int64_t version, nerr_t *err);
+
+/* Returns the storage JSON, owned (free with free()), or NULL when out of memory. */
+char *account_to_json(const account_t *account);
+
+/* Records 'event' (by contact 'contact') once: an event id already recorded is skipped, so
+ * deciding an event again changes nothing. An `account_update` event's props become account
+ * facts. Returns 0 or NERR_NOMEM. */
+int account_record_touch(account_t *account, const event_t *event, nerr_t *err);
+
+/* How many distinct contacts of the account had a touchpoint of 'type' (NULL: any) matching
+ * 'filter' at or after 'since_ms'. */
+int account_committee(const account_t *account, const char *type, const contact_filter_t *filter,
+                      int64_t since_ms);
+
+/* Time the account last received 'key' (content id or "task:<rule>"), or -1. */
+int64_t account_last_sent(const account_t *account, const char *key);
+
+/* Records a delivery for the account once per action id. Returns 0 or NERR_NOMEM. */
+int account_mark_sent(account_t *account, const char *key, const char *action_id,
+                      const char *channel, int is_task, int64_t at_ms, nerr_t *err);
+
+#endif

@@ -1,0 +1,107 @@
+/* Tests of account: how a contact's account is found, idempotent recording, the committee
+ * count, deliveries for the account, and the storage round trip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/core/account.h"
+
+static event_t parse(const char *text) {
+    event_t event;
+    nerr_t err = {0, ""};
+    if (event_parse(text, strlen(text), &event, &err) != 0)
+        print_error("fixture refused: %s\n", err.msg);
+    assert_int_equal(err.code, 0);
+    return event;
+}
+
+static void test_account_id(void **state) {
+    (void)state;
+    char id[64];
+    event_t e = parse("{\"id\":\"e\",\"contact\":\"ana@acme.example\",\"type\":\"t\",\"at\":\"2026-01-01T00:00:00Z\"}");
+    assert_int_equal(account_id_for(&e, NULL, id, sizeof id), 1);
+    assert_string_equal(id, "acme.example");
+    assert_int_equal(account_id_for(&e, "acme-inc", id, sizeof id), 1);
+    assert_string_equal(id, "acme-inc");
+    event_close(&e);
+    e = parse("{\"id\":\"e\",\"contact\":\"ana@gmail.com\",\"type\":\"t\",\"at\":\"2026-01-01T00:00:00Z\"}");
+    assert_int_equal(account_id_for(&e, NULL, id, sizeof id), 0);
+    event_close(&e);
+    e = parse("{\"id\":\"e\",\"contact\":\"c-42\",\"account\":\"globex\",\"type\":\"t\",\"at\":\"2026-01-01T00:00:00Z\"}");
+    assert_int_equal(account_id_for(&e, NULL, id, sizeof id), 1);
+    assert_string_equal(id, "globex");
+    event_close(&e);
+    e = parse("{\"id\":\"e\",\"contact\":\"c-42\",\"type\":\"t\",\"at\":\"2026-01-01T00:00:00Z\"}");
+    assert_int_equal(account_id_for(&e, NULL, id, sizeof id), 0);
+    event_close(&e);
+}
+
+static void record(account_t *a, const char *id, const char *contact, const char *day,
+                   const char *page) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"id\":\"%s\",\"contact\":\"%s\",\"type\":\"page_view\",\"at\":\"2026-03-%sT09:00:00Z\","
+             "\"props\":{\"page_type\":\"%s\"}}",
+             id, contact, day, page);
+    event_t e = parse(text);
+    assert_int_equal(account_record_touch(a, &e, NULL), 0);
+    event_close(&e);
+}
+
+static void test_committee_counts_people_once(void **state) {
+    (void)state;
+    account_t a;
+    assert_int_equal(account_init(&a, "acme", NULL), 0);
+    record(&a, "e1", "ana", "02", "pricing");
+    record(&a, "e2", "ana", "03", "pricing");
+    record(&a, "e2", "ana", "03", "pricing"); /* the same event again: ignored */
+    record(&a, "e3", "bo", "04", "pricing");
+    record(&a, "e4", "cy", "05", "faq");
+    assert_int_equal(a.touch_count, 4);
+    contact_filter_t pricing = {{{"page_type", "pricing", 0}}, 1};
+    assert_int_equal(account_committee(&a, "page_view", &pricing, 0), 2);
+    assert_int_equal(account_committee(&a, "page_view", NULL, 0), 3);
+    int64_t march_4 = 1772614800000LL; /* 2026-03-04T09:00:00Z */
+    assert_int_equal(account_committee(&a, "page_view", &pricing, march_4), 1);
+    account_close(&a);
+}
+
+static void test_deliveries_and_round_trip(void **state) {
+    (void)state;
+    account_t a;
+    assert_int_equal(account_init(&a, "acme", NULL), 0);
+    record(&a, "e1", "ana", "02", "pricing");
+    assert_int_equal(account_mark_sent(&a, "task:call", "a-1", "task", 1, 1000, NULL), 0);
+    assert_int_equal(account_mark_sent(&a, "task:call", "a-1", "task", 1, 1000, NULL), 0);
+    assert_int_equal(a.sent_count, 1);
+    assert_true(account_last_sent(&a, "task:call") == 1000);
+    assert_true(account_last_sent(&a, "story") == -1);
+    char *json = account_to_json(&a);
+    assert_non_null(json);
+    account_t back;
+    assert_int_equal(account_from_json(&back, "acme", json, strlen(json), 7, NULL), 0);
+    assert_true(back.version == 7);
+    assert_int_equal(back.touch_count, 1);
+    assert_string_equal(back.touches[0].contact, "ana");
+    assert_int_equal(back.sent_count, 1);
+    char *again = account_to_json(&back);
+    assert_string_equal(json, again);
+    free(again);
+    free(json);
+    account_close(&back);
+    account_close(&a);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_account_id),
+        cmocka_unit_test(test_committee_counts_people_once),
+        cmocka_unit_test(test_deliveries_and_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
