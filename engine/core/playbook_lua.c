@@ -1318,6 +1318,36 @@ static int contact_since_method(lua_State *L) {
     return 1;
 }
 
+/* c:dwell(type [, filter] [, window]): seconds spent on such touchpoints, from their
+ * `dwell_s` property (page views report it). */
+static int contact_dwell_method(lua_State *L) {
+    contact_filter_t filter;
+    int64_t since_ms;
+    const contact_t *c = from_state(L)->contact;
+    const char *type = luaL_checkstring(L, 2);
+    query_args(L, 3, &filter, &since_ms);
+    double seconds = 0;
+    for (int i = 0; i < c->history_count; i++) {
+        const contact_touch_t *t = &c->history[i];
+        const cJSON *dwell = cJSON_GetObjectItemCaseSensitive(t->props, "dwell_s");
+        if (t->at_ms >= since_ms && strcmp(t->type, type) == 0 &&
+            contact_props_match(t->props, &filter) && cJSON_IsNumber(dwell) && dwell->valuedouble > 0)
+            seconds += dwell->valuedouble;
+    }
+    lua_pushnumber(L, seconds);
+    return 1;
+}
+
+/* c:after(first, second): true when a touchpoint of type 'second' happened after the newest
+ * one of type 'first' ("they booked a call after reading the pricing page"). */
+static int contact_after_method(lua_State *L) {
+    const contact_t *c = from_state(L)->contact;
+    int64_t first = contact_last(c, luaL_checkstring(L, 2), NULL);
+    int64_t second = contact_last(c, luaL_checkstring(L, 3), NULL);
+    lua_pushboolean(L, first >= 0 && second > first);
+    return 1;
+}
+
 /* c:committee(type [, filter] [, window]): how many contacts of the account (this one
  * included) had such a touchpoint: the buying committee at work. 0 without an account. */
 static int contact_committee_method(lua_State *L) {
@@ -1355,6 +1385,10 @@ static int contact_index(lua_State *L) {
         lua_pushcfunction(L, contact_since_method);
     else if (strcmp(key, "committee") == 0)
         lua_pushcfunction(L, contact_committee_method);
+    else if (strcmp(key, "dwell") == 0)
+        lua_pushcfunction(L, contact_dwell_method);
+    else if (strcmp(key, "after") == 0)
+        lua_pushcfunction(L, contact_after_method);
     else if (strcmp(key, "account_facts") == 0)
         lua_getfield(L, LUA_REGISTRYINDEX, ACCOUNT_FACTS_META "#proxy");
     else

@@ -59,3 +59,47 @@ test "a rule sets funnel facts" {
   expect_facts = { funnel = "sql", wants_demo = true },
   expect_none = true,
 }
+
+content "comparison" { title = "Comparison", channel = "email" }
+content "call-prep" { title = "Call prep", channel = "email" }
+state "choice_overload" { half_life = "7d" }
+state "readiness" { half_life = "7d" }
+
+infer "long_product_reading" {
+  on = "page_view",
+  when = function(e, c) return c:dwell("page_view", { page_type = "product" }, "7d") >= 600 end,
+  raise = { choice_overload = 0.6 },
+}
+infer "pricing_then_booking" {
+  on = "meeting_booked",
+  when = function(e, c) return c:after("page_view", "meeting_booked") end,
+  raise = { readiness = 0.6 },
+}
+
+act "compare" { when = function(c) return c.mind.choice_overload >= 0.5 end,
+                send = { content = "comparison" }, because = "overloaded" }
+act "prepare" { when = function(c) return c.mind.readiness >= 0.5 end,
+                send = { content = "call-prep" }, because = "ready" }
+
+test "ten minutes on product pages in a week is overload" {
+  events = { { "page_view", page_type = "product", dwell_s = 300 },
+             { "page_view", after = "1d", page_type = "product", dwell_s = 200 },
+             { "page_view", after = "1d", page_type = "product", dwell_s = 150 } },
+  expect = { { content = "comparison" } },
+}
+
+test "short reads are not overload" {
+  events = { { "page_view", page_type = "product", dwell_s = 100 },
+             { "page_view", after = "1d", page_type = "product", dwell_s = 100 } },
+  expect_no = { { content = "comparison" } },
+}
+
+test "a meeting booked after reading pages means readiness" {
+  events = { { "page_view", page_type = "pricing" }, { "meeting_booked", after = "1h" } },
+  expect = { { content = "call-prep" } },
+}
+
+test "a meeting booked without reading means nothing here" {
+  events = { { "meeting_booked" } },
+  expect_no = { { content = "call-prep" } },
+}
