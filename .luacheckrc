@@ -16,8 +16,10 @@ not_globals = {
 -- The playbook declarations.
 read_globals = {
   "stages", "state", "content", "infer", "advance", "act", "test",
-  -- policies and goals (being built; see docs/playbook-guide.md)
+  -- policies and goals
   "suppress", "cap", "goal", "quiet_hours", "business_hours",
+  -- the content chooser, callable inside a rule
+  "best",
 }
 
 -- Rule functions receive (e, c) or (c, e) whether they use both or not.
