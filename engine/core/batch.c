@@ -183,6 +183,30 @@ int batch_restore(batch_t *batch, int index, const char *state, size_t size, int
     return 0;
 }
 
+void batch_adopt_contact(batch_t *batch, int index, contact_t *contact) {
+    batch_contact_t *c = &batch->contacts[index];
+    contact_close(&c->contact);
+    c->contact = *contact;
+    c->stored_version = contact->version;
+}
+
+void batch_adopt_account(batch_t *batch, int index, account_t *account) {
+    batch_account_t *a = &batch->accounts[index];
+    account_close(&a->account);
+    a->account = *account;
+    a->stored_version = account->version;
+}
+
+void batch_surrender_contact(batch_t *batch, int index, contact_t *out) {
+    *out = batch->contacts[index].contact;
+    memset(&batch->contacts[index].contact, 0, sizeof *out); /* closing a zeroed one is a no-op */
+}
+
+void batch_surrender_account(batch_t *batch, int index, account_t *out) {
+    *out = batch->accounts[index].account;
+    memset(&batch->accounts[index].account, 0, sizeof *out);
+}
+
 int batch_restore_account(batch_t *batch, int index, const char *state, size_t size,
                           int64_t version, nerr_t *err) {
     batch_account_t *a = &batch->accounts[index];

@@ -54,6 +54,7 @@ typedef struct {
                                contacts writes it, each expecting the version the previous
                                one left */
     int commits_sent;       /* commits of the batch that write it so far */
+    int commits_done;       /* ... and that succeeded */
 } batch_account_t;
 
 typedef struct {
@@ -91,6 +92,16 @@ void batch_reject(batch_t *batch, int index, const char *reason);
  * the next commit replaces the unreadable state. */
 int batch_restore(batch_t *batch, int index, const char *state, size_t size, int64_t version,
                   nerr_t *err);
+
+/* Gives contact 'index' a state kept from an earlier batch instead of the stored one: takes
+ * '*contact' (moved in; the caller must not close it), whose version the commit expects. */
+void batch_adopt_contact(batch_t *batch, int index, contact_t *contact);
+void batch_adopt_account(batch_t *batch, int index, account_t *account);
+
+/* Moves contact 'index' out of the batch into '*out' (the caller owns it), e.g. to keep it
+ * for the next batch once its commit succeeded. */
+void batch_surrender_contact(batch_t *batch, int index, contact_t *out);
+void batch_surrender_account(batch_t *batch, int index, account_t *out);
 
 /* Gives account 'index' its stored state, like batch_restore. */
 int batch_restore_account(batch_t *batch, int index, const char *state, size_t size,

@@ -22,6 +22,7 @@
 #define MAX_DELIVERIES_DEFAULT 5
 #define CLAIM_IDLE_DEFAULT_MS 60000
 #define CLAIM_COUNT 256
+#define CACHE_DEFAULT 2048 /* contact states kept between batches */
 
 typedef enum { PHASE_IDLE, PHASE_READING, PHASE_FETCHING, PHASE_COMMITTING, PHASE_ACKING } phase_t;
 
@@ -52,6 +53,9 @@ struct consumer {
     int is_claiming;
     int open_handles;        /* timers not yet closed */
     strmap_t deliveries;     /* entry id -> delivery count, for the pending read in flight */
+    strmap_t contact_cache;  /* contact id -> contact_t* as last committed (NULL: taken) */
+    strmap_t account_cache;  /* account id -> account_t* likewise */
+    int *is_cached;          /* per contact of the batch: its state came from the cache */
 
     int is_stopping;
     consumer_stopped_cb stopped_cb;
@@ -99,6 +103,8 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
         c->options.max_deliveries = MAX_DELIVERIES_DEFAULT;
     if (c->options.claim_idle_ms == 0)
         c->options.claim_idle_ms = CLAIM_IDLE_DEFAULT_MS;
+    if (c->options.cache_size == 0)
+        c->options.cache_size = CACHE_DEFAULT;
     c->on_batch = on_batch;
     c->ud = ud;
     c->read_pending_first = 1; /* after a crash, our own unacked entries come first */
@@ -107,6 +113,8 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
     c->retry_timer.data = c->claim_timer.data = c;
     c->open_handles = 2;
     strmap_init(&c->deliveries);
+    strmap_init(&c->contact_cache);
+    strmap_init(&c->account_cache);
     batch_init(&c->batch);
     return c;
 }
@@ -118,11 +126,79 @@ static void free_batch(consumer_t *c) {
     free(c->contexts);
     free(c->is_settled);
     free(c->commit_status);
+    free(c->is_cached);
     c->contexts = NULL;
     c->is_settled = NULL;
     c->commit_status = NULL;
+    c->is_cached = NULL;
     c->outstanding = 0;
     c->is_batch_failed = 0;
+}
+
+/* ---- state cache: what this engine committed last, so the next batch need not fetch it -- */
+
+static void free_cached_contact(void *value) {
+    if (value)
+        contact_close(value);
+    free(value);
+}
+
+static void free_cached_account(void *value) {
+    if (value)
+        account_close(value);
+    free(value);
+}
+
+static void cache_clear(consumer_t *c) {
+    strmap_close(&c->contact_cache, free_cached_contact);
+    strmap_close(&c->account_cache, free_cached_account);
+}
+
+/* Keeps 'value' (heap, owned from now on) under 'id'. A full cache is emptied first: simpler
+ * than eviction, and the hot contacts come back at once. Taken entries stay as NULL keys and
+ * count towards the size. */
+static void cache_put(consumer_t *c, strmap_t *cache, const char *id, void *value,
+                      void (*free_value)(void *)) {
+    if ((int)cache->count >= c->options.cache_size)
+        strmap_close(cache, free_value);
+    void *old = strmap_get(cache, id);
+    if (strmap_put(cache, id, value) != 0)
+        free_value(value);
+    else
+        free_value(old);
+}
+
+/* Takes the cached value of 'id' out of 'cache', or returns NULL. */
+static void *cache_take(strmap_t *cache, const char *id) {
+    void *value = strmap_get(cache, id);
+    if (value)
+        strmap_put(cache, id, NULL); /* the key exists: this cannot fail */
+    return value;
+}
+
+/* After a batch: keeps the states whose commits all succeeded, for the next batch. */
+static void cache_committed(consumer_t *c) {
+    if (c->options.cache_size < 0)
+        return;
+    for (int i = 0; i < c->batch.contact_count; i++) {
+        batch_contact_t *bc = &c->batch.contacts[i];
+        contact_t *kept = c->commit_status[i] == 1 ? malloc(sizeof *kept) : NULL;
+        if (kept == NULL)
+            continue;
+        batch_surrender_contact(&c->batch, i, kept);
+        kept->version = bc->stored_version + 1;
+        cache_put(c, &c->contact_cache, bc->id, kept, free_cached_contact);
+    }
+    for (int i = 0; i < c->batch.account_count; i++) {
+        batch_account_t *ba = &c->batch.accounts[i];
+        account_t *kept = ba->commits_sent > 0 && ba->commits_done == ba->commits_sent
+                              ? malloc(sizeof *kept) : NULL;
+        if (kept == NULL)
+            continue;
+        batch_surrender_account(&c->batch, i, kept);
+        kept->version = ba->stored_version + ba->commits_done;
+        cache_put(c, &c->account_cache, ba->id, kept, free_cached_account);
+    }
 }
 
 void consumer_free(consumer_t *c) {
@@ -130,6 +206,7 @@ void consumer_free(consumer_t *c) {
         return;
     free_batch(c);
     strmap_close(&c->deliveries, NULL);
+    cache_clear(c);
     free(c);
 }
 
@@ -280,6 +357,7 @@ static void start_setup(consumer_t *c) {
 void consumer_connection_changed(consumer_t *c, rconn_t *conn, int is_up) {
     if (conn == c->writer) {
         c->is_ready = 0;
+        cache_clear(c); /* Redis may have restarted with older data: fetch afresh */
         if (is_up)
             start_setup(c);
     } else if (is_up && c->is_ready) {
@@ -347,6 +425,7 @@ static void send_ack(consumer_t *c) {
 /* ---- commit ----------------------------------------------------------------------------- */
 
 static void commit_phase_done(consumer_t *c) {
+    cache_committed(c);
     for (int i = 0; i < c->batch.entry_count; i++) {
         const batch_entry_t *e = &c->batch.entries[i];
         if (e->is_valid && !e->is_duplicate) {
@@ -369,6 +448,8 @@ static void commit_reply(redisAsyncContext *ac, void *r, void *privdata) {
         c->is_batch_failed = 1;
     } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
         c->commit_status[ctx->index] = 1;
+        if (contact->account_index >= 0)
+            c->batch.accounts[contact->account_index].commits_done++;
         c->stats.decided += (uint64_t)contact->decided_count;
         c->stats.actions += (uint64_t)contact->action_count;
     } else if (reply->type == REDIS_REPLY_INTEGER) {
@@ -615,7 +696,8 @@ static void start_fetch(consumer_t *c) {
     c->contexts = calloc((size_t)(slots ? slots : 1), sizeof *c->contexts);
     c->is_settled = calloc((size_t)(c->batch.entry_count ? c->batch.entry_count : 1), sizeof(int));
     c->commit_status = calloc((size_t)(c->batch.contact_count ? c->batch.contact_count : 1), sizeof(int));
-    if (!c->contexts || !c->is_settled || !c->commit_status) {
+    c->is_cached = calloc((size_t)(c->batch.contact_count ? c->batch.contact_count : 1), sizeof(int));
+    if (!c->contexts || !c->is_settled || !c->commit_status || !c->is_cached) {
         LOG(LOG_ERROR, "out of memory for a batch of %d entries", c->batch.entry_count);
         c->is_batch_failed = 1;
         batch_settled(c);
@@ -626,6 +708,15 @@ static void start_fetch(consumer_t *c) {
     char key[KEYS_KEY_MAX];
     for (int i = 0; i < c->batch.contact_count; i++) {
         c->commit_status[i] = -1;
+        contact_t *cached = cache_take(&c->contact_cache, c->batch.contacts[i].id);
+        if (cached != NULL) {
+            /* What we committed last: unless another engine wrote since, the commit's version
+             * check passes; if one did, it fails and the entries are read again. */
+            batch_adopt_contact(&c->batch, i, cached);
+            free(cached);
+            c->is_cached[i] = 1;
+            continue;
+        }
         keys_contact(&c->keys, c->batch.contacts[i].id, key, sizeof key);
         const char *argv[] = {"HMGET", key, "ver", "state"};
         c->contexts[c->batch.entry_count + i] = (reply_ctx_t){c, i};
@@ -636,6 +727,12 @@ static void start_fetch(consumer_t *c) {
             c->is_batch_failed = 1;
     }
     for (int i = 0; i < c->batch.account_count; i++) {
+        account_t *cached = cache_take(&c->account_cache, c->batch.accounts[i].id);
+        if (cached != NULL) {
+            batch_adopt_account(&c->batch, i, cached);
+            free(cached);
+            continue;
+        }
         keys_account(&c->keys, c->batch.accounts[i].id, key, sizeof key);
         const char *argv[] = {"HMGET", key, "ver", "state"};
         reply_ctx_t *ctx = &c->contexts[c->batch.entry_count + c->batch.contact_count + i];
@@ -646,7 +743,9 @@ static void start_fetch(consumer_t *c) {
             c->is_batch_failed = 1;
     }
     for (int i = 0; i < c->batch.entry_count; i++) {
-        if (!c->batch.entries[i].is_valid)
+        /* For a cached contact the commit checks the seen-marks itself: a repeated event
+         * makes it refuse, and the entries come back through the fetch path. */
+        if (!c->batch.entries[i].is_valid || c->is_cached[c->batch.entries[i].contact_index])
             continue;
         keys_seen(&c->keys, c->batch.entries[i].event.id, key, sizeof key);
         const char *argv[] = {"EXISTS", key};
