@@ -29,6 +29,7 @@ typedef enum { PHASE_IDLE, PHASE_READING, PHASE_FETCHING, PHASE_COMMITTING, PHAS
 typedef struct {
     consumer_t *consumer;
     int index;
+    int is_account; /* for a stored state: an account's, not a contact's */
 } reply_ctx_t;
 
 struct consumer {
@@ -489,7 +490,7 @@ static int send_dead_letter(consumer_t *c, int index) {
     for (int i = 0; i < 10; i++)
         lengths[i] = strlen(argv[i]);
     lengths[10] = e->raw_size;
-    c->contexts[index] = (reply_ctx_t){c, index};
+    c->contexts[index] = (reply_ctx_t){c, index, 0};
     return rconn_command_argv(c->writer, dead_reply, &c->contexts[index], e->raw ? 11 : 9, argv,
                               lengths);
 }
@@ -562,7 +563,7 @@ static int send_commit(consumer_t *c, int index) {
     for (int i = 0; i < contact->record_count; i++)
         argv[n++] = contact->records[i];
     assert(n == argc);
-    c->contexts[c->batch.entry_count + index] = (reply_ctx_t){c, index};
+    c->contexts[c->batch.entry_count + index] = (reply_ctx_t){c, index, 0};
     rc = rconn_command_argv(c->writer, commit_reply, &c->contexts[c->batch.entry_count + index],
                             n, argv, NULL);
 done:
@@ -630,7 +631,8 @@ static int64_t parse_version(const redisReply *item) {
     return strtoll(item->str, NULL, 10);
 }
 
-static void state_reply(redisAsyncContext *ac, void *r, void *privdata) {
+/* The reply to `HMGET key ver state` for a contact or an account of the batch. */
+static void stored_state_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
     reply_ctx_t *ctx = privdata;
     consumer_t *c = ctx->consumer;
@@ -639,43 +641,51 @@ static void state_reply(redisAsyncContext *ac, void *r, void *privdata) {
         c->is_batch_failed = 1;
     } else {
         const redisReply *state = reply->element[1];
-        int has_state = state->type == REDIS_REPLY_STRING;
+        const char *text = state->type == REDIS_REPLY_STRING ? state->str : NULL;
+        size_t size = text ? state->len : 0;
+        int64_t version = parse_version(reply->element[0]);
         nerr_t err;
-        if (batch_restore(&c->batch, ctx->index, has_state ? state->str : NULL,
-                          has_state ? state->len : 0, parse_version(reply->element[0]),
-                          &err) != 0) {
+        int rc = ctx->is_account
+                     ? batch_restore_account(&c->batch, ctx->index, text, size, version, &err)
+                     : batch_restore(&c->batch, ctx->index, text, size, version, &err);
+        if (rc != 0) {
             if (err.code == NERR_NOMEM)
                 c->is_batch_failed = 1;
-            LOG(LOG_ERROR, "stored state of contact %s unreadable (%s): starting it afresh",
-                c->batch.contacts[ctx->index].id, err.msg);
+            LOG(LOG_ERROR, "stored state of %s %s unreadable (%s): starting it afresh",
+                ctx->is_account ? "account" : "contact",
+                ctx->is_account ? c->batch.accounts[ctx->index].id : c->batch.contacts[ctx->index].id,
+                err.msg);
         }
     }
     if (--c->outstanding == 0)
         fetch_phase_done(c);
 }
 
-static void account_reply(redisAsyncContext *ac, void *r, void *privdata) {
-    (void)ac;
-    reply_ctx_t *ctx = privdata;
-    consumer_t *c = ctx->consumer;
-    redisReply *reply = r;
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-        c->is_batch_failed = 1;
-    } else {
-        const redisReply *state = reply->element[1];
-        int has_state = state->type == REDIS_REPLY_STRING;
-        nerr_t err;
-        if (batch_restore_account(&c->batch, ctx->index, has_state ? state->str : NULL,
-                                  has_state ? state->len : 0, parse_version(reply->element[0]),
-                                  &err) != 0) {
-            if (err.code == NERR_NOMEM)
-                c->is_batch_failed = 1;
-            LOG(LOG_ERROR, "stored state of account %s unreadable (%s): starting it afresh",
-                c->batch.accounts[ctx->index].id, err.msg);
-        }
+/* Asks for a stored state unless the cache has it; returns 1 when it came from the cache. */
+static int fetch_state(consumer_t *c, reply_ctx_t *ctx, const char *id) {
+    strmap_t *cache = ctx->is_account ? &c->account_cache : &c->contact_cache;
+    void *cached = cache_take(cache, id);
+    if (cached != NULL) {
+        /* What we committed last: unless another engine wrote since, the commit's version
+         * check passes; if one did, it fails and the entries are read again. */
+        if (ctx->is_account)
+            batch_adopt_account(&c->batch, ctx->index, cached);
+        else
+            batch_adopt_contact(&c->batch, ctx->index, cached);
+        free(cached);
+        return 1;
     }
-    if (--c->outstanding == 0)
-        fetch_phase_done(c);
+    char key[KEYS_KEY_MAX];
+    if (ctx->is_account)
+        keys_account(&c->keys, id, key, sizeof key);
+    else
+        keys_contact(&c->keys, id, key, sizeof key);
+    const char *argv[] = {"HMGET", key, "ver", "state"};
+    if (rconn_command_argv(c->writer, stored_state_reply, ctx, 4, argv, NULL) == 0)
+        c->outstanding++;
+    else
+        c->is_batch_failed = 1;
+    return 0;
 }
 
 static void seen_reply(redisAsyncContext *ac, void *r, void *privdata) {
@@ -708,39 +718,14 @@ static void start_fetch(consumer_t *c) {
     char key[KEYS_KEY_MAX];
     for (int i = 0; i < c->batch.contact_count; i++) {
         c->commit_status[i] = -1;
-        contact_t *cached = cache_take(&c->contact_cache, c->batch.contacts[i].id);
-        if (cached != NULL) {
-            /* What we committed last: unless another engine wrote since, the commit's version
-             * check passes; if one did, it fails and the entries are read again. */
-            batch_adopt_contact(&c->batch, i, cached);
-            free(cached);
-            c->is_cached[i] = 1;
-            continue;
-        }
-        keys_contact(&c->keys, c->batch.contacts[i].id, key, sizeof key);
-        const char *argv[] = {"HMGET", key, "ver", "state"};
-        c->contexts[c->batch.entry_count + i] = (reply_ctx_t){c, i};
-        if (rconn_command_argv(c->writer, state_reply, &c->contexts[c->batch.entry_count + i], 4,
-                               argv, NULL) == 0)
-            c->outstanding++;
-        else
-            c->is_batch_failed = 1;
+        reply_ctx_t *ctx = &c->contexts[c->batch.entry_count + i];
+        *ctx = (reply_ctx_t){c, i, 0};
+        c->is_cached[i] = fetch_state(c, ctx, c->batch.contacts[i].id);
     }
     for (int i = 0; i < c->batch.account_count; i++) {
-        account_t *cached = cache_take(&c->account_cache, c->batch.accounts[i].id);
-        if (cached != NULL) {
-            batch_adopt_account(&c->batch, i, cached);
-            free(cached);
-            continue;
-        }
-        keys_account(&c->keys, c->batch.accounts[i].id, key, sizeof key);
-        const char *argv[] = {"HMGET", key, "ver", "state"};
         reply_ctx_t *ctx = &c->contexts[c->batch.entry_count + c->batch.contact_count + i];
-        *ctx = (reply_ctx_t){c, i};
-        if (rconn_command_argv(c->writer, account_reply, ctx, 4, argv, NULL) == 0)
-            c->outstanding++;
-        else
-            c->is_batch_failed = 1;
+        *ctx = (reply_ctx_t){c, i, 1};
+        fetch_state(c, ctx, c->batch.accounts[i].id);
     }
     for (int i = 0; i < c->batch.entry_count; i++) {
         /* For a cached contact the commit checks the seen-marks itself: a repeated event
@@ -749,7 +734,7 @@ static void start_fetch(consumer_t *c) {
             continue;
         keys_seen(&c->keys, c->batch.entries[i].event.id, key, sizeof key);
         const char *argv[] = {"EXISTS", key};
-        c->contexts[i] = (reply_ctx_t){c, i};
+        c->contexts[i] = (reply_ctx_t){c, i, 0};
         if (rconn_command_argv(c->writer, seen_reply, &c->contexts[i], 2, argv, NULL) == 0)
             c->outstanding++;
         else
