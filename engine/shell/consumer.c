@@ -22,7 +22,7 @@
 #define MAX_DELIVERIES_DEFAULT 5
 #define CLAIM_IDLE_DEFAULT_MS 60000
 #define CLAIM_COUNT 256
-#define CACHE_DEFAULT 2048 /* contact states kept between batches */
+#define CACHE_DEFAULT 512 /* contact states kept between batches: ~20 MiB at most */
 
 typedef enum { PHASE_IDLE, PHASE_READING, PHASE_FETCHING, PHASE_COMMITTING, PHASE_ACKING } phase_t;
 
