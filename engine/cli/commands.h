@@ -14,6 +14,7 @@ int cmd_check(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_map(int argc, char **argv);
 
 /* Prints the scheduled actions (of 'contact' only, unless NULL) as JSON lines; returns the
  * exit status. Shared by `scheduled` and `explain --redis`. */

@@ -16,6 +16,7 @@ static const struct {
     {"test", cmd_test, "run the playbook's own tests: N passed, N failed"},
     {"replay", cmd_replay, "run a playbook over JSON Lines events offline, no Redis"},
     {"explain", cmd_explain, "a contact's timeline: touchpoints -> mind -> stage -> actions"},
+    {"map", cmd_map, "a journey map of the events as one HTML page: stages, flow, mind, actions"},
 };
 
 static void usage(FILE *out) {
