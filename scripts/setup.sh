@@ -4,6 +4,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblua5.4-dev libuv1-dev libhiredis-dev
           libcjson-dev libcmocka-dev redis-server redis-tools valgrind)
+packages+=(chromium fonts-ipafont-gothic zlib1g-dev) # the journey-map test renders pages (cli_map)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

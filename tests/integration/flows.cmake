@@ -48,3 +48,18 @@ set_tests_properties(cli_explain PROPERTIES ENVIRONMENT
 add_test(NAME cli_playbooks COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli_playbooks.sh)
 set_tests_properties(cli_playbooks PROPERTIES ENVIRONMENT
   "NURTURE_BIN=$<TARGET_FILE:nurture>;NURTURE_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+
+# The journey map and explain --html: the pages name the stages (Japanese ones too), escape
+# playbook and event text, and render to a non-blank picture in headless Chromium. png_ink
+# decodes the screenshot (with zlib); without zlib the test is still added, and fails.
+find_package(ZLIB)
+if(ZLIB_FOUND)
+  add_executable(png_ink ${CMAKE_CURRENT_SOURCE_DIR}/png_ink.c)
+  target_link_libraries(png_ink PRIVATE ZLIB::ZLIB)
+  set(PNG_INK_BIN $<TARGET_FILE:png_ink>)
+else()
+  set(PNG_INK_BIN "png_ink-needs-zlib1g-dev")
+endif()
+add_test(NAME cli_map COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli_map.sh)
+set_tests_properties(cli_map PROPERTIES TIMEOUT 300 ENVIRONMENT
+  "NURTURE_BIN=$<TARGET_FILE:nurture>;NURTURE_SOURCE_DIR=${CMAKE_SOURCE_DIR};PNG_INK_BIN=${PNG_INK_BIN}")
