@@ -397,7 +397,7 @@ static void write_strip(FILE *out, const map_t *m, const map_flow_t *flow) {
     long most = 1;
     for (int s = 0; s < m->stage_count; s++)
         most = flow[s].reached > most ? flow[s].reached : most;
-    fprintf(out, "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d 150\" "
+    fprintf(out, "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d 164\" "
                  "width=\"%d\" role=\"img\" aria-label=\"stages and flow\">\n"
                  "<defs><marker id=\"ah\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
                  "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" "
@@ -619,8 +619,10 @@ static int write_page(map_t *m, FILE *out) {
     if (flow == NULL)
         return -1;
     count_flow(m, flow);
-    qsort(m->mind.rows, (size_t)m->mind.count, sizeof *m->mind.rows, by_name);
-    qsort(m->held.rows, (size_t)m->held.count, sizeof *m->held.rows, by_total);
+    if (m->mind.count > 1)
+        qsort(m->mind.rows, (size_t)m->mind.count, sizeof *m->mind.rows, by_name);
+    if (m->held.count > 1)
+        qsort(m->held.rows, (size_t)m->held.count, sizeof *m->held.rows, by_total);
     html_begin(out, "Journey map", MAP_CSS);
     write_header(out, m);
     write_strip(out, m, flow);
