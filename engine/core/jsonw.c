@@ -1,0 +1,195 @@
+/* jsonw: cJSON_PrintUnformatted's text without its tree. The number rules are cJSON's (1.7.15):
+ * 15 significant digits, or 17 when 15 do not read back within one epsilon; NaN and infinities
+ * as null. Whole numbers below 10^15 take a digit loop instead of printf, which gives the same
+ * text. */
+#include "engine/core/jsonw.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void jsonw_init(jsonw_t *w, size_t capacity) {
+    memset(w, 0, sizeof *w);
+    w->capacity = capacity; /* a hint until the first allocation */
+}
+
+void jsonw_close(jsonw_t *w) {
+    if (w->data != NULL)
+        free(w->data);
+    memset(w, 0, sizeof *w);
+}
+
+char *jsonw_finish(jsonw_t *w) {
+    char *text = NULL;
+    if (!w->is_failed && (w->data != NULL || jsonw_grow(w, 1) == 0)) {
+        w->data[w->length] = '\0';
+        text = w->data;
+        w->data = NULL;
+    }
+    jsonw_close(w);
+    return text;
+}
+
+int jsonw_grow(jsonw_t *w, size_t more) {
+    if (w->is_failed)
+        return -1;
+    size_t needed = w->length + more + 1;
+    if (w->data != NULL && needed <= w->capacity)
+        return 0;
+    size_t capacity = w->capacity > 64 ? w->capacity : 64;
+    while (capacity < needed)
+        capacity *= 2;
+    char *data = realloc(w->data, capacity);
+    if (data == NULL) {
+        w->is_failed = 1;
+        return -1;
+    }
+    w->data = data;
+    w->capacity = capacity;
+    return 0;
+}
+
+void jsonw_raw(jsonw_t *w, const char *text, size_t size) {
+    if ((w->data == NULL || w->length + size + 1 > w->capacity) && jsonw_grow(w, size))
+        return;
+    memcpy(w->data + w->length, text, size);
+    w->length += size;
+}
+
+/* ---- strings ---------------------------------------------------------------------------- */
+
+/* What cJSON writes for a byte that needs escaping, or 0 for a byte copied as it is. */
+static char escape_of(unsigned char c) {
+    switch (c) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '\b': return 'b';
+    case '\f': return 'f';
+    case '\n': return 'n';
+    case '\r': return 'r';
+    case '\t': return 't';
+    default: return c < 32 ? 'u' : 0;
+    }
+}
+
+void jsonw_string(jsonw_t *w, const char *text) {
+    jsonw_char(w, '"');
+    if (text != NULL) {
+        const unsigned char *s = (const unsigned char *)text, *run = s;
+        for (; *s; s++) {
+            if (*s >= 32 && *s != '"' && *s != '\\')
+                continue;
+            jsonw_raw(w, (const char *)run, (size_t)(s - run));
+            char escape = escape_of(*s);
+            if (escape == 'u') {
+                char hex[8];
+                snprintf(hex, sizeof hex, "\\u%04x", *s);
+                jsonw_raw(w, hex, 6);
+            } else {
+                char pair[2] = {'\\', escape};
+                jsonw_raw(w, pair, 2);
+            }
+            run = s + 1;
+        }
+        jsonw_raw(w, (const char *)run, (size_t)(s - run));
+    }
+    jsonw_char(w, '"');
+}
+
+void jsonw_key(jsonw_t *w, const char *key) {
+    jsonw_string(w, key);
+    jsonw_char(w, ':');
+}
+
+/* ---- numbers ---------------------------------------------------------------------------- */
+
+static void write_integer(jsonw_t *w, int64_t value) {
+    char digits[24];
+    int at = (int)sizeof digits;
+    uint64_t magnitude = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
+    do {
+        digits[--at] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (value < 0)
+        digits[--at] = '-';
+    jsonw_raw(w, digits + at, sizeof digits - (size_t)at);
+}
+
+/* cJSON's test of whether 15 digits read back as the same number. */
+static int is_close(double a, double b) {
+    double largest = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+    return fabs(a - b) <= largest * DBL_EPSILON;
+}
+
+/* Prints 'value' as cJSON does for a number item holding it. */
+static void write_number(jsonw_t *w, double value) {
+    if (isnan(value) || isinf(value)) {
+        jsonw_raw(w, "null", 4);
+        return;
+    }
+    /* Whole numbers of at most 15 digits print as their digits under %1.15g; -0 keeps its
+     * sign there. */
+    if (fabs(value) < 1e15 && value == trunc(value)) {
+        if (value == 0 && signbit(value))
+            jsonw_raw(w, "-0", 2);
+        else
+            write_integer(w, (int64_t)value);
+        return;
+    }
+    char text[32];
+    int length = snprintf(text, sizeof text, "%1.15g", value);
+    char *end;
+    double back = strtod(text, &end);
+    if (end == text || !is_close(back, value))
+        length = snprintf(text, sizeof text, "%1.17g", value);
+    jsonw_raw(w, text, (size_t)length);
+}
+
+void jsonw_double(jsonw_t *w, double value) { write_number(w, value); }
+
+void jsonw_int64(jsonw_t *w, int64_t value) {
+    if (value > -1000000000000000LL && value < 1000000000000000LL)
+        write_integer(w, value);
+    else
+        jsonw_double(w, (double)value);
+}
+
+/* ---- cJSON items ------------------------------------------------------------------------ */
+
+static void write_children(jsonw_t *w, const cJSON *item, int is_object) {
+    jsonw_char(w, is_object ? '{' : '[');
+    for (const cJSON *child = item->child; child != NULL; child = child->next) {
+        if (child != item->child)
+            jsonw_char(w, ',');
+        if (is_object)
+            jsonw_key(w, child->string);
+        jsonw_item(w, child);
+    }
+    jsonw_char(w, is_object ? '}' : ']');
+}
+
+void jsonw_item(jsonw_t *w, const cJSON *item) {
+    if (item == NULL) {
+        w->is_failed = 1; /* cJSON refuses to print nothing */
+        return;
+    }
+    switch (item->type & 0xff) {
+    case cJSON_NULL: jsonw_raw(w, "null", 4); break;
+    case cJSON_False: jsonw_raw(w, "false", 5); break;
+    case cJSON_True: jsonw_raw(w, "true", 4); break;
+    case cJSON_Number: write_number(w, item->valuedouble); break;
+    case cJSON_String: jsonw_string(w, item->valuestring); break;
+    case cJSON_Raw:
+        if (item->valuestring == NULL)
+            w->is_failed = 1;
+        else
+            jsonw_raw(w, item->valuestring, strlen(item->valuestring));
+        break;
+    case cJSON_Array: write_children(w, item, 0); break;
+    case cJSON_Object: write_children(w, item, 1); break;
+    default: w->is_failed = 1; break;
+    }
+}
