@@ -487,13 +487,16 @@ static int read_number(reader_t *r, double *out) {
     return end == text + size ? 0 : -1;
 }
 
-/* Reads one JSON value with cJSON (facts, props); NULL unless it is an object. */
-static cJSON *read_object(reader_t *r) {
+/* Reads an object: as one flat block for props ('is_flat'), as a cJSON tree for facts (rules
+ * change those); NULL unless it is an object. */
+static cJSON *read_object(reader_t *r, int is_flat) {
     skip_space(r);
     if (r->at == r->end || *r->at != '{')
         return NULL;
     const char *after = NULL;
-    cJSON *object = cJSON_ParseWithLengthOpts(r->at, (size_t)(r->end - r->at), &after, 0);
+    cJSON *object = is_flat ? jsonflat_parse(r->at, (size_t)(r->end - r->at), &after) : NULL;
+    if (object == NULL)
+        object = cJSON_ParseWithLengthOpts(r->at, (size_t)(r->end - r->at), &after, 0);
     if (object == NULL)
         return NULL;
     r->at = after;
@@ -580,7 +583,7 @@ static int read_touch(reader_t *r, const char *key, void *ud) {
     double at;
     if (!eat(r, '[') || !(touch.event_id = read_string(r)) || !eat(r, ',') ||
         !(touch.type = read_string(r)) || !eat(r, ',') || read_number(r, &at) ||
-        (eat(r, ',') && !(touch.props = read_object(r))) || !eat(r, ']')) {
+        (eat(r, ',') && !(touch.props = read_object(r, 1))) || !eat(r, ']')) {
         touch_close(&touch);
         return -1;
     }
@@ -636,7 +639,7 @@ static int read_top_member(reader_t *r, const char *key, void *ud) {
     case 0: return (c->stage = read_string(r)) ? 0 : -1;
     case 1: return (c->account = read_string(r)) ? 0 : -1;
     case 2: {
-        cJSON *facts = read_object(r);
+        cJSON *facts = read_object(r, 0);
         if (facts == NULL)
             return -1;
         cJSON_Delete(c->facts);

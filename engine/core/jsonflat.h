@@ -11,4 +11,11 @@
  * gives an ordinary tree. */
 cJSON *jsonflat_copy(const cJSON *item);
 
+/* Parses the JSON value at the start of 'size' bytes of 'text' (after white space) into a flat
+ * tree as jsonflat_copy makes, with cJSON's values (numbers by strtod over the characters cJSON
+ * takes). Returns it, owned (free with cJSON_Delete), and sets '*end' past the value; or NULL
+ * when the value is not plain (\u escapes, control characters, deep nesting, bad syntax) or
+ * memory runs out: the caller then asks cJSON. */
+cJSON *jsonflat_parse(const char *text, size_t size, const char **end);
+
 #endif
