@@ -10,6 +10,16 @@ int event_is_utf8(const char *text, size_t size) {
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
     while (i < size) {
+        /* ASCII runs, the common case, eight bytes at a time. */
+        while (i + 8 <= size) {
+            uint64_t chunk;
+            memcpy(&chunk, s + i, sizeof chunk);
+            if (chunk & 0x8080808080808080ULL)
+                break;
+            i += 8;
+        }
+        if (i == size)
+            break;
         unsigned char c = s[i];
         size_t extra;
         uint32_t cp;

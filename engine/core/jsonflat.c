@@ -4,6 +4,7 @@
 #include "engine/core/jsonflat.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,13 +137,25 @@ static int parse_number(parser_t *p, cJSON *node) {
            ((*p->at >= '0' && *p->at <= '9') || *p->at == '+' || *p->at == '-' ||
             *p->at == 'e' || *p->at == 'E' || *p->at == '.'))
         p->at++;
-    char text[64], *end;
-    size_t size = (size_t)(p->at - start);
-    memcpy(text, start, size);
-    text[size] = '\0';
-    double value = strtod(text, &end);
-    if (size == 0 || end != text + size)
-        return -1;
+    size_t size = (size_t)(p->at - start), sign = size > 0 && *start == '-';
+    size_t digits = 0;
+    while (sign + digits < size && start[sign + digits] >= '0' && start[sign + digits] <= '9')
+        digits++;
+    double value;
+    if (digits > 0 && digits <= 15 && sign + digits == size) {
+        /* A short integer: exact in a double, so strtod would give the same. */
+        int64_t whole = 0;
+        for (size_t i = sign; i < size; i++)
+            whole = whole * 10 + (start[i] - '0');
+        value = sign ? -(double)whole : (double)whole;
+    } else {
+        char text[64], *end;
+        memcpy(text, start, size);
+        text[size] = '\0';
+        value = strtod(text, &end);
+        if (size == 0 || end != text + size)
+            return -1;
+    }
     if (node != NULL) {
         node->type = cJSON_Number;
         node->valuedouble = value;
