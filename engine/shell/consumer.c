@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "engine/core/batch.h"
 #include "engine/core/strmap.h"
 #include "engine/shell/log.h"
@@ -68,6 +70,8 @@ struct consumer {
     int is_batch_failed;
     int *is_settled;       /* per entry: may be acked */
     int *commit_status;    /* per contact: 1 committed, 0 conflict, -1 unknown */
+    uint64_t batch_started_ns; /* uv_hrtime when the batch was read; 0: no batch */
+    uint64_t phase_started_ns;
 
     consumer_stats_t stats;
 };
@@ -134,6 +138,13 @@ static void free_batch(consumer_t *c) {
     c->is_cached = NULL;
     c->outstanding = 0;
     c->is_batch_failed = 0;
+}
+
+/* Adds the time since the phase began to 'histogram' and starts the next phase's clock. */
+static void phase_done(consumer_t *c, meter_histogram_t *histogram) {
+    uint64_t now = uv_hrtime();
+    meter_observe_ns(histogram, now - c->phase_started_ns);
+    c->phase_started_ns = now;
 }
 
 /* ---- state cache: what this engine committed last, so the next batch need not fetch it -- */
@@ -369,6 +380,11 @@ void consumer_connection_changed(consumer_t *c, rconn_t *conn, int is_up) {
 /* ---- settling: ack ---------------------------------------------------------------------- */
 
 static void batch_settled(consumer_t *c) {
+    if (c->batch_started_ns != 0) {
+        meter_observe_ns(&c->stats.batch_time, uv_hrtime() - c->batch_started_ns);
+        c->batch_started_ns = 0;
+        c->stats.batches++;
+    }
     if (c->is_batch_failed)
         c->read_pending_first = 1;
     free_batch(c);
@@ -385,6 +401,7 @@ static void ack_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
     consumer_t *c = privdata;
     redisReply *reply = r;
+    phase_done(c, &c->stats.ack_time);
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
         LOG(LOG_WARN, "XACK failed (%s): entries stay pending and are settled again",
             reply ? reply->str : "connection lost");
@@ -426,6 +443,7 @@ static void send_ack(consumer_t *c) {
 /* ---- commit ----------------------------------------------------------------------------- */
 
 static void commit_phase_done(consumer_t *c) {
+    phase_done(c, &c->stats.commit_time);
     cache_committed(c);
     for (int i = 0; i < c->batch.entry_count; i++) {
         const batch_entry_t *e = &c->batch.entries[i];
@@ -437,6 +455,25 @@ static void commit_phase_done(consumer_t *c) {
         }
     }
     send_ack(c);
+}
+
+/* Counts the held-back and cancelled actions of a committed contact by policy (or goal) and
+ * channel, from the records the commit wrote. */
+static void count_records(consumer_t *c, const batch_contact_t *contact) {
+    for (int i = 0; i < contact->record_count; i++) {
+        cJSON *record = cJSON_Parse(contact->records[i]);
+        const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, "status"));
+        const char *channel = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, "channel"));
+        if (status && strcmp(status, "held") == 0)
+            meter_count(&c->stats.held,
+                        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, "policy")),
+                        channel, 1);
+        else if (status && strcmp(status, "cancelled") == 0)
+            meter_count(&c->stats.cancelled,
+                        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, "goal")),
+                        channel, 1);
+        cJSON_Delete(record);
+    }
 }
 
 static void commit_reply(redisAsyncContext *ac, void *r, void *privdata) {
@@ -453,6 +490,7 @@ static void commit_reply(redisAsyncContext *ac, void *r, void *privdata) {
             c->batch.accounts[contact->account_index].commits_done++;
         c->stats.decided += (uint64_t)contact->decided_count;
         c->stats.actions += (uint64_t)contact->action_count;
+        count_records(c, contact);
     } else if (reply->type == REDIS_REPLY_INTEGER) {
         c->commit_status[ctx->index] = 0;
         c->stats.conflicts++;
@@ -483,7 +521,10 @@ static void dead_reply(redisAsyncContext *ac, void *r, void *privdata) {
 
 static int send_dead_letter(consumer_t *c, int index) {
     const batch_entry_t *e = &c->batch.entries[index];
-    LOG(LOG_WARN, "dead-lettering entry %s: %s", e->entry_id, e->reason);
+    if (LOG_WARN >= log_threshold) {
+        const log_fields_t fields = {e->event.contact, e->event.id, e->entry_id};
+        log_write_fields(LOG_WARN, &fields, "dead-lettering entry %s: %s", e->entry_id, e->reason);
+    }
     const char *argv[] = {"XADD", c->keys.dead, "*", "reason", e->reason, "entry", e->entry_id,
                           "stream", c->keys.events, "event", e->raw};
     size_t lengths[11];
@@ -576,14 +617,15 @@ done:
 static void on_rule_error(const batch_entry_t *entry, const nerr_t *error, void *ud) {
     consumer_t *c = ud;
     c->stats.rule_errors++;
-    LOG(LOG_WARN, "rule error: %s (contact %s, event %s)", error->msg, entry->event.contact,
-        entry->event.id);
+    LOG_ABOUT(LOG_WARN, entry->event.contact, entry->event.id, "rule error: %s", error->msg);
 }
 
 /* Decides the batch and pipelines its commits and dead letters in one round trip. */
 static void decide_and_commit(consumer_t *c) {
     nerr_t err;
-    if (batch_decide(&c->batch, c->playbook, on_rule_error, c, &err) != 0) {
+    int rc = batch_decide(&c->batch, c->playbook, on_rule_error, c, &err);
+    phase_done(c, &c->stats.decide_time);
+    if (rc != 0) {
         LOG(LOG_ERROR, "deciding the batch failed: %s", err.msg);
         c->is_batch_failed = 1;
         batch_settled(c);
@@ -618,6 +660,7 @@ static void decide_and_commit(consumer_t *c) {
 /* ---- fetch: states and seen-marks ------------------------------------------------------- */
 
 static void fetch_phase_done(consumer_t *c) {
+    phase_done(c, &c->stats.fetch_time);
     if (c->is_batch_failed) {
         batch_settled(c); /* nothing written; everything stays pending */
         return;
@@ -817,6 +860,7 @@ static void read_reply(redisAsyncContext *ac, void *r, void *privdata) {
             read_next(c);
         return;
     }
+    c->batch_started_ns = c->phase_started_ns = uv_hrtime();
     start_fetch(c);
 }
 

@@ -17,6 +17,7 @@
 #include "engine/core/nerr.h"
 #include "engine/core/playbook.h"
 #include "engine/shell/keys.h"
+#include "engine/shell/meter.h"
 #include "engine/shell/rconn.h"
 
 typedef struct consumer consumer_t;
@@ -43,6 +44,14 @@ typedef struct {
     uint64_t rule_errors;
     uint64_t conflicts;   /* commits refused by the version check, decided again */
     uint64_t claimed;     /* entries taken over from other consumers */
+    uint64_t batches;     /* batches settled (acked, or left pending after a failure) */
+    meter_histogram_t batch_time;  /* from the read's reply until the batch is settled */
+    meter_histogram_t fetch_time;  /* states and seen-marks round trip */
+    meter_histogram_t decide_time; /* the playbook over the batch */
+    meter_histogram_t commit_time; /* the commits' and dead letters' round trip */
+    meter_histogram_t ack_time;    /* the XACK round trip */
+    meter_labels_t held;      /* actions held back, by policy and channel (committed ones) */
+    meter_labels_t cancelled; /* pending actions cancelled, by goal and channel */
 } consumer_stats_t;
 
 /* Called after each batch is settled (acked), e.g. to release actions due at once. */

@@ -20,6 +20,7 @@ struct scheduler {
     int is_closing;
     int is_timer_closed;
     uint64_t released;
+    uint64_t held;     /* due content actions of suppressed contacts, held at release */
     void (*close_cb)(void *ud);
     void *close_ud;
 };
@@ -55,6 +56,7 @@ static void release_reply(redisAsyncContext *ac, void *r, void *privdata) {
         long long moved = reply->element[0]->integer, held = reply->element[1]->integer;
         const redisReply *next = reply->element[2];
         s->released += (uint64_t)moved;
+        s->held += (uint64_t)held;
         if (moved > 0)
             LOG(LOG_DEBUG, "released %lld due actions to %s", moved, s->keys.actions);
         if (held > 0)
@@ -117,6 +119,8 @@ void scheduler_kick(scheduler_t *s) {
 }
 
 uint64_t scheduler_released(const scheduler_t *s) { return s->released; }
+
+uint64_t scheduler_held(const scheduler_t *s) { return s->held; }
 
 static void timer_closed(uv_handle_t *handle) {
     scheduler_t *s = handle->data;

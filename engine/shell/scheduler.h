@@ -29,6 +29,9 @@ void scheduler_kick(scheduler_t *scheduler);
 /* Actions released since scheduler_new. */
 uint64_t scheduler_released(const scheduler_t *scheduler);
 
+/* Due content actions held at release since scheduler_new (their contact was suppressed). */
+uint64_t scheduler_held(const scheduler_t *scheduler);
+
 /* Stops releasing and frees the scheduler once its timer is closed; 'close_cb' (may be NULL)
  * runs then. A release in flight completes on the server or not at all. */
 void scheduler_close(scheduler_t *scheduler, void (*close_cb)(void *ud), void *ud);
