@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nurture needs when they are missing (as root, or through sudo).
+# prometheus is here for its promtool, which the metrics flow uses to check our output.
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblua5.4-dev libuv1-dev libhiredis-dev
-          libcjson-dev libcmocka-dev redis-server redis-tools valgrind)
+          libcjson-dev libcmocka-dev libhttp-parser-dev redis-server redis-tools valgrind
+          prometheus curl)
 packages+=(chromium fonts-ipafont-gothic zlib1g-dev) # the journey-map test renders pages (cli_map)
 missing=()
 for p in "${packages[@]}"; do

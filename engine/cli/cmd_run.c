@@ -1,6 +1,7 @@
 /* run: the live engine. Wires the playbook, two Redis connections (a reader for the blocking
- * XREADGROUP, a writer for everything else), the consumer and the scheduler onto one libuv
- * loop, and stops them in reverse order on SIGINT or SIGTERM. */
+ * XREADGROUP, a writer for everything else), the consumer, the scheduler and (with
+ * --metrics) the metrics endpoint onto one libuv loop, and stops them in reverse order on
+ * SIGINT or SIGTERM. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include "engine/core/selftest.h"
 #include "engine/shell/consumer.h"
 #include "engine/shell/log.h"
+#include "engine/shell/metrics.h"
 #include "engine/shell/rconn.h"
 #include "engine/shell/scheduler.h"
 
@@ -42,7 +44,13 @@ static const char USAGE[] =
     "                     (a poison event that keeps crashing or failing; default 5)\n"
     "  --claim-idle-ms MS take over entries idle this long with another consumer of the\n"
     "                     group, e.g. one that died (default 60000; -1 never)\n"
-    "  --log-level L      debug, info, warn or error (default info)\n";
+    "  --metrics HOST:PORT  serve Prometheus metrics on /metrics and a health check on\n"
+    "                     /healthz (200 when both Redis connections are up and the playbook\n"
+    "                     is loaded, 503 otherwise), e.g. 127.0.0.1:9464; port 0 picks one\n"
+    "                     and logs it\n"
+    "  --log-level L      debug, info, warn or error (default info)\n"
+    "  --log-format F     json (one object per line: ts, level, msg, contact, event) or\n"
+    "                     text (default json)\n";
 
 typedef struct {
     uv_loop_t *loop;
@@ -54,12 +62,14 @@ typedef struct {
     uv_signal_t sigint;
     uv_signal_t sigterm;
     uv_signal_t sighup;
+    metrics_t metrics;
+    int has_metrics;
     const char *rules_dir;
     int closing_connections;
 } engine_t;
 
 typedef struct {
-    const char *redis, *rules, *prefix, *events, *actions, *dead, *group, *consumer;
+    const char *redis, *rules, *prefix, *events, *actions, *dead, *group, *consumer, *metrics;
     consumer_options_t consumer_options;
 } run_options_t;
 
@@ -87,6 +97,8 @@ static void consumer_stopped(void *ud) {
     uv_close((uv_handle_t *)&engine->sigint, NULL);
     uv_close((uv_handle_t *)&engine->sigterm, NULL);
     uv_close((uv_handle_t *)&engine->sighup, NULL);
+    if (engine->has_metrics)
+        metrics_close(&engine->metrics, NULL, NULL);
     scheduler_close(engine->scheduler, scheduler_closed, engine);
 }
 
@@ -114,6 +126,8 @@ static void on_reload(uv_signal_t *handle, int signum) {
     if (fresh == NULL) {
         LOG(LOG_ERROR, "reload refused, keeping playbook version %s: %s",
             playbook_version(engine->playbook), err.msg);
+        if (engine->has_metrics)
+            metrics_note_reload(&engine->metrics, 0);
         return;
     }
     int failed = selftest_run(fresh, log_failed_test, NULL, &err);
@@ -122,6 +136,8 @@ static void on_reload(uv_signal_t *handle, int signum) {
             playbook_version(engine->playbook),
             failed < 0 ? err.msg : "the new playbook fails its own tests");
         playbook_free(fresh);
+        if (engine->has_metrics)
+            metrics_note_reload(&engine->metrics, 0);
         return;
     }
     LOG(LOG_INFO, "reloaded playbook %s: version %s -> %s", engine->rules_dir,
@@ -129,6 +145,10 @@ static void on_reload(uv_signal_t *handle, int signum) {
     consumer_set_playbook(engine->consumer, fresh);
     playbook_free(engine->playbook);
     engine->playbook = fresh;
+    if (engine->has_metrics) {
+        metrics_note_reload(&engine->metrics, 1);
+        metrics_set_playbook(&engine->metrics, playbook_version(fresh));
+    }
 }
 
 static void batch_done(void *ud) {
@@ -147,10 +167,13 @@ static int parse_options(int argc, char **argv, run_options_t *o) {
         {"log-level", required_argument, NULL, 'l'},
         {"max-deliveries", required_argument, NULL, 'm'},
         {"claim-idle-ms", required_argument, NULL, 'C'},
+        {"metrics", required_argument, NULL, 'M'},
+        {"log-format", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->prefix = "nurture";
+    log_format = LOG_FORMAT_JSON;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -167,6 +190,13 @@ static int parse_options(int argc, char **argv, run_options_t *o) {
         case 'B': o->consumer_options.block_ms = atoi(optarg); break;
         case 'm': o->consumer_options.max_deliveries = atoi(optarg); break;
         case 'C': o->consumer_options.claim_idle_ms = atoll(optarg); break;
+        case 'M': o->metrics = optarg; break;
+        case 'F':
+            if (log_parse_format(optarg, &log_format) != 0) {
+                fprintf(stderr, "nurture run: unknown log format '%s' (json or text)\n", optarg);
+                return -1;
+            }
+            break;
         case 'l':
             if (log_parse_level(optarg, &log_threshold) != 0) {
                 fprintf(stderr, "nurture run: unknown log level '%s'\n", optarg);
@@ -201,6 +231,25 @@ static void apply_names(const run_options_t *o, keys_t *keys) {
         snprintf(keys->group, sizeof keys->group, "%s", o->group);
 }
 
+/* Starts the metrics endpoint over the engine's parts; returns 0 or a negative code. */
+static int start_metrics(engine_t *engine, const run_options_t *o, const keys_t *keys,
+                         nerr_t *err) {
+    const metrics_sources_t sources = {.reader = engine->reader,
+                                       .writer = engine->writer,
+                                       .consumer = engine->consumer,
+                                       .scheduler = engine->scheduler,
+                                       .keys = *keys};
+    metrics_init(&engine->metrics, engine->loop, &sources);
+    engine->has_metrics = 1;
+    metrics_set_playbook(&engine->metrics, playbook_version(engine->playbook));
+    if (metrics_start(&engine->metrics, o->metrics, err) != 0) {
+        metrics_close(&engine->metrics, NULL, NULL);
+        return err->code;
+    }
+    LOG(LOG_INFO, "metrics: listening on %s (/metrics, /healthz)", engine->metrics.address);
+    return 0;
+}
+
 /* Builds and starts every part; returns 0 or -1 with the error already printed. */
 static int engine_start(engine_t *engine, const run_options_t *o, const keys_t *keys,
                         const redis_url_t *url) {
@@ -219,6 +268,10 @@ static int engine_start(engine_t *engine, const run_options_t *o, const keys_t *
                                           engine->playbook, &o->consumer_options, batch_done,
                                           engine, &err)
                            : NULL;
+    if (engine->consumer != NULL && o->metrics != NULL && start_metrics(engine, o, keys, &err) != 0) {
+        fprintf(stderr, "nurture run: %s\n", err.msg);
+        return -1;
+    }
     if (engine->consumer == NULL || rconn_start(engine->writer, &err) != 0 ||
         rconn_start(engine->reader, &err) != 0) {
         fprintf(stderr, "nurture run: %s\n", err.msg);
