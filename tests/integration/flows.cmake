@@ -63,3 +63,6 @@ endif()
 add_test(NAME cli_map COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli_map.sh)
 set_tests_properties(cli_map PROPERTIES TIMEOUT 300 ENVIRONMENT
   "NURTURE_BIN=$<TARGET_FILE:nurture>;NURTURE_SOURCE_DIR=${CMAKE_SOURCE_DIR};PNG_INK_BIN=${PNG_INK_BIN}")
+
+# The metrics endpoint and JSON logs, against a private redis-server that it stops and starts.
+add_redis_test(flow_metrics ${CMAKE_CURRENT_SOURCE_DIR}/flow_metrics.sh)
