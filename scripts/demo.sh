@@ -24,7 +24,7 @@ url="redis://127.0.0.1:$REDIS_PORT"
 echo "== redis-server on 127.0.0.1:$REDIS_PORT (pid $REDIS_PID)"
 build/nurture check rules
 
-build/nurture run --redis "$url" --rules rules --log-level warn 2>"$work/engine.log" &
+build/nurture run --redis "$url" --rules rules --log-level warn --log-format text 2>"$work/engine.log" &
 engine_pid=$!
 build/nurture push --redis "$url" examples/events.jsonl
 

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nurture needs when they are missing (as root, or through sudo).
-# prometheus is here for its promtool, which the metrics flow uses to check our output.
+#   scripts/setup.sh            what building and running need
+#   scripts/setup.sh --tests    and what the tests need too
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblua5.4-dev libuv1-dev libhiredis-dev
-          libcjson-dev libcmocka-dev libhttp-parser-dev redis-server redis-tools valgrind
-          prometheus curl)
-packages+=(chromium fonts-ipafont-gothic zlib1g-dev) # the journey-map test renders pages (cli_map)
+          libcjson-dev libhttp-parser-dev libcmocka-dev redis-server redis-tools)
+if [ "${1:-}" = "--tests" ]; then
+    packages+=(valgrind curl)
+    packages+=(prometheus)                                # its promtool checks /metrics
+    packages+=(chromium fonts-ipafont-gothic zlib1g-dev) # the journey map is rendered (cli_map)
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

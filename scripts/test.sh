@@ -6,7 +6,7 @@
 #   scripts/test.sh --quick    the -Werror build only
 set -uo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh || exit 1
+scripts/setup.sh --tests || exit 1
 
 passed=0
 failed=0
