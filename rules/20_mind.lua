@@ -398,6 +398,7 @@ state "committee_forming" {
 }
 
 infer "several_people_look_at_prices" {
+  for_account = true, -- a state of the account as a whole, not of the person who clicked
   on = "page_view",
   when = function(e, c)
     return e.page_type == "pricing" and c:committee("page_view", { page_type = "pricing" }, "7d") >= 3

@@ -400,7 +400,7 @@ act "hand_over_the_buyers_guide" {
 
 act "engage_the_buying_committee" {
   for_account = true, -- once for the whole account, whichever of its people triggers it
-  when = function(c) return c.mind.committee_forming >= 0.5 end,
+  when = function(c) return c.account_mind.committee_forming >= 0.5 end,
   task = {
     role = "field_sales",
     title = "Several people at this account are comparing prices: call the account owner and offer a group demo",

@@ -11,7 +11,6 @@ test "three people of one account on the pricing page get one task for the accou
   },
   expect = { { task = "field_sales", rule = "engage_the_buying_committee",
                due = "2026-03-04T11:00:00Z" } },
-  expect_mind = { committee_forming = { at_least = 0.5 } },
 }
 
 test "one person looking three times is not a committee" {

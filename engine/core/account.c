@@ -1,6 +1,7 @@
 /* account: accounts, their committee's touchpoints and their deliveries.
  *
- * Storage JSON: {"facts":{..}, "touches":[["event","contact","type",ms,{props}],..],
+ * Storage JSON: {"facts":{..}, "mind":{..as a contact's..},
+ *                "touches":[["event","contact","type",ms,{props}],..],
  *                "sent":[["key",due ms,"action id","channel",is_task],..]}
  * Recording is idempotent (by event id and action id): several contacts of one account are
  * committed separately, and a retried commit must not count a touchpoint twice. */
@@ -35,6 +36,7 @@ int account_id_for(const event_t *event, const char *known_account, char *buf, s
 
 int account_init(account_t *account, const char *id, nerr_t *err) {
     memset(account, 0, sizeof *account);
+    mind_init(&account->mind);
     account->id = strdup(id);
     account->facts = cJSON_CreateObject();
     account->touches = calloc(ACCOUNT_TOUCH_MAX, sizeof *account->touches);
@@ -61,6 +63,7 @@ void account_close(account_t *account) {
         contact_sent_close(&account->sent[i]);
     free(account->touches);
     free(account->sent);
+    mind_close(&account->mind);
     cJSON_Delete(account->facts);
     free(account->id);
     memset(account, 0, sizeof *account);
@@ -179,6 +182,7 @@ char *account_to_json(const account_t *account) {
     cJSON *touches = cJSON_CreateArray(), *sent = cJSON_CreateArray();
     char *text = NULL;
     if (!cJSON_AddItemToObject(root, "facts", cJSON_Duplicate(account->facts, 1)) ||
+        !cJSON_AddItemToObject(root, "mind", mind_to_json(&account->mind)) ||
         !cJSON_AddItemToObject(root, "touches", touches) || !cJSON_AddItemToObject(root, "sent", sent))
         goto done;
     for (int i = 0; i < account->touch_count; i++) {
@@ -251,7 +255,9 @@ int account_from_json(account_t *account, const char *id, const char *text, size
     } else {
         cJSON_Delete(facts);
     }
-    rc = restore(account, root, err);
+    rc = mind_from_json(&account->mind, cJSON_GetObjectItemCaseSensitive(root, "mind"), err);
+    if (rc == 0)
+        rc = restore(account, root, err);
 done:
     cJSON_Delete(root);
     if (rc != 0)

@@ -12,6 +12,7 @@
 
 #include "engine/core/contact.h"
 #include "engine/core/event.h"
+#include "engine/core/mind.h"
 #include "engine/core/nerr.h"
 
 #define ACCOUNT_TOUCH_MAX 128 /* recent touchpoints of the account's contacts */
@@ -29,6 +30,7 @@ typedef struct account_s {
     char *id;
     int64_t version;
     cJSON *facts;
+    mind_t mind;              /* states of the account as a whole ("committee_forming") */
     account_touch_t *touches; /* oldest first */
     int touch_count;
     contact_sent_t *sent;     /* deliveries made for the account, oldest first */

@@ -337,30 +337,6 @@ static const char *row_string(const cJSON *row, int index) {
     return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
-static int restore_mind(contact_t *contact, const cJSON *mind, nerr_t *err) {
-    const cJSON *item;
-    cJSON_ArrayForEach(item, mind) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "v");
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(item, "t");
-        if (!cJSON_IsNumber(v) || !cJSON_IsNumber(t) || item->string == NULL)
-            return nerr_set(err, NERR_INVALID, "stored mind state is malformed");
-        mind_state_t *state =
-            mind_restore(&contact->mind, item->string, v->valuedouble, (int64_t)t->valuedouble, err);
-        if (state == NULL)
-            return NERR_NOMEM;
-        const cJSON *row;
-        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(item, "ev")) {
-            double delta, at;
-            const char *event_id = row_string(row, 0), *rule = row_string(row, 1);
-            if (!event_id || !rule || row_number(row, 2, &delta) || row_number(row, 3, &at))
-                return nerr_set(err, NERR_INVALID, "stored evidence is malformed");
-            if (mind_push_evidence(state, event_id, rule, delta, (int64_t)at, err))
-                return NERR_NOMEM;
-        }
-    }
-    return 0;
-}
-
 static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "history")) {
@@ -705,7 +681,7 @@ static int restore_with_cjson(contact_t *contact, const char *id, const char *te
         rc = nerr_set(err, NERR_NOMEM, "out of memory restoring contact %s", id);
         goto done;
     }
-    if ((rc = restore_mind(contact, cJSON_GetObjectItemCaseSensitive(root, "mind"), err)) ||
+    if ((rc = mind_from_json(&contact->mind, cJSON_GetObjectItemCaseSensitive(root, "mind"), err)) ||
         (rc = restore_lists(contact, root, err)))
         goto done;
     rc = 0;

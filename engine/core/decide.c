@@ -47,11 +47,14 @@ static int merge_facts(contact_t *contact, const cJSON *facts, nerr_t *err) {
     return 0;
 }
 
+/* Moves the states of the contact, or of its account for a `for_account` rule (which does
+ * nothing without an account). */
 static int apply_inference(playbook_t *pb, const rule_t *rule, contact_t *contact,
-                           const event_t *event, nerr_t *err) {
-    for (int k = 0; k < rule->effect_count; k++) {
+                           account_t *account, const event_t *event, nerr_t *err) {
+    mind_t *mind = rule->for_account ? (account ? &account->mind : NULL) : &contact->mind;
+    for (int k = 0; mind && k < rule->effect_count; k++) {
         const rule_effect_t *effect = &rule->effects[k];
-        if (mind_adjust(&contact->mind, effect->state, effect->delta, event->at_ms,
+        if (mind_adjust(mind, effect->state, effect->delta, event->at_ms,
                         playbook_half_life_ms(pb, effect->state), event->id, rule->name, err))
             return NERR_NOMEM;
     }
@@ -59,8 +62,8 @@ static int apply_inference(playbook_t *pb, const rule_t *rule, contact_t *contac
 }
 
 /* Runs infer and advance rules in declaration order; each sees what the earlier ones did. */
-static int update_mind_and_stage(playbook_t *pb, contact_t *contact, const event_t *event,
-                                 decision_t *out, nerr_t *err) {
+static int update_mind_and_stage(playbook_t *pb, contact_t *contact, account_t *account,
+                                 const event_t *event, decision_t *out, nerr_t *err) {
     for (int i = 0; i < playbook_rule_count(pb); i++) {
         const rule_t *rule = playbook_rule(pb, i);
         if ((rule->kind != RULE_INFER && rule->kind != RULE_ADVANCE) || !on_matches(rule, event))
@@ -75,7 +78,7 @@ static int update_mind_and_stage(playbook_t *pb, contact_t *contact, const event
         }
         if (!is_true)
             continue;
-        int rc = rule->kind == RULE_INFER ? apply_inference(pb, rule, contact, event, err)
+        int rc = rule->kind == RULE_INFER ? apply_inference(pb, rule, contact, account, event, err)
                                           : contact_set_stage(contact, rule->to_stage, err);
         if (rc == 0 && rule->set_facts)
             rc = merge_facts(contact, rule->set_facts, err);
@@ -95,8 +98,11 @@ static int add_unique_string(cJSON *array, const char *text) {
     return cJSON_AddItemToArray(array, cJSON_CreateString(text));
 }
 
+/* Rounded so that reasons read well and compare equal across platforms. */
+static double rounded(double value) { return (double)(long long)(value * 1000 + 0.5) / 1000; }
+
 static int add_state_evidence(const playbook_t *pb, cJSON *reason, cJSON *touchpoints,
-                              const mind_state_t *state) {
+                              const mind_state_t *state, int is_account) {
     cJSON *evidence = cJSON_GetObjectItemCaseSensitive(reason, "evidence");
     for (int k = 0; k < state->evidence_count; k++) {
         const mind_evidence_t *e = &state->evidence[k];
@@ -108,17 +114,33 @@ static int add_state_evidence(const playbook_t *pb, cJSON *reason, cJSON *touchp
             !cJSON_AddStringToObject(row, "rule", e->rule) ||
             (rule && rule->because && !cJSON_AddStringToObject(row, "because", rule->because)) ||
             !cJSON_AddStringToObject(row, "event", e->event_id) ||
+            (is_account && !cJSON_AddStringToObject(row, "of", "account")) ||
             !add_unique_string(touchpoints, e->event_id))
             return 0;
     }
     return 1;
 }
 
-/* Rounded so that reasons read well and compare equal across platforms. */
-static double rounded(double value) { return (double)(long long)(value * 1000 + 0.5) / 1000; }
+/* Adds the account's states the condition read, under "account_states", with their evidence. */
+static int add_account_states(const playbook_t *pb, cJSON *reason, cJSON *touchpoints,
+                              const account_t *account, const event_t *event,
+                              const playbook_reads_t *reads) {
+    if (account == NULL || reads->account_state_count == 0)
+        return 1;
+    cJSON *states = cJSON_AddObjectToObject(reason, "account_states");
+    for (int i = 0; states && i < reads->account_state_count; i++) {
+        const char *name = reads->account_states[i];
+        double value = mind_value(&account->mind, name, event->at_ms, playbook_half_life_ms(pb, name));
+        if (!cJSON_AddNumberToObject(states, name, rounded(value)) ||
+            !add_state_evidence(pb, reason, touchpoints, mind_find(&account->mind, name), 1))
+            return 0;
+    }
+    return states != NULL;
+}
 
 static cJSON *build_reason(const playbook_t *pb, const rule_t *rule, const contact_t *contact,
-                           const event_t *event, const playbook_reads_t *reads) {
+                           const account_t *account, const event_t *event,
+                           const playbook_reads_t *reads) {
     cJSON *reason = cJSON_CreateObject();
     if (!cJSON_AddStringToObject(reason, "rule", rule->name) ||
         !cJSON_AddStringToObject(reason, "because", rule->because) ||
@@ -135,9 +157,11 @@ static cJSON *build_reason(const playbook_t *pb, const rule_t *rule, const conta
         const char *name = reads->states[i];
         double value = mind_value(&contact->mind, name, event->at_ms, playbook_half_life_ms(pb, name));
         if (!cJSON_AddNumberToObject(states, name, rounded(value)) ||
-            !add_state_evidence(pb, reason, touchpoints, mind_find(&contact->mind, name)))
+            !add_state_evidence(pb, reason, touchpoints, mind_find(&contact->mind, name), 0))
             goto nomem;
     }
+    if (!add_account_states(pb, reason, touchpoints, account, event, reads))
+        goto nomem;
     for (int i = 0; i < reads->fact_count; i++) {
         const cJSON *fact = cJSON_GetObjectItemCaseSensitive(contact->facts, reads->facts[i]);
         if (!cJSON_AddItemToObject(facts, reads->facts[i], cJSON_Duplicate(fact, 1)))
@@ -300,7 +324,8 @@ static int is_held(playbook_t *pb, const contact_t *contact, const candidate_t *
 }
 
 static int make_action(playbook_t *pb, const candidate_t *c, contact_t *contact,
-                       const event_t *event, const playbook_reads_t *reads, decision_t *out) {
+                       const account_t *account, const event_t *event,
+                       const playbook_reads_t *reads, decision_t *out) {
     action_t *a = &out->actions[out->action_count];
     memset(a, 0, sizeof *a);
     memcpy(a->id, c->id, sizeof a->id);
@@ -310,7 +335,7 @@ static int make_action(playbook_t *pb, const candidate_t *c, contact_t *contact,
     a->rule = strdup(c->rule->name);
     a->channel = strdup(c->channel);
     a->target = c->content ? content_target(c->content) : task_target(c->rule);
-    a->reason = build_reason(pb, c->rule, contact, event, reads);
+    a->reason = build_reason(pb, c->rule, contact, account, event, reads);
     a->account = c->account ? strdup(c->account->id) : NULL;
     if (!a->contact || !a->rule || !a->channel || !a->target || !a->reason ||
         (c->account && !a->account)) {
@@ -349,7 +374,7 @@ static int choose_actions(playbook_t *pb, contact_t *contact, account_t *account
         c.account = rule->for_account ? account : NULL;
         int is_task = rule->action_kind == ACTION_TASK, rc = 0;
         if (!already_chosen(out, c.id) && !is_held(pb, contact, &c, out) &&
-            (rc = make_action(pb, &c, contact, event, &reads, out)) == 0)
+            (rc = make_action(pb, &c, contact, account, event, &reads, out)) == 0)
             rc = c.account ? account_mark_sent(account, key, c.id, c.channel, is_task, c.due_ms, err)
                            : contact_mark_sent(contact, key, c.id, c.channel, is_task, c.due_ms, err);
         free(key);
@@ -430,7 +455,7 @@ static int decide_steps(playbook_t *pb, contact_t *contact, account_t *account,
     /* An identify touchpoint carries facts about the contact (industry, size, time zone). */
     if (strcmp(event->type, "identify") == 0 && merge_facts(contact, event->props, err))
         return NERR_NOMEM;
-    if (update_mind_and_stage(pb, contact, event, out, err))
+    if (update_mind_and_stage(pb, contact, account, event, out, err))
         return NERR_NOMEM;
     reach_goals(pb, contact, event, out);
     check_suppression(pb, contact, event, out);

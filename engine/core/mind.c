@@ -95,3 +95,62 @@ int mind_adjust(mind_t *mind, const char *name, double delta, int64_t now_ms,
         state->updated_ms = now_ms;
     return mind_push_evidence(state, event_id, rule, delta, now_ms, err);
 }
+
+/* ---- storage form ----------------------------------------------------------------------- */
+
+cJSON *mind_to_json(const mind_t *mind) {
+    cJSON *object = cJSON_CreateObject();
+    for (int i = 0; object && i < mind->count; i++) {
+        const mind_state_t *state = &mind->states[i];
+        cJSON *item = cJSON_AddObjectToObject(object, state->name);
+        if (!item || !cJSON_AddNumberToObject(item, "v", state->value) ||
+            !cJSON_AddNumberToObject(item, "t", (double)state->updated_ms))
+            goto nomem;
+        cJSON *evidence = cJSON_AddArrayToObject(item, "ev");
+        for (int k = 0; evidence && k < state->evidence_count; k++) {
+            const mind_evidence_t *e = &state->evidence[k];
+            cJSON *row = cJSON_CreateArray();
+            if (!cJSON_AddItemToArray(evidence, row) ||
+                !cJSON_AddItemToArray(row, cJSON_CreateString(e->event_id)) ||
+                !cJSON_AddItemToArray(row, cJSON_CreateString(e->rule)) ||
+                !cJSON_AddItemToArray(row, cJSON_CreateNumber(e->delta)) ||
+                !cJSON_AddItemToArray(row, cJSON_CreateNumber((double)e->at_ms)))
+                goto nomem;
+        }
+        if (evidence == NULL)
+            goto nomem;
+    }
+    return object;
+nomem:
+    cJSON_Delete(object);
+    return NULL;
+}
+
+static const char *row_string(const cJSON *row, int index) {
+    const cJSON *item = cJSON_GetArrayItem(row, index);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+int mind_from_json(mind_t *mind, const cJSON *json, nerr_t *err) {
+    const cJSON *item;
+    cJSON_ArrayForEach(item, json) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "v");
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(item, "t");
+        if (!cJSON_IsNumber(v) || !cJSON_IsNumber(t) || item->string == NULL)
+            return nerr_set(err, NERR_INVALID, "stored mind state is malformed");
+        mind_state_t *state = mind_restore(mind, item->string, v->valuedouble, (int64_t)t->valuedouble, err);
+        if (state == NULL)
+            return NERR_NOMEM;
+        const cJSON *row;
+        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(item, "ev")) {
+            const char *event_id = row_string(row, 0), *rule = row_string(row, 1);
+            const cJSON *delta = cJSON_GetArrayItem(row, 2), *at = cJSON_GetArrayItem(row, 3);
+            if (!event_id || !rule || !cJSON_IsNumber(delta) || !cJSON_IsNumber(at))
+                return nerr_set(err, NERR_INVALID, "stored evidence is malformed");
+            if (mind_push_evidence(state, event_id, rule, delta->valuedouble,
+                                   (int64_t)at->valuedouble, err))
+                return NERR_NOMEM;
+        }
+    }
+    return 0;
+}

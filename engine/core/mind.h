@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "engine/core/nerr.h"
 
 #define MIND_EVIDENCE_MAX 4 /* the newest evidence kept per state */
@@ -57,5 +59,13 @@ mind_state_t *mind_restore(mind_t *mind, const char *name, double value, int64_t
  * Returns 0 or NERR_NOMEM. */
 int mind_push_evidence(mind_state_t *state, const char *event_id, const char *rule, double delta,
                        int64_t at_ms, nerr_t *err);
+
+/* The storage form of a mind: {"anxiety":{"v":0.6,"t":ms,"ev":[["event","rule",delta,ms]]}}.
+ * mind_to_json returns it owned (free with cJSON_Delete), or NULL when out of memory. */
+cJSON *mind_to_json(const mind_t *mind);
+
+/* Appends the states of the storage form 'json' (borrowed) to 'mind'. Returns 0, or
+ * NERR_INVALID/NERR_NOMEM with 'err' set. */
+int mind_from_json(mind_t *mind, const cJSON *json, nerr_t *err);
 
 #endif

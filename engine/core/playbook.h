@@ -51,7 +51,8 @@ typedef struct {
     int cancels_tasks;     /* goal: cancel pending tasks too, not only content */
     cJSON *set_facts;      /* infer, advance: facts set when the rule fires (funnel = "mql") */
     int for_account;       /* act: the action is for the contact's account, once per cooldown
-                              whichever of its contacts triggers it */
+                              whichever of its contacts triggers it; infer: the states raised
+                              or lowered are the account's */
     char *because;         /* the plain-language reason */
     int when_ref;          /* Lua references; meaningful only to playbook_lua.c */
     int content_ref;
@@ -117,6 +118,8 @@ typedef struct {
     int state_count;
     const char *facts[PLAYBOOK_READS_MAX];
     int fact_count;
+    const char *account_states[PLAYBOOK_READS_MAX]; /* read through c.account_mind */
+    int account_state_count;
 } playbook_reads_t;
 
 /* Loads every *.lua file of 'dir' (sorted by name) into a fresh sandboxed Lua state and

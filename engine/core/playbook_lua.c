@@ -70,6 +70,7 @@ struct playbook {
 #define MIND_META "nurture.mind"
 #define FACTS_META "nurture.facts"
 #define ACCOUNT_FACTS_META "nurture.account_facts"
+#define ACCOUNT_MIND_META "nurture.account_mind"
 #define EVENT_META "nurture.event"
 
 /* ---- small helpers ---------------------------------------------------------------------- */
@@ -542,7 +543,8 @@ static void read_set_facts(lua_State *L, rule_t *rule) {
 
 /* infer "name" { on, when = function(e, c), raise = {..}, lower = {..}, set = {..}, because } */
 static int declare_infer(lua_State *L) {
-    static const char *const fields[] = {"on", "when", "raise", "lower", "set", "because", NULL};
+    static const char *const fields[] = {"on",  "when",    "raise",       "lower",
+                                         "set", "because", "for_account", NULL};
     const char *name = lua_tostring(L, lua_upvalueindex(1));
     luaL_checktype(L, 1, LUA_TTABLE);
     check_fields(L, 1, name, fields);
@@ -553,6 +555,9 @@ static int declare_infer(lua_State *L) {
     read_effects(L, rule, "raise", 1.0);
     read_effects(L, rule, "lower", -1.0);
     read_set_facts(L, rule);
+    lua_getfield(L, 1, "for_account");
+    rule->for_account = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     if (rule->effect_count == 0 && rule->set_facts == NULL)
         decl_error(L, "%s: an inference rule needs 'raise', 'lower' or 'set'", name);
     return 0;
@@ -1232,6 +1237,21 @@ static int facts_index(lua_State *L) {
     return 1;
 }
 
+/* c.account_mind.<state>: a state of the contact's account as a whole; 0 without one. */
+static int account_mind_index(lua_State *L) {
+    playbook_t *pb = from_state(L);
+    const char *name = luaL_checkstring(L, 2);
+    if (pb->state_count > 0 && !state_declared(pb, name))
+        return luaL_error(L, "unknown mind state '%s' (the playbook declares its states)", name);
+    const mind_state_t *state = pb->account ? mind_find(&pb->account->mind, name) : NULL;
+    if (state != NULL && pb->reads)
+        note_read(pb->reads->account_states, &pb->reads->account_state_count, state->name);
+    lua_pushnumber(L, pb->account ? mind_value(&pb->account->mind, name, pb->event->at_ms,
+                                               playbook_half_life_ms(pb, name))
+                                  : 0.0);
+    return 1;
+}
+
 /* c.account_facts.<name>: a fact of the contact's account; nil without one. */
 static int account_facts_index(lua_State *L) {
     playbook_t *pb = from_state(L);
@@ -1391,6 +1411,8 @@ static int contact_index(lua_State *L) {
         lua_pushcfunction(L, contact_after_method);
     else if (strcmp(key, "account_facts") == 0)
         lua_getfield(L, LUA_REGISTRYINDEX, ACCOUNT_FACTS_META "#proxy");
+    else if (strcmp(key, "account_mind") == 0)
+        lua_getfield(L, LUA_REGISTRYINDEX, ACCOUNT_MIND_META "#proxy");
     else
         return luaL_error(L, "a contact has no field '%s' (facts are under c.facts)", key);
     return 1;
@@ -1651,6 +1673,7 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
     make_proxy(L, MIND_META, mind_index);
     make_proxy(L, FACTS_META, facts_index);
     make_proxy(L, ACCOUNT_FACTS_META, account_facts_index);
+    make_proxy(L, ACCOUNT_MIND_META, account_mind_index);
     make_proxy(L, EVENT_META, event_index);
     if (load_files(pb, dir, err) != 0)
         goto fail;

@@ -76,6 +76,7 @@ static void test_deliveries_and_round_trip(void **state) {
     account_t a;
     assert_int_equal(account_init(&a, "acme", NULL), 0);
     record(&a, "e1", "ana", "02", "pricing");
+    assert_int_equal(mind_adjust(&a.mind, "committee_forming", 0.8, 1000, 0, "e1", "r", NULL), 0);
     assert_int_equal(account_mark_sent(&a, "task:call", "a-1", "task", 1, 1000, NULL), 0);
     assert_int_equal(account_mark_sent(&a, "task:call", "a-1", "task", 1, 1000, NULL), 0);
     assert_int_equal(a.sent_count, 1);
@@ -89,6 +90,8 @@ static void test_deliveries_and_round_trip(void **state) {
     assert_int_equal(back.touch_count, 1);
     assert_string_equal(back.touches[0].contact, "ana");
     assert_int_equal(back.sent_count, 1);
+    assert_true(mind_value(&back.mind, "committee_forming", 1000, 0) == 0.8);
+    assert_string_equal(back.mind.states[0].evidence[0].event_id, "e1");
     char *again = account_to_json(&back);
     assert_string_equal(json, again);
     free(again);
