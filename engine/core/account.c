@@ -71,9 +71,10 @@ void account_close(account_t *account) {
 
 /* ---- committee -------------------------------------------------------------------------- */
 
-static int has_event(const account_t *account, const char *event_id) {
+static int has_event(const account_t *account, const event_t *event) {
     for (int i = account->touch_count - 1; i >= 0; i--)
-        if (strcmp(account->touches[i].event_id, event_id) == 0)
+        if (account->touches[i].at_ms == event->at_ms &&
+            strcmp(account->touches[i].event_id, event->id) == 0)
             return 1;
     return 0;
 }
@@ -111,7 +112,7 @@ static int merge_facts(account_t *account, const cJSON *facts) {
 }
 
 int account_record_touch(account_t *account, const event_t *event, nerr_t *err) {
-    if (has_event(account, event->id))
+    if (has_event(account, event))
         return 0;
     if (push_touch(account, event->id, event->contact, event->type, event->at_ms, event->props) ||
         (strcmp(event->type, "account_update") == 0 && merge_facts(account, event->props)))

@@ -64,7 +64,8 @@ static int apply_inference(playbook_t *pb, const rule_t *rule, contact_t *contac
 /* Runs infer and advance rules in declaration order; each sees what the earlier ones did. */
 static int update_mind_and_stage(playbook_t *pb, contact_t *contact, account_t *account,
                                  const event_t *event, decision_t *out, nerr_t *err) {
-    for (int i = 0; i < playbook_rule_count(pb); i++) {
+    /* The rules are sorted with every act rule last, so the loop can stop at the first. */
+    for (int i = 0; i < playbook_rule_count(pb) && playbook_rule(pb, i)->kind != RULE_ACT; i++) {
         const rule_t *rule = playbook_rule(pb, i);
         if ((rule->kind != RULE_INFER && rule->kind != RULE_ADVANCE) || !on_matches(rule, event))
             continue;
@@ -305,9 +306,11 @@ static int is_held(playbook_t *pb, const contact_t *contact, const candidate_t *
         hold(out, c, out->suppressed_by->name, NULL);
         return 1;
     }
-    for (int i = 0; i < playbook_rule_count(pb); i++) {
-        const rule_t *cap = playbook_rule(pb, i);
-        if (cap->kind != RULE_CAP || strcmp(cap->channel, c->channel) != 0)
+    int count;
+    const rule_t *const *caps = playbook_rules_of(pb, RULE_CAP, &count);
+    for (int i = 0; i < count; i++) {
+        const rule_t *cap = caps[i];
+        if (strcmp(cap->channel, c->channel) != 0)
             continue;
         int64_t since = c->due_ms - cap->cap_window_ms;
         if (contact_count_sent(contact, c->channel, since, c->due_ms) >= cap->cap_max) {
@@ -350,9 +353,11 @@ static int make_action(playbook_t *pb, const candidate_t *c, contact_t *contact,
 static int choose_actions(playbook_t *pb, contact_t *contact, account_t *account,
                           const event_t *event, decision_t *out, nerr_t *err) {
     const char *stage = current_stage(pb, contact);
-    for (int i = 0; i < playbook_rule_count(pb); i++) {
-        const rule_t *rule = playbook_rule(pb, i);
-        if (rule->kind != RULE_ACT || !on_matches(rule, event) || !stage_matches(rule, stage) ||
+    int count;
+    const rule_t *const *acts = playbook_rules_of(pb, RULE_ACT, &count);
+    for (int i = 0; i < count; i++) {
+        const rule_t *rule = acts[i];
+        if (!on_matches(rule, event) || !stage_matches(rule, stage) ||
             (rule->for_account && account == NULL))
             continue;
         int is_true;
@@ -389,10 +394,10 @@ static int choose_actions(playbook_t *pb, contact_t *contact, account_t *account
 /* Finds the first suppression in force for the contact as it is now. */
 static void check_suppression(playbook_t *pb, contact_t *contact, const event_t *event,
                               decision_t *out) {
-    for (int i = 0; i < playbook_rule_count(pb) && out->suppressed_by == NULL; i++) {
-        const rule_t *rule = playbook_rule(pb, i);
-        if (rule->kind != RULE_SUPPRESS)
-            continue;
+    int count;
+    const rule_t *const *suppressions = playbook_rules_of(pb, RULE_SUPPRESS, &count);
+    for (int i = 0; i < count && out->suppressed_by == NULL; i++) {
+        const rule_t *rule = suppressions[i];
         int is_true;
         nerr_t rule_err;
         if (playbook_eval_when(pb, rule, contact, event, &is_true, NULL, &rule_err))
@@ -405,9 +410,11 @@ static void check_suppression(playbook_t *pb, contact_t *contact, const event_t 
 /* A goal reached cancels the actions still pending after its touchpoint. */
 static void reach_goals(playbook_t *pb, contact_t *contact, const event_t *event,
                         decision_t *out) {
-    for (int i = 0; i < playbook_rule_count(pb); i++) {
-        const rule_t *goal = playbook_rule(pb, i);
-        if (goal->kind != RULE_GOAL || !on_matches(goal, event))
+    int count;
+    const rule_t *const *goals = playbook_rules_of(pb, RULE_GOAL, &count);
+    for (int i = 0; i < count; i++) {
+        const rule_t *goal = goals[i];
+        if (!on_matches(goal, event))
             continue;
         int is_true;
         nerr_t rule_err;
@@ -417,8 +424,9 @@ static void reach_goals(playbook_t *pb, contact_t *contact, const event_t *event
         }
         contact_sent_t taken[DECIDE_MAX_CANCELLED];
         int room = DECIDE_MAX_CANCELLED - out->cancelled_count;
-        int count = is_true ? contact_take_pending(contact, event->at_ms, goal->cancels_tasks, taken, room) : 0;
-        for (int k = 0; k < count; k++) {
+        int taken_count =
+            is_true ? contact_take_pending(contact, event->at_ms, goal->cancels_tasks, taken, room) : 0;
+        for (int k = 0; k < taken_count; k++) {
             decision_cancelled_t *x = &out->cancelled[out->cancelled_count++];
             x->goal = goal;
             snprintf(x->id, sizeof x->id, "%s", taken[k].action_id);

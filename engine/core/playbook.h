@@ -138,6 +138,10 @@ const char *playbook_version(const playbook_t *playbook);
 int playbook_rule_count(const playbook_t *playbook);
 const rule_t *playbook_rule(const playbook_t *playbook, int index);
 
+/* The rules of one kind, in evaluation order: sets '*count' and returns the array of their
+ * pointers, valid until free. Saves the decision loops from walking every rule. */
+const rule_t *const *playbook_rules_of(const playbook_t *playbook, rule_kind_t kind, int *count);
+
 /* Returns the rule called 'name', or NULL; valid until free. */
 const rule_t *playbook_find_rule(const playbook_t *playbook, const char *name);
 

@@ -57,6 +57,8 @@ struct playbook {
     playbook_test_t *tests;
     int test_count;
     playbook_hours_t hours;
+    const rule_t **by_kind[RULE_KIND_COUNT]; /* pointers into 'rules', per kind, in order */
+    int by_kind_count[RULE_KIND_COUNT];
 
     /* The evaluation in progress, read by the contact, mind, facts and event userdata. */
     contact_t *contact;
@@ -1628,6 +1630,20 @@ static int by_priority(const void *a, const void *b) {
     return x < y ? -1 : x > y; /* stable: declaration order */
 }
 
+/* Lists each kind's rules once the rules are sorted and will not move again. */
+static int index_by_kind(playbook_t *pb) {
+    for (int k = 0; k < RULE_KIND_COUNT; k++) {
+        pb->by_kind[k] = calloc((size_t)(pb->rule_count ? pb->rule_count : 1), sizeof *pb->by_kind[k]);
+        if (pb->by_kind[k] == NULL)
+            return NERR_NOMEM;
+    }
+    for (int i = 0; i < pb->rule_count; i++) {
+        rule_kind_t kind = pb->rules[i].kind;
+        pb->by_kind[kind][pb->by_kind_count[kind]++] = &pb->rules[i];
+    }
+    return 0;
+}
+
 static int set_default_stages(playbook_t *pb) {
     int n = (int)(sizeof DEFAULT_STAGES / sizeof DEFAULT_STAGES[0]);
     pb->stages = calloc((size_t)n, sizeof *pb->stages);
@@ -1684,6 +1700,8 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
      * have no rules at all, and qsort must not be given their NULL array. */
     if (pb->rule_count > 0)
         qsort(pb->rules, (size_t)pb->rule_count, sizeof *pb->rules, by_priority);
+    if (index_by_kind(pb) != 0)
+        goto nomem;
     return pb;
 
 nomem:
@@ -1745,6 +1763,8 @@ static void test_close(playbook_test_t *t) {
 void playbook_free(playbook_t *pb) {
     if (pb == NULL)
         return;
+    for (int k = 0; k < RULE_KIND_COUNT; k++)
+        free(pb->by_kind[k]);
     for (int i = 0; i < pb->test_count; i++)
         test_close(&pb->tests[i]);
     free(pb->tests);
@@ -1784,6 +1804,11 @@ int playbook_stage_count(const playbook_t *pb) { return pb->stage_count; }
 void playbook_set_account(playbook_t *pb, const account_t *account) { pb->account = account; }
 
 int playbook_test_count(const playbook_t *pb) { return pb->test_count; }
+
+const rule_t *const *playbook_rules_of(const playbook_t *pb, rule_kind_t kind, int *count) {
+    *count = pb->by_kind_count[kind];
+    return pb->by_kind[kind];
+}
 const playbook_hours_t *playbook_hours(const playbook_t *pb) { return &pb->hours; }
 const playbook_test_t *playbook_test(const playbook_t *pb, int index) { return &pb->tests[index]; }
 
