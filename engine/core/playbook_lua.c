@@ -507,6 +507,17 @@ static rule_t *new_rule(lua_State *L, rule_kind_t kind, const char *name) {
     return rule;
 }
 
+/* The start every rule declaration shares: the name from the first call, the table's fields
+ * checked against 'fields', the record begun, its `because` read. */
+static rule_t *begin_rule(lua_State *L, rule_kind_t kind, const char *const *fields) {
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_fields(L, 1, name, fields);
+    rule_t *rule = new_rule(L, kind, name);
+    rule->because = opt_string(L, 1, "because", name);
+    return rule;
+}
+
 static void read_effects(lua_State *L, rule_t *rule, const char *key, double sign) {
     if (lua_getfield(L, 1, key) == LUA_TNIL) {
         lua_pop(L, 1);
@@ -547,12 +558,9 @@ static void read_set_facts(lua_State *L, rule_t *rule) {
 static int declare_infer(lua_State *L) {
     static const char *const fields[] = {"on",  "when",    "raise",       "lower",
                                          "set", "because", "for_account", NULL};
-    const char *name = lua_tostring(L, lua_upvalueindex(1));
-    luaL_checktype(L, 1, LUA_TTABLE);
-    check_fields(L, 1, name, fields);
-    rule_t *rule = new_rule(L, RULE_INFER, name);
+    rule_t *rule = begin_rule(L, RULE_INFER, fields);
+    const char *name = rule->name;
     rule->on = opt_string(L, 1, "on", name);
-    rule->because = opt_string(L, 1, "because", name);
     rule->when_ref = opt_function(L, 1, "when", name);
     read_effects(L, rule, "raise", 1.0);
     read_effects(L, rule, "lower", -1.0);
@@ -568,12 +576,9 @@ static int declare_infer(lua_State *L) {
 /* advance "name" { on, from = {..}, to, when = function(e, c), set = {..}, because } */
 static int declare_advance(lua_State *L) {
     static const char *const fields[] = {"on", "from", "to", "when", "set", "because", NULL};
-    const char *name = lua_tostring(L, lua_upvalueindex(1));
-    luaL_checktype(L, 1, LUA_TTABLE);
-    check_fields(L, 1, name, fields);
-    rule_t *rule = new_rule(L, RULE_ADVANCE, name);
+    rule_t *rule = begin_rule(L, RULE_ADVANCE, fields);
+    const char *name = rule->name;
     rule->on = opt_string(L, 1, "on", name);
-    rule->because = opt_string(L, 1, "because", name);
     rule->when_ref = opt_function(L, 1, "when", name);
     opt_string_list(L, 1, "from", &rule->stages, &rule->stage_count, name);
     rule->to_stage = opt_string(L, 1, "to", name);
@@ -639,12 +644,9 @@ static int declare_act(lua_State *L) {
     static const char *const fields[] = {"stage",    "on",       "when",        "send",
                                          "task",     "cooldown", "priority",    "because",
                                          "for_account", NULL};
-    const char *name = lua_tostring(L, lua_upvalueindex(1));
-    luaL_checktype(L, 1, LUA_TTABLE);
-    check_fields(L, 1, name, fields);
-    rule_t *rule = new_rule(L, RULE_ACT, name);
+    rule_t *rule = begin_rule(L, RULE_ACT, fields);
+    const char *name = rule->name;
     rule->on = opt_string(L, 1, "on", name);
-    rule->because = opt_string(L, 1, "because", name);
     rule->when_ref = opt_function(L, 1, "when", name);
     opt_string_list(L, 1, "stage", &rule->stages, &rule->stage_count, name);
     rule->cooldown_ms = DEFAULT_COOLDOWN_MS;
@@ -757,11 +759,8 @@ static int declare_stages(lua_State *L) {
  * action is delivered to the contact, whatever the act rules say. Tasks for people go on. */
 static int declare_suppress(lua_State *L) {
     static const char *const fields[] = {"when", "because", NULL};
-    const char *name = lua_tostring(L, lua_upvalueindex(1));
-    luaL_checktype(L, 1, LUA_TTABLE);
-    check_fields(L, 1, name, fields);
-    rule_t *rule = new_rule(L, RULE_SUPPRESS, name);
-    rule->because = opt_string(L, 1, "because", name);
+    rule_t *rule = begin_rule(L, RULE_SUPPRESS, fields);
+    const char *name = rule->name;
     rule->when_ref = opt_function(L, 1, "when", name);
     if (rule->when_ref == LUA_NOREF)
         decl_error(L, "%s: a suppression needs 'when'", name);
@@ -772,11 +771,8 @@ static int declare_suppress(lua_State *L) {
  * 'channel' due within any 'per'; past it, the lower-priority action is held back. */
 static int declare_cap(lua_State *L) {
     static const char *const fields[] = {"channel", "max", "per", "because", NULL};
-    const char *name = lua_tostring(L, lua_upvalueindex(1));
-    luaL_checktype(L, 1, LUA_TTABLE);
-    check_fields(L, 1, name, fields);
-    rule_t *rule = new_rule(L, RULE_CAP, name);
-    rule->because = opt_string(L, 1, "because", name);
+    rule_t *rule = begin_rule(L, RULE_CAP, fields);
+    const char *name = rule->name;
     rule->channel = opt_string(L, 1, "channel", name);
     rule->cap_window_ms = opt_duration(L, 1, "per", name);
     if (lua_getfield(L, 1, "max") != LUA_TNUMBER || !lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0)
@@ -792,12 +788,9 @@ static int declare_cap(lua_State *L) {
  * because }: reaching it cancels the contact's pending nurture (and with "all", tasks too). */
 static int declare_goal(lua_State *L) {
     static const char *const fields[] = {"on", "when", "cancel", "because", NULL};
-    const char *name = lua_tostring(L, lua_upvalueindex(1));
-    luaL_checktype(L, 1, LUA_TTABLE);
-    check_fields(L, 1, name, fields);
-    rule_t *rule = new_rule(L, RULE_GOAL, name);
+    rule_t *rule = begin_rule(L, RULE_GOAL, fields);
+    const char *name = rule->name;
     rule->on = opt_string(L, 1, "on", name);
-    rule->because = opt_string(L, 1, "because", name);
     rule->when_ref = opt_function(L, 1, "when", name);
     char *cancel = opt_string(L, 1, "cancel", name);
     int is_known = cancel == NULL || strcmp(cancel, "content") == 0 || strcmp(cancel, "all") == 0;
