@@ -50,6 +50,9 @@ struct consumer {
     int setup_failed;
     phase_t phase;
     int read_pending_first; /* the next read starts at "0": own pending entries */
+    int is_reading_pending; /* the read in flight is of our own pending entries; a claim may
+                               set read_pending_first meanwhile, for the read after it */
+    uint64_t claimed_at_read; /* stats.claimed when that read was sent */
     int is_retry_armed;
     uv_timer_t retry_timer;
     uv_timer_t claim_timer;  /* XAUTOCLAIM of entries left idle by other consumers */
@@ -832,7 +835,7 @@ static void read_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
     consumer_t *c = privdata;
     redisReply *reply = r;
-    int was_pending_read = c->read_pending_first;
+    int was_pending_read = c->is_reading_pending;
     c->phase = PHASE_IDLE;
     if (reply == NULL) {
         c->read_pending_first = 1; /* entries may have been delivered to us and lost */
@@ -848,7 +851,7 @@ static void read_reply(redisAsyncContext *ac, void *r, void *privdata) {
         return;
     }
     int count = reply->type == REDIS_REPLY_ARRAY ? take_entries(c, reply) : 0;
-    if (was_pending_read && count < c->options.batch_size)
+    if (was_pending_read && count < c->options.batch_size && c->stats.claimed == c->claimed_at_read)
         c->read_pending_first = 0; /* the pending list is drained after this batch */
     if (was_pending_read)
         reject_worn_out(c);
@@ -922,6 +925,9 @@ static void read_next(consumer_t *c) {
         if (rconn_command_argv(c->reader, deliveries_reply, c, 7, pending, NULL) != 0)
             return;
     }
-    if (rconn_command_argv(c->reader, read_reply, c, argc, argv, NULL) == 0)
+    if (rconn_command_argv(c->reader, read_reply, c, argc, argv, NULL) == 0) {
         c->phase = PHASE_READING;
+        c->is_reading_pending = c->read_pending_first;
+        c->claimed_at_read = c->stats.claimed;
+    }
 }
