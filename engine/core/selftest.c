@@ -13,6 +13,7 @@
 
 /* What the test saw of one action. */
 typedef struct {
+    char id[ACTION_ID_MAX];
     char rule[128];
     char target[128]; /* content id or task role */
     char channel[64];
@@ -76,11 +77,21 @@ static void remember(run_t *run, const action_t *a) {
     seen_action_t *s = &run->actions[run->count++];
     const cJSON *target =
         cJSON_GetObjectItemCaseSensitive(a->target, a->kind == ACTION_TASK ? "role" : "id");
+    snprintf(s->id, sizeof s->id, "%s", a->id);
     snprintf(s->rule, sizeof s->rule, "%s", a->rule);
     snprintf(s->target, sizeof s->target, "%s", cJSON_IsString(target) ? target->valuestring : "?");
     snprintf(s->channel, sizeof s->channel, "%s", a->channel);
     s->is_task = a->kind == ACTION_TASK;
     s->due_ms = a->due_ms;
+}
+
+/* A goal cancelled action 'id' before it was due: it never goes out, so it is not expected. */
+static void forget(run_t *run, const char *id) {
+    for (int i = 0; i < run->count; i++)
+        if (strcmp(run->actions[i].id, id) == 0) {
+            run->actions[i] = run->actions[--run->count];
+            return;
+        }
 }
 
 static int matches(const playbook_expect_t *e, const seen_action_t *s) {
@@ -191,6 +202,8 @@ static int feed(run_t *run, playbook_t *pb, const cJSON *object, int index, int6
     } else if (decide_account(pb, contact, account_of(run, &event, err), &event, &decision, err) != 0) {
         rc = NERR_NOMEM;
     } else {
+        for (int i = 0; i < decision.cancelled_count; i++)
+            forget(run, decision.cancelled[i].id);
         for (int i = 0; i < decision.action_count; i++)
             remember(run, &decision.actions[i]);
         int shown = decision.error_count < DECIDE_MAX_ERRORS ? decision.error_count : DECIDE_MAX_ERRORS;
