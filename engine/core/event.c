@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/core/clock.h"
+#include "engine/core/jsonflat.h"
 
 int event_is_utf8(const char *text, size_t size) {
     const unsigned char *s = (const unsigned char *)text;
@@ -58,10 +59,38 @@ static int is_blank(const char *text, size_t size) {
     return 1;
 }
 
-/* Reads the string member 'name'; a missing member is fine unless 'required'. */
-static int read_string(const cJSON *object, const char *name, int required, const char **out,
-                       nerr_t *err) {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
+/* The members event_parse reads, by their first occurrence (as cJSON's lookup would find). */
+enum { F_ID, F_CONTACT, F_TYPE, F_AT, F_ACCOUNT, F_CHANNEL, F_SOURCE, F_PROPS, F_COUNT };
+
+static const char *const FIELD_NAMES[F_COUNT] = {"id",      "contact", "type",   "at",
+                                                 "account", "channel", "source", "props"};
+
+/* One pass over the members instead of one lookup per field: most events have no other
+ * members, and a lookup compares the name with every member before it. */
+static void find_fields(const cJSON *object, const cJSON *found[F_COUNT]) {
+    for (int f = 0; f < F_COUNT; f++)
+        found[f] = NULL;
+    for (const cJSON *item = object->child; item != NULL; item = item->next) {
+        const char *key = item->string;
+        int f;
+        switch (key[0]) { /* the first letter leaves at most two candidates */
+        case 'i': f = F_ID; break;
+        case 't': f = F_TYPE; break;
+        case 'a': f = key[1] == 't' ? F_AT : F_ACCOUNT; break;
+        case 'c': f = key[1] == 'o' ? F_CONTACT : F_CHANNEL; break;
+        case 's': f = F_SOURCE; break;
+        case 'p': f = F_PROPS; break;
+        default: continue;
+        }
+        if (found[f] == NULL && strcmp(key, FIELD_NAMES[f]) == 0)
+            found[f] = item;
+    }
+}
+
+/* Checks the string member 'f' (found by find_fields, or NULL); a missing member is fine
+ * unless 'required'. */
+static int read_string(const cJSON *item, int f, int required, const char **out, nerr_t *err) {
+    const char *name = FIELD_NAMES[f];
     *out = NULL;
     if (item == NULL || cJSON_IsNull(item)) {
         if (required)
@@ -72,11 +101,28 @@ static int read_string(const cJSON *object, const char *name, int required, cons
         return nerr_set(err, NERR_INVALID, "field \"%s\" must be a string", name);
     if (required && item->valuestring[0] == '\0')
         return nerr_set(err, NERR_INVALID, "field \"%s\" must not be empty", name);
-    if (strlen(item->valuestring) > EVENT_MAX_ID_BYTES)
+    if (strnlen(item->valuestring, EVENT_MAX_ID_BYTES + 1) > EVENT_MAX_ID_BYTES)
         return nerr_set(err, NERR_INVALID, "field \"%s\" is longer than %d bytes", name,
                         EVENT_MAX_ID_BYTES);
     *out = item->valuestring;
     return 0;
+}
+
+/* Parses one JSON value, with nothing but white space after it. The flat reader (one block,
+ * no allocation per node) takes the plain JSON that events are; it gives up on anything
+ * else, and cJSON, which defines what is valid, reads that. Returns the tree or NULL. */
+static cJSON *parse_json(const char *text, size_t size) {
+    const char *end = NULL;
+    cJSON *json = jsonflat_parse(text, size, &end);
+    if (json == NULL)
+        json = cJSON_ParseWithLengthOpts(text, size, &end, 0);
+    /* cJSON stops after the first value; anything but white space after it (a second
+     * object glued on the same line) makes the event invalid, not silently shorter. */
+    if (json != NULL && !is_blank(end, (size_t)(text + size - end))) {
+        cJSON_Delete(json);
+        json = NULL;
+    }
+    return json;
 }
 
 int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
@@ -87,14 +133,7 @@ int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
     if (!event_is_utf8(text, size))
         return nerr_set(err, NERR_INVALID, "event is not valid UTF-8");
 
-    /* cJSON stops after the first value; anything but white space after it (a second
-     * object glued on the same line) makes the event invalid, not silently shorter. */
-    const char *end = NULL;
-    cJSON *json = cJSON_ParseWithLengthOpts(text, size, &end, 0);
-    if (json != NULL && !is_blank(end, (size_t)(text + size - end))) {
-        cJSON_Delete(json);
-        json = NULL;
-    }
+    cJSON *json = parse_json(text, size);
     if (json == NULL)
         return nerr_set(err, NERR_INVALID, "event is not valid JSON");
     if (!cJSON_IsObject(json)) {
@@ -103,14 +142,16 @@ int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
     }
     out->json = json;
 
+    const cJSON *found[F_COUNT];
+    find_fields(json, found);
     const char *at_text;
-    if (read_string(json, "id", 1, &out->id, err) ||
-        read_string(json, "contact", 1, &out->contact, err) ||
-        read_string(json, "type", 1, &out->type, err) ||
-        read_string(json, "at", 1, &at_text, err) ||
-        read_string(json, "account", 0, &out->account, err) ||
-        read_string(json, "channel", 0, &out->channel, err) ||
-        read_string(json, "source", 0, &out->source, err))
+    if (read_string(found[F_ID], F_ID, 1, &out->id, err) ||
+        read_string(found[F_CONTACT], F_CONTACT, 1, &out->contact, err) ||
+        read_string(found[F_TYPE], F_TYPE, 1, &out->type, err) ||
+        read_string(found[F_AT], F_AT, 1, &at_text, err) ||
+        read_string(found[F_ACCOUNT], F_ACCOUNT, 0, &out->account, err) ||
+        read_string(found[F_CHANNEL], F_CHANNEL, 0, &out->channel, err) ||
+        read_string(found[F_SOURCE], F_SOURCE, 0, &out->source, err))
         goto invalid;
     if (clock_parse_rfc3339(at_text, &out->at_ms, err) != 0) {
         nerr_prefix(err, "field \"at\"");
@@ -122,7 +163,7 @@ int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
                  at_text);
         goto invalid;
     }
-    const cJSON *props = cJSON_GetObjectItemCaseSensitive(json, "props");
+    const cJSON *props = found[F_PROPS];
     if (props != NULL && !cJSON_IsNull(props) && !cJSON_IsObject(props)) {
         nerr_set(err, NERR_INVALID, "field \"props\" must be an object");
         goto invalid;

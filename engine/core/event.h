@@ -1,5 +1,6 @@
 /* event: a touchpoint, parsed and validated from its JSON form (the `event` field of an
- * entry of the events stream, or one line of a JSON Lines file). Pure; depends on cJSON. */
+ * entry of the events stream, or one line of a JSON Lines file). Pure; depends on cJSON and
+ * jsonflat. */
 #ifndef NURTURE_EVENT_H
 #define NURTURE_EVENT_H
 
@@ -23,7 +24,9 @@ typedef struct {
     const char *channel; /* optional: NULL when absent */
     const char *source;  /* optional: NULL when absent */
     int64_t at_ms;       /* when it happened; every delay counts from here */
-    cJSON *json;         /* the whole object, other keys included; owned by the event */
+    cJSON *json;         /* the whole object, other keys included; owned by the event and
+                            read-only (often one jsonflat block: never add, detach or
+                            replace items in it) */
     const cJSON *props;  /* the "props" object, or NULL */
 } event_t;
 
