@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/jsonflat.h"
+#include "engine/core/jsonr.h"
+#include "engine/core/jsonw.h"
+
 /* Mail providers whose domain says nothing about the company. */
 static const char *const PERSONAL_DOMAINS[] = {
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.jp", "outlook.com", "hotmail.com",
@@ -79,11 +83,9 @@ static int has_event(const account_t *account, const event_t *event) {
     return 0;
 }
 
-static int push_touch(account_t *account, const char *event_id, const char *contact,
-                      const char *type, int64_t at_ms, const cJSON *props) {
-    account_touch_t t = {strdup(event_id), strdup(contact), strdup(type), at_ms,
-                         props ? cJSON_Duplicate(props, 1) : NULL};
-    if (!t.event_id || !t.contact || !t.type || (props && !t.props)) {
+/* Appends 't' (taken, closed on failure), dropping the oldest touchpoint when full. */
+static int push_touch_owned(account_t *account, account_touch_t t) {
+    if (!t.event_id || !t.contact || !t.type) {
         touch_close(&t);
         return NERR_NOMEM;
     }
@@ -95,6 +97,18 @@ static int push_touch(account_t *account, const char *event_id, const char *cont
     }
     account->touches[account->touch_count++] = t;
     return 0;
+}
+
+/* Props are read, never changed, so they are kept as one flat block. */
+static int push_touch(account_t *account, const char *event_id, const char *contact,
+                      const char *type, int64_t at_ms, const cJSON *props) {
+    account_touch_t t = {strdup(event_id), strdup(contact), strdup(type), at_ms,
+                         props ? jsonflat_copy(props) : NULL};
+    if (props && !t.props) {
+        touch_close(&t);
+        return NERR_NOMEM;
+    }
+    return push_touch_owned(account, t);
 }
 
 static int merge_facts(account_t *account, const cJSON *facts) {
@@ -168,45 +182,125 @@ int account_mark_sent(account_t *account, const char *key, const char *action_id
     return 0;
 }
 
-/* ---- storage form ----------------------------------------------------------------------- */
-
-static int add_string(cJSON *row, const char *text) {
-    return cJSON_AddItemToArray(row, cJSON_CreateString(text));
-}
-
-static int add_number(cJSON *row, double value) {
-    return cJSON_AddItemToArray(row, cJSON_CreateNumber(value));
-}
+/* ---- storage form -----------------------------------------------------------------------
+ * Written with jsonw (no tree), read back with jsonr; a state in any other form (written by
+ * hand, say) is read by cJSON, which also reports what is wrong with a malformed one. */
 
 char *account_to_json(const account_t *account) {
-    cJSON *root = cJSON_CreateObject();
-    cJSON *touches = cJSON_CreateArray(), *sent = cJSON_CreateArray();
-    char *text = NULL;
-    if (!cJSON_AddItemToObject(root, "facts", cJSON_Duplicate(account->facts, 1)) ||
-        !cJSON_AddItemToObject(root, "mind", mind_to_json(&account->mind)) ||
-        !cJSON_AddItemToObject(root, "touches", touches) || !cJSON_AddItemToObject(root, "sent", sent))
-        goto done;
+    jsonw_t w;
+    /* About the size of a full state, so that most accounts need one allocation. */
+    jsonw_init(&w, 512 + (size_t)account->touch_count * 160 + (size_t)account->sent_count * 64);
+    jsonw_raw(&w, "{\"facts\":", 9);
+    jsonw_item(&w, account->facts);
+    jsonw_raw(&w, ",\"mind\":", 8);
+    mind_write_json(&w, &account->mind);
+    jsonw_raw(&w, ",\"touches\":[", 12);
     for (int i = 0; i < account->touch_count; i++) {
         const account_touch_t *t = &account->touches[i];
-        cJSON *row = cJSON_CreateArray();
-        if (!cJSON_AddItemToArray(touches, row) || !add_string(row, t->event_id) ||
-            !add_string(row, t->contact) || !add_string(row, t->type) ||
-            !add_number(row, (double)t->at_ms) ||
-            (t->props && !cJSON_AddItemToArray(row, cJSON_Duplicate(t->props, 1))))
-            goto done;
+        jsonw_raw(&w, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
+        jsonw_string(&w, t->event_id);
+        jsonw_char(&w, ',');
+        jsonw_string(&w, t->contact);
+        jsonw_char(&w, ',');
+        jsonw_string(&w, t->type);
+        jsonw_char(&w, ',');
+        jsonw_int64(&w, t->at_ms);
+        if (t->props) {
+            jsonw_char(&w, ',');
+            jsonw_item(&w, t->props);
+        }
+        jsonw_char(&w, ']');
     }
+    jsonw_raw(&w, "],\"sent\":[", 10);
     for (int i = 0; i < account->sent_count; i++) {
         const contact_sent_t *d = &account->sent[i];
-        cJSON *row = cJSON_CreateArray();
-        if (!cJSON_AddItemToArray(sent, row) || !add_string(row, d->content) ||
-            !add_number(row, (double)d->at_ms) || !add_string(row, d->action_id) ||
-            !add_string(row, d->channel) || !cJSON_AddItemToArray(row, cJSON_CreateBool(d->is_task)))
-            goto done;
+        jsonw_raw(&w, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
+        jsonw_string(&w, d->content);
+        jsonw_char(&w, ',');
+        jsonw_int64(&w, d->at_ms);
+        jsonw_char(&w, ',');
+        jsonw_string(&w, d->action_id);
+        jsonw_char(&w, ',');
+        jsonw_string(&w, d->channel);
+        jsonw_raw(&w, d->is_task ? ",true]" : ",false]", d->is_task ? 6 : 7);
     }
-    text = cJSON_PrintUnformatted(root);
-done:
-    cJSON_Delete(root);
-    return text;
+    jsonw_raw(&w, "]}", 2);
+    return jsonw_finish(&w);
+}
+
+static int read_touch(jsonr_t *r, const char *key, void *ud) {
+    (void)key;
+    account_touch_t t = {NULL, NULL, NULL, 0, NULL};
+    double at;
+    if (!jsonr_eat(r, '[') || !(t.event_id = jsonr_string(r)) || !jsonr_eat(r, ',') ||
+        !(t.contact = jsonr_string(r)) || !jsonr_eat(r, ',') || !(t.type = jsonr_string(r)) ||
+        !jsonr_eat(r, ',') || jsonr_number(r, &at) ||
+        (jsonr_eat(r, ',') && !(t.props = jsonr_object(r, 1))) || !jsonr_eat(r, ']')) {
+        touch_close(&t);
+        return -1;
+    }
+    t.at_ms = (int64_t)at;
+    return push_touch_owned(ud, t) ? -1 : 0;
+}
+
+static int read_sent(jsonr_t *r, const char *key, void *ud) {
+    (void)key;
+    char *content = NULL, *id = NULL, *channel = NULL;
+    double at;
+    int is_task, rc = -1;
+    if (jsonr_eat(r, '[') && (content = jsonr_string(r)) && jsonr_eat(r, ',') &&
+        !jsonr_number(r, &at) && jsonr_eat(r, ',') && (id = jsonr_string(r)) &&
+        jsonr_eat(r, ',') && (channel = jsonr_string(r)) && jsonr_eat(r, ',') &&
+        !jsonr_bool(r, &is_task) && jsonr_eat(r, ']'))
+        rc = account_mark_sent(ud, content, id, channel, is_task, (int64_t)at, NULL) ? -1 : 0;
+    free(content);
+    free(id);
+    free(channel);
+    return rc;
+}
+
+typedef struct {
+    account_t *account;
+    int seen; /* bit per member of MEMBERS */
+} top_reader_t;
+
+static int read_member(jsonr_t *r, const char *key, void *ud) {
+    static const char *const MEMBERS[] = {"facts", "mind", "touches", "sent"};
+    top_reader_t *top = ud;
+    account_t *a = top->account;
+    int which = 0;
+    while (which < 4 && strcmp(key, MEMBERS[which]) != 0)
+        which++;
+    if (which == 4 || (top->seen & (1 << which)))
+        return -1;
+    top->seen |= 1 << which;
+    switch (which) {
+    case 0: {
+        cJSON *facts = jsonr_object(r, 0);
+        if (facts == NULL)
+            return -1;
+        cJSON_Delete(a->facts);
+        a->facts = facts;
+        return 0;
+    }
+    case 1: return mind_read_json(r, &a->mind);
+    case 2: return jsonr_list(r, 0, read_touch, a);
+    default: return jsonr_list(r, 0, read_sent, a);
+    }
+}
+
+/* Returns 0 with 'account' restored, or -1 with it closed (cJSON decides then). */
+static int restore_fast(account_t *account, const char *id, const char *text, size_t size,
+                        int64_t version) {
+    if (account_init(account, id, NULL))
+        return -1;
+    account->version = version;
+    jsonr_t r = jsonr_over(text, size);
+    top_reader_t top = {account, 0};
+    if (jsonr_list(&r, 1, read_member, &top) == 0 && jsonr_at_end(&r))
+        return 0;
+    account_close(account);
+    return -1;
 }
 
 static const char *row_string(const cJSON *row, int index) {
@@ -214,7 +308,7 @@ static const char *row_string(const cJSON *row, int index) {
     return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
-static int restore(account_t *account, const cJSON *root, nerr_t *err) {
+static int restore_lists(account_t *account, const cJSON *root, nerr_t *err) {
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "touches")) {
         const char *event_id = row_string(row, 0), *contact = row_string(row, 1);
@@ -238,8 +332,9 @@ static int restore(account_t *account, const cJSON *root, nerr_t *err) {
     return 0;
 }
 
-int account_from_json(account_t *account, const char *id, const char *text, size_t size,
-                      int64_t version, nerr_t *err) {
+/* The reference reader: any JSON object, members looked up by name. */
+static int restore_with_cjson(account_t *account, const char *id, const char *text, size_t size,
+                              int64_t version, nerr_t *err) {
     if (account_init(account, id, err))
         return NERR_NOMEM;
     account->version = version;
@@ -258,10 +353,17 @@ int account_from_json(account_t *account, const char *id, const char *text, size
     }
     rc = mind_from_json(&account->mind, cJSON_GetObjectItemCaseSensitive(root, "mind"), err);
     if (rc == 0)
-        rc = restore(account, root, err);
+        rc = restore_lists(account, root, err);
 done:
     cJSON_Delete(root);
     if (rc != 0)
         account_close(account);
     return rc;
+}
+
+int account_from_json(account_t *account, const char *id, const char *text, size_t size,
+                      int64_t version, nerr_t *err) {
+    if (restore_fast(account, id, text, size, version) == 0)
+        return 0;
+    return restore_with_cjson(account, id, text, size, version, err);
 }

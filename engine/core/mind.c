@@ -98,33 +98,83 @@ int mind_adjust(mind_t *mind, const char *name, double delta, int64_t now_ms,
 
 /* ---- storage form ----------------------------------------------------------------------- */
 
-cJSON *mind_to_json(const mind_t *mind) {
-    cJSON *object = cJSON_CreateObject();
-    for (int i = 0; object && i < mind->count; i++) {
+/* Member order and number forms are those contact states have always been stored with:
+ * {"name":{"ev":[["event","rule",delta,ms],..],"v":value,"t":ms},..}. */
+void mind_write_json(jsonw_t *w, const mind_t *mind) {
+    jsonw_char(w, '{');
+    for (int i = 0; i < mind->count; i++) {
         const mind_state_t *state = &mind->states[i];
-        cJSON *item = cJSON_AddObjectToObject(object, state->name);
-        if (!item || !cJSON_AddNumberToObject(item, "v", state->value) ||
-            !cJSON_AddNumberToObject(item, "t", (double)state->updated_ms))
-            goto nomem;
-        cJSON *evidence = cJSON_AddArrayToObject(item, "ev");
-        for (int k = 0; evidence && k < state->evidence_count; k++) {
+        if (i > 0)
+            jsonw_char(w, ',');
+        jsonw_key(w, state->name);
+        jsonw_raw(w, "{\"ev\":[", 7);
+        for (int k = 0; k < state->evidence_count; k++) {
             const mind_evidence_t *e = &state->evidence[k];
-            cJSON *row = cJSON_CreateArray();
-            if (!cJSON_AddItemToArray(evidence, row) ||
-                !cJSON_AddItemToArray(row, cJSON_CreateString(e->event_id)) ||
-                !cJSON_AddItemToArray(row, cJSON_CreateString(e->rule)) ||
-                !cJSON_AddItemToArray(row, cJSON_CreateNumber(e->delta)) ||
-                !cJSON_AddItemToArray(row, cJSON_CreateNumber((double)e->at_ms)))
-                goto nomem;
+            jsonw_raw(w, k > 0 ? ",[" : "[", k > 0 ? 2 : 1);
+            jsonw_string(w, e->event_id);
+            jsonw_char(w, ',');
+            jsonw_string(w, e->rule);
+            jsonw_char(w, ',');
+            jsonw_double(w, e->delta);
+            jsonw_char(w, ',');
+            jsonw_int64(w, e->at_ms);
+            jsonw_char(w, ']');
         }
-        if (evidence == NULL)
-            goto nomem;
+        jsonw_raw(w, "],\"v\":", 6);
+        jsonw_double(w, state->value);
+        jsonw_raw(w, ",\"t\":", 5);
+        jsonw_int64(w, state->updated_ms);
+        jsonw_char(w, '}');
     }
-    return object;
-nomem:
-    cJSON_Delete(object);
-    return NULL;
+    jsonw_char(w, '}');
 }
+
+static int read_evidence(jsonr_t *r, const char *key, void *ud) {
+    (void)key;
+    double delta, at;
+    int rc = -1;
+    char *event_id = NULL, *rule = NULL;
+    if (jsonr_eat(r, '[') && (event_id = jsonr_string(r)) && jsonr_eat(r, ',') &&
+        (rule = jsonr_string(r)) && jsonr_eat(r, ',') && !jsonr_number(r, &delta) &&
+        jsonr_eat(r, ',') && !jsonr_number(r, &at) && jsonr_eat(r, ']'))
+        rc = mind_push_evidence(ud, event_id, rule, delta, (int64_t)at, NULL) ? -1 : 0;
+    free(event_id);
+    free(rule);
+    return rc;
+}
+
+typedef struct {
+    mind_state_t *state;
+    int seen; /* 1: v, 2: t, 4: ev */
+} member_reader_t;
+
+static int read_member(jsonr_t *r, const char *key, void *ud) {
+    member_reader_t *m = ud;
+    int which = strcmp(key, "v") == 0 ? 1 : strcmp(key, "t") == 0 ? 2 : strcmp(key, "ev") == 0 ? 4 : 0;
+    if (which == 0 || (m->seen & which))
+        return -1;
+    m->seen |= which;
+    if (which == 4)
+        return jsonr_list(r, 0, read_evidence, m->state);
+    double number;
+    if (jsonr_number(r, &number))
+        return -1;
+    if (which == 1)
+        m->state->value = number;
+    else
+        m->state->updated_ms = (int64_t)number;
+    return 0;
+}
+
+/* One state: made first, its value and time filled in as its members come. */
+static int read_state(jsonr_t *r, const char *key, void *ud) {
+    member_reader_t m = {mind_restore(ud, key, 0.0, 0, NULL), 0};
+    if (m.state == NULL || jsonr_list(r, 1, read_member, &m))
+        return -1;
+    return (m.seen & 3) == 3 ? 0 : -1;
+}
+
+int mind_read_json(jsonr_t *r, mind_t *mind) { return jsonr_list(r, 1, read_state, mind); }
 
 static const char *row_string(const cJSON *row, int index) {
     const cJSON *item = cJSON_GetArrayItem(row, index);

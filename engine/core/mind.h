@@ -8,6 +8,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "engine/core/jsonr.h"
+#include "engine/core/jsonw.h"
 #include "engine/core/nerr.h"
 
 #define MIND_EVIDENCE_MAX 4 /* the newest evidence kept per state */
@@ -60,12 +62,18 @@ mind_state_t *mind_restore(mind_t *mind, const char *name, double value, int64_t
 int mind_push_evidence(mind_state_t *state, const char *event_id, const char *rule, double delta,
                        int64_t at_ms, nerr_t *err);
 
-/* The storage form of a mind: {"anxiety":{"v":0.6,"t":ms,"ev":[["event","rule",delta,ms]]}}.
- * mind_to_json returns it owned (free with cJSON_Delete), or NULL when out of memory. */
-cJSON *mind_to_json(const mind_t *mind);
+/* The storage form of a mind:
+ * {"anxiety":{"ev":[["event","rule",delta,ms],..],"v":0.6,"t":ms},..}.
+ * mind_write_json appends it to 'w'. */
+void mind_write_json(jsonw_t *w, const mind_t *mind);
 
-/* Appends the states of the storage form 'json' (borrowed) to 'mind'. Returns 0, or
- * NERR_INVALID/NERR_NOMEM with 'err' set. */
+/* Reads the storage form from 'r' into 'mind' (appending states) when it is in the form
+ * mind_write_json writes (members in any order); returns 0, or -1 when it is not (or memory
+ * ran out): the caller then falls back to mind_from_json. */
+int mind_read_json(jsonr_t *r, mind_t *mind);
+
+/* Appends the states of the storage form 'json' (borrowed), in any JSON form, to 'mind'.
+ * Returns 0, or NERR_INVALID/NERR_NOMEM with 'err' set. */
 int mind_from_json(mind_t *mind, const cJSON *json, nerr_t *err);
 
 #endif

@@ -100,11 +100,42 @@ static void test_deliveries_and_round_trip(void **state) {
     account_close(&a);
 }
 
+/* A state in another JSON form (spaces, members reordered, the old mind member order, \u
+ * escapes, which only the cJSON reader reads) means the same as the compact form. */
+static void test_any_json_form_reads_the_same(void **state) {
+    (void)state;
+    const char *compact =
+        "{\"facts\":{\"tier\":\"gold\"},\"mind\":{\"committee_forming\":{\"ev\":[[\"e1\",\"r\","
+        "0.25,1000]],\"v\":0.5,\"t\":1000}},\"touches\":[[\"e1\",\"ana\",\"page_view\","
+        "1000,{\"page_type\":\"caf\u00e9\"}]],\"sent\":[[\"task:call\",2000,\"a-1\",\"task\",true]]}";
+    const char *loose =
+        "{ \"sent\": [[\"task:call\", 2000, \"a-1\", \"task\", true]],\n"
+        "  \"touches\": [[\"e1\", \"\\u0061na\", \"page_view\", 1000, {\"page_type\": \"caf\\u00e9\"}]],\n"
+        "  \"mind\": {\"committee_forming\": {\"v\": 0.5, \"t\": 1000,\n"
+        "               \"ev\": [[\"e1\", \"r\", 0.25, 1000]]}},\n"
+        "  \"facts\": {\"tier\": \"gold\"} }";
+    account_t a, b;
+    assert_int_equal(account_from_json(&a, "acme", compact, strlen(compact), 1, NULL), 0);
+    assert_int_equal(account_from_json(&b, "acme", loose, strlen(loose), 1, NULL), 0);
+    char *from_compact = account_to_json(&a), *from_loose = account_to_json(&b);
+    assert_string_equal(from_compact, compact);
+    assert_string_equal(from_loose, compact);
+    free(from_compact);
+    free(from_loose);
+    account_close(&a);
+    account_close(&b);
+    nerr_t err;
+    const char *bad = "{\"touches\":[[\"e1\",\"ana\"]]}";
+    assert_int_equal(account_from_json(&a, "acme", bad, strlen(bad), 1, &err), NERR_INVALID);
+    assert_non_null(strstr(err.msg, "touchpoints"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_account_id),
         cmocka_unit_test(test_committee_counts_people_once),
         cmocka_unit_test(test_deliveries_and_round_trip),
+        cmocka_unit_test(test_any_json_form_reads_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,52 @@
+/* jsonr: a pull reader for the JSON that nurture writes itself (stored contact and account
+ * states), straight into the caller's structures with no tree in between. It accepts only
+ * plain forms (strings without \u escapes, numbers as cJSON reads them); a caller that meets
+ * anything else fails and falls back to cJSON, which has the last word on what a stored state
+ * means and on the error reported. Pure; depends on cJSON and jsonflat for embedded objects.
+ *
+ * Every reading function skips white space first and returns failure without consuming a
+ * meaningful amount; after a failure the reader's position is unspecified. */
+#ifndef NURTURE_JSONR_H
+#define NURTURE_JSONR_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+typedef struct {
+    const char *at;  /* the next byte to read */
+    const char *end; /* one past the last byte */
+} jsonr_t;
+
+static inline jsonr_t jsonr_over(const char *text, size_t size) {
+    return (jsonr_t){text, text + size};
+}
+
+/* Consumes 'c' when it comes next; returns 1 if it did. */
+int jsonr_eat(jsonr_t *r, char c);
+
+/* 1 when only white space is left. */
+int jsonr_at_end(jsonr_t *r);
+
+/* Reads a string into a fresh copy, owned (free with free()); NULL when the next value is not
+ * a plain string or memory ran out. */
+char *jsonr_string(jsonr_t *r);
+
+/* Reads a number as cJSON does (the characters it takes, converted by strtod). Returns 0. */
+int jsonr_number(jsonr_t *r, double *out);
+
+/* Reads true or false into '*out'. Returns 0. */
+int jsonr_bool(jsonr_t *r, int *out);
+
+/* Reads an object, owned (free with cJSON_Delete): as one read-only jsonflat block when
+ * 'is_flat' (props of touchpoints), else as an ordinary cJSON tree (facts, which rules
+ * change). NULL unless the next value is an object. */
+cJSON *jsonr_object(jsonr_t *r, int is_flat);
+
+/* Reads '{' members '}' (when 'is_object') or '[' elements ']', calling 'each' on every one
+ * once its key (NULL for an array) and ':' were read; 'each' reads the value and returns 0,
+ * or nonzero to stop. Returns 0 when the whole list was read. */
+int jsonr_list(jsonr_t *r, int is_object, int (*each)(jsonr_t *r, const char *key, void *ud),
+               void *ud);
+
+#endif
