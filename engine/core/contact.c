@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/hash.h"
 #include "engine/core/jsonflat.h"
 #include "engine/core/jsonw.h"
 
@@ -86,6 +87,8 @@ static int reserve(void **list, int count, int *capacity, int max, size_t size) 
     return 0;
 }
 
+static uint64_t type_hash(const char *type) { return hash_update(HASH_SEED, type, strlen(type)); }
+
 /* Appends a touchpoint whose parts it takes (freed here on failure). */
 static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
     if (!touch.event_id || !touch.type ||
@@ -100,6 +103,7 @@ static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
                 (CONTACT_HISTORY_MAX - 1) * sizeof contact->history[0]);
         contact->history_count--;
     }
+    touch.type_hash = type_hash(touch.type);
     contact->history[contact->history_count++] = touch;
     return 0;
 }
@@ -107,7 +111,7 @@ static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
 /* Props are kept as one flat block: a touchpoint's props are only read until it is dropped. */
 static int push_touch(contact_t *contact, const char *event_id, const char *type, int64_t at_ms,
                       const cJSON *props) {
-    contact_touch_t touch = {strdup(event_id), strdup(type), at_ms, jsonflat_copy(props)};
+    contact_touch_t touch = {strdup(event_id), strdup(type), at_ms, jsonflat_copy(props), 0};
     if (props && !touch.props) {
         touch_close(&touch);
         return NERR_NOMEM;
@@ -143,25 +147,32 @@ int contact_props_match(const cJSON *props, const contact_filter_t *filter) {
     return 1;
 }
 
-static int touch_matches(const contact_touch_t *touch, const char *type,
+/* 'type' and 'hash' (its type_hash) are NULL and 0 for any type. Rules ask about a few types
+ * over a history of up to CONTACT_HISTORY_MAX touches, so the hashes keep most touches of
+ * other types from a string comparison. */
+static int touch_matches(const contact_touch_t *touch, const char *type, uint64_t hash,
                          const contact_filter_t *filter) {
-    return (type == NULL || strcmp(touch->type, type) == 0) &&
+    return (type == NULL || (touch->type_hash == hash && strcmp(touch->type, type) == 0)) &&
            contact_props_match(touch->props, filter);
 }
 
 int contact_count(const contact_t *contact, const char *type, const contact_filter_t *filter,
                   int64_t since_ms) {
+    uint64_t hash = type ? type_hash(type) : 0;
     int count = 0;
     for (int i = 0; i < contact->history_count; i++)
-        if (contact->history[i].at_ms >= since_ms && touch_matches(&contact->history[i], type, filter))
+        if (contact->history[i].at_ms >= since_ms &&
+            touch_matches(&contact->history[i], type, hash, filter))
             count++;
     return count;
 }
 
 int64_t contact_last(const contact_t *contact, const char *type, const contact_filter_t *filter) {
+    uint64_t hash = type ? type_hash(type) : 0;
     int64_t last = -1;
     for (int i = 0; i < contact->history_count; i++)
-        if (touch_matches(&contact->history[i], type, filter) && contact->history[i].at_ms > last)
+        if (contact->history[i].at_ms > last &&
+            touch_matches(&contact->history[i], type, hash, filter))
             last = contact->history[i].at_ms;
     return last;
 }
@@ -555,7 +566,7 @@ static int read_mind_state(reader_t *r, const char *key, void *ud) {
 
 static int read_touch(reader_t *r, const char *key, void *ud) {
     (void)key;
-    contact_touch_t touch = {NULL, NULL, 0, NULL};
+    contact_touch_t touch = {NULL, NULL, 0, NULL, 0};
     double at;
     if (!eat(r, '[') || !(touch.event_id = read_string(r)) || !eat(r, ',') ||
         !(touch.type = read_string(r)) || !eat(r, ',') || read_number(r, &at) ||

@@ -22,6 +22,8 @@ typedef struct {
     char *type;
     int64_t at_ms;
     cJSON *props; /* owned; NULL when the touchpoint had none */
+    uint64_t type_hash; /* hash_update of 'type', set when the touch is recorded: history
+                           queries compare it before the strings */
 } contact_touch_t;
 
 /* An action decided for the contact: delivered once its due time has passed (on the clock of
