@@ -125,6 +125,12 @@ static cJSON *parse_json(const char *text, size_t size) {
     return json;
 }
 
+/* Atomic, because the live engine and tests may parse on more than one thread. */
+static uint64_t next_serial(void) {
+    static uint64_t last;
+    return __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED);
+}
+
 int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
     memset(out, 0, sizeof *out);
     if (size > EVENT_MAX_BYTES)
@@ -169,6 +175,7 @@ int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
         goto invalid;
     }
     out->props = cJSON_IsObject(props) ? props : NULL;
+    out->serial = next_serial();
     return 0;
 
 invalid:

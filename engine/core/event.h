@@ -28,6 +28,9 @@ typedef struct {
                             read-only (often one jsonflat block: never add, detach or
                             replace items in it) */
     const cJSON *props;  /* the "props" object, or NULL */
+    uint64_t serial;     /* unique to this parse in the process (never 0), so that what is
+                            derived from an event can be kept while the same event is
+                            decided; 0 in an event not made by event_parse */
 } event_t;
 
 /* Parses and validates 'size' bytes of 'text' into 'out'. The string fields of 'out' are

@@ -32,6 +32,7 @@ static const char *const DEFAULT_STAGES[] = {
 
 typedef struct {
     char *name;
+    size_t name_length; /* strlen(name): lookups compare lengths before bytes */
     int64_t half_life_ms;
 } state_def_t;
 
@@ -65,6 +66,11 @@ struct playbook {
     const event_t *event;
     const account_t *account; /* the contact's account, or NULL */
     playbook_reads_t *reads;
+
+    /* Registry references of the proxies a rule gets as arguments and of the event proxy's
+     * metatable. */
+    int contact_proxy_ref, event_proxy_ref, event_meta_ref;
+    uint64_t event_serial; /* the event whose fields the event proxy's table holds; 0: none */
 };
 
 /* Registry keys of the reused proxies: one userdata each, created once per state. */
@@ -716,6 +722,7 @@ static int declare_state(lua_State *L) {
     pb->states = grow(L, pb->states, pb->state_count, sizeof *pb->states);
     state_def_t *state = &pb->states[pb->state_count++];
     state->name = copy_string(L, name);
+    state->name_length = strlen(name);
     state->half_life_ms = DEFAULT_HALF_LIFE_MS;
     if (lua_getfield(L, 1, "half_life") != LUA_TNIL)
         state->half_life_ms = opt_duration(L, 1, "half_life", name);
@@ -1198,24 +1205,63 @@ static void note_read(const char **list, int *count, const char *name) {
         list[(*count)++] = name;
 }
 
+static const state_def_t *find_declared(const playbook_t *pb, const char *name);
+
 static int state_declared(const playbook_t *pb, const char *name) {
+    return find_declared(pb, name) != NULL;
+}
+
+/* The declaration of state 'name', or NULL. Rules read states by name all the time: comparing
+ * lengths first leaves one string comparison. */
+static const state_def_t *find_declared(const playbook_t *pb, const char *name) {
+    size_t length = strlen(name);
     for (int i = 0; i < pb->state_count; i++)
-        if (strcmp(pb->states[i].name, name) == 0)
-            return 1;
-    return 0;
+        if (pb->states[i].name_length == length && memcmp(pb->states[i].name, name, length) == 0)
+            return &pb->states[i];
+    return NULL;
+}
+
+/* The half-life of state 'name'; raises when the playbook declares its states and not this. */
+static int64_t checked_half_life(lua_State *L, const playbook_t *pb, const char *name) {
+    if (pb->state_count == 0)
+        return DEFAULT_HALF_LIFE_MS;
+    const state_def_t *def = find_declared(pb, name);
+    if (def == NULL)
+        return luaL_error(L, "unknown mind state '%s' (the playbook declares its states)", name);
+    return def->half_life_ms;
+}
+
+/* mind_find, comparing first letters before names. */
+static const mind_state_t *find_state(const mind_t *mind, const char *name) {
+    for (int i = 0; i < mind->count; i++)
+        if (mind->states[i].name[0] == name[0] && strcmp(mind->states[i].name, name) == 0)
+            return &mind->states[i];
+    return NULL;
+}
+
+/* Pushes the value of 'name' in 'mind' (NULL: none) at the touchpoint's time and notes the
+ * read in 'list' when the state exists. */
+static void push_state(lua_State *L, playbook_t *pb, const mind_t *mind, const char *name,
+                       int64_t half_life_ms, const char **list, int *count) {
+    const mind_state_t *state = mind ? find_state(mind, name) : NULL;
+    if (state == NULL) {
+        lua_pushnumber(L, 0.0);
+        return;
+    }
+    if (pb->reads)
+        note_read(list, count, state->name);
+    /* mind_value over a mind of just this state: its decay, without a second search. */
+    const mind_t one = {(mind_state_t *)state, 1, 1};
+    lua_pushnumber(L, mind_value(&one, name, pb->event->at_ms, half_life_ms));
 }
 
 /* c.mind.<state>: the decayed value at the touchpoint's time, 0 when never inferred. */
 static int mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
     const char *name = luaL_checkstring(L, 2);
-    if (pb->state_count > 0 && !state_declared(pb, name))
-        return luaL_error(L, "unknown mind state '%s' (the playbook declares its states)", name);
-    const mind_state_t *state = mind_find(&pb->contact->mind, name);
-    if (state != NULL && pb->reads)
-        note_read(pb->reads->states, &pb->reads->state_count, state->name);
-    lua_pushnumber(L, mind_value(&pb->contact->mind, name, pb->event->at_ms,
-                                 playbook_half_life_ms(pb, name)));
+    int64_t half_life_ms = checked_half_life(L, pb, name);
+    push_state(L, pb, &pb->contact->mind, name, half_life_ms, pb->reads ? pb->reads->states : NULL,
+               pb->reads ? &pb->reads->state_count : NULL);
     return 1;
 }
 
@@ -1236,14 +1282,10 @@ static int facts_index(lua_State *L) {
 static int account_mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
     const char *name = luaL_checkstring(L, 2);
-    if (pb->state_count > 0 && !state_declared(pb, name))
-        return luaL_error(L, "unknown mind state '%s' (the playbook declares its states)", name);
-    const mind_state_t *state = pb->account ? mind_find(&pb->account->mind, name) : NULL;
-    if (state != NULL && pb->reads)
-        note_read(pb->reads->account_states, &pb->reads->account_state_count, state->name);
-    lua_pushnumber(L, pb->account ? mind_value(&pb->account->mind, name, pb->event->at_ms,
-                                               playbook_half_life_ms(pb, name))
-                                  : 0.0);
+    int64_t half_life_ms = checked_half_life(L, pb, name);
+    push_state(L, pb, pb->account ? &pb->account->mind : NULL, name, half_life_ms,
+               pb->reads ? pb->reads->account_states : NULL,
+               pb->reads ? &pb->reads->account_state_count : NULL);
     return 1;
 }
 
@@ -1258,8 +1300,13 @@ static int account_facts_index(lua_State *L) {
     return 1;
 }
 
-/* e.<key>: a top-level field of the event, else a member of its props. */
-static int event_index(lua_State *L) {
+/* e.<key>: a top-level field of the event, else a member of its props. The event proxy
+ * reads through a table of the fields already read for this event (see event_first); this
+ * runs for the others. A plain value (string, number, boolean) found is kept in that table
+ * (upvalue-free: it is argument 1), so the rules after the first read it without a call into
+ * C. Objects and arrays are made afresh on every read, as a rule may change the copy it gets,
+ * and absent fields are looked up again. */
+static int event_miss(lua_State *L) {
     playbook_t *pb = from_state(L);
     const char *key = luaL_checkstring(L, 2);
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(pb->event->json, key);
@@ -1268,7 +1315,43 @@ static int event_index(lua_State *L) {
     if (item == NULL)
         return 0;
     push_json(L, item, 0);
+    if (cJSON_IsString(item) || cJSON_IsNumber(item) || cJSON_IsBool(item)) {
+        lua_pushvalue(L, 2);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, 1);
+    }
     return 1;
+}
+
+/* The event proxy's __index at the first read of an event's field: gives the proxy a fresh
+ * table of fields (whose misses go to event_miss) and reads the field through it. Runs inside
+ * the rule's protected call, where allocating may fail safely. */
+static int event_first(lua_State *L) {
+    playbook_t *pb = from_state(L);
+    luaL_checkstring(L, 2); /* a bad key fails here, as it would in event_miss */
+    lua_createtable(L, 0, 4);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, pb->event_meta_ref);
+    lua_getfield(L, -1, "miss");
+    lua_setmetatable(L, -3);
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    lua_replace(L, 1); /* the table, the key */
+    return event_miss(L);
+}
+
+/* Drops the table of fields when the event is not the one it was made for (an event not made
+ * by event_parse has no serial and never keeps one). Allocates nothing: it runs outside the
+ * protected call. */
+static void event_table(playbook_t *pb, const event_t *event) {
+    if (event->serial != 0 && event->serial == pb->event_serial)
+        return;
+    lua_State *L = pb->L;
+    pb->event_serial = event->serial;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, pb->event_meta_ref);
+    lua_pushcfunction(L, event_first);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
 }
 
 /* Reads the optional (filter, window) arguments of a history query starting at 'arg'. */
@@ -1375,7 +1458,9 @@ static int contact_committee_method(lua_State *L) {
     return 1;
 }
 
-static int contact_index(lua_State *L) {
+/* c.<key> for the fields that change while a touchpoint is decided; the methods and the
+ * mind and facts proxies are found first in the table behind the proxy (make_contact_proxy). */
+static int contact_field(lua_State *L) {
     playbook_t *pb = from_state(L);
     const char *key = luaL_checkstring(L, 2);
     const contact_t *c = pb->contact;
@@ -1388,26 +1473,6 @@ static int contact_index(lua_State *L) {
                     : c->account ? lua_pushstring(L, c->account) : lua_pushnil(L);
     else if (strcmp(key, "now") == 0)
         lua_pushinteger(L, pb->event->at_ms);
-    else if (strcmp(key, "mind") == 0)
-        lua_getfield(L, LUA_REGISTRYINDEX, MIND_META "#proxy");
-    else if (strcmp(key, "facts") == 0)
-        lua_getfield(L, LUA_REGISTRYINDEX, FACTS_META "#proxy");
-    else if (strcmp(key, "count") == 0)
-        lua_pushcfunction(L, contact_count_method);
-    else if (strcmp(key, "did") == 0)
-        lua_pushcfunction(L, contact_did_method);
-    else if (strcmp(key, "since") == 0)
-        lua_pushcfunction(L, contact_since_method);
-    else if (strcmp(key, "committee") == 0)
-        lua_pushcfunction(L, contact_committee_method);
-    else if (strcmp(key, "dwell") == 0)
-        lua_pushcfunction(L, contact_dwell_method);
-    else if (strcmp(key, "after") == 0)
-        lua_pushcfunction(L, contact_after_method);
-    else if (strcmp(key, "account_facts") == 0)
-        lua_getfield(L, LUA_REGISTRYINDEX, ACCOUNT_FACTS_META "#proxy");
-    else if (strcmp(key, "account_mind") == 0)
-        lua_getfield(L, LUA_REGISTRYINDEX, ACCOUNT_MIND_META "#proxy");
     else
         return luaL_error(L, "a contact has no field '%s' (facts are under c.facts)", key);
     return 1;
@@ -1417,20 +1482,62 @@ static int refuse_write(lua_State *L) {
     return luaL_error(L, "'%s' is read-only in rules", luaL_checkstring(L, 2));
 }
 
-/* Creates one proxy userdata with 'index' as its __index and stores it under "<meta>#proxy". */
-static void make_proxy(lua_State *L, const char *meta, lua_CFunction index) {
+/* Creates one proxy userdata whose metatable (registered as 'meta') reads through the value
+ * on top of the stack (a function or a table; popped) and refuses writes. Leaves the proxy on
+ * the stack. */
+static void make_proxy(lua_State *L, const char *meta) {
     lua_newuserdatauv(L, 1, 0);
     luaL_newmetatable(L, meta);
-    lua_pushcfunction(L, index);
+    lua_rotate(L, -3, -1); /* proxy, metatable, index */
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, refuse_write);
     lua_setfield(L, -2, "__newindex");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable"); /* getmetatable() cannot reach the real one */
     lua_setmetatable(L, -2);
-    lua_pushfstring(L, "%s#proxy", meta);
-    lua_insert(L, -2);
-    lua_settable(L, LUA_REGISTRYINDEX);
+}
+
+/* Makes a proxy like make_proxy with the C function 'index' and stores it in field 'name' of
+ * the table on top of the stack. */
+static void make_field_proxy(lua_State *L, const char *meta, lua_CFunction index, const char *name) {
+    lua_pushcfunction(L, index);
+    make_proxy(L, meta);
+    lua_setfield(L, -2, name);
+}
+
+/* The contact proxy reads through a table of what does not change (methods, the mind and
+ * facts proxies): a plain table lookup, no call into C; the rest falls through to
+ * contact_field. Rules never reach these tables: the metatables are hidden. */
+static void make_proxies(playbook_t *pb) {
+    static const luaL_Reg methods[] = {
+        {"count", contact_count_method}, {"did", contact_did_method},
+        {"since", contact_since_method}, {"committee", contact_committee_method},
+        {"dwell", contact_dwell_method}, {"after", contact_after_method},
+        {NULL, NULL},
+    };
+    lua_State *L = pb->L;
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    make_field_proxy(L, MIND_META, mind_index, "mind");
+    make_field_proxy(L, FACTS_META, facts_index, "facts");
+    make_field_proxy(L, ACCOUNT_FACTS_META, account_facts_index, "account_facts");
+    make_field_proxy(L, ACCOUNT_MIND_META, account_mind_index, "account_mind");
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, contact_field);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    make_proxy(L, CONTACT_META);
+    pb->contact_proxy_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+
+    lua_pushcfunction(L, event_first); /* then each event's table of fields */
+    make_proxy(L, EVENT_META);
+    pb->event_proxy_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    luaL_getmetatable(L, EVENT_META);
+    lua_createtable(L, 0, 1); /* the metatable of every table of fields */
+    lua_pushcfunction(L, event_miss);
+    lua_setfield(L, -2, "__index");
+    lua_setfield(L, -2, "miss");
+    pb->event_meta_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 /* ---- best{}: choosing content from the catalogue ---------------------------------------- */
@@ -1678,12 +1785,7 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
     lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
     open_sandbox(L);
     register_declarations(L);
-    make_proxy(L, CONTACT_META, contact_index);
-    make_proxy(L, MIND_META, mind_index);
-    make_proxy(L, FACTS_META, facts_index);
-    make_proxy(L, ACCOUNT_FACTS_META, account_facts_index);
-    make_proxy(L, ACCOUNT_MIND_META, account_mind_index);
-    make_proxy(L, EVENT_META, event_index);
+    make_proxies(pb);
     if (load_files(pb, dir, err) != 0)
         goto fail;
     pb->is_loaded = 1;
@@ -1814,10 +1916,8 @@ const rule_t *playbook_find_rule(const playbook_t *pb, const char *name) {
 const char *playbook_stage(const playbook_t *pb, int index) { return pb->stages[index]; }
 
 int64_t playbook_half_life_ms(const playbook_t *pb, const char *name) {
-    for (int i = 0; i < pb->state_count; i++)
-        if (strcmp(pb->states[i].name, name) == 0)
-            return pb->states[i].half_life_ms;
-    return DEFAULT_HALF_LIFE_MS;
+    const state_def_t *def = find_declared(pb, name);
+    return def ? def->half_life_ms : DEFAULT_HALF_LIFE_MS;
 }
 
 const content_t *playbook_content(const playbook_t *pb, const char *id) {
@@ -1837,16 +1937,13 @@ static int call_rule_function(playbook_t *pb, const rule_t *rule, int ref, conta
     pb->contact = contact;
     pb->event = event;
     pb->reads = reads;
+    event_table(pb, event);
     arm_budget(pb);
     lua_pushcfunction(L, message_handler);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    if (rule->kind == RULE_ACT || rule->kind == RULE_SUPPRESS) {
-        lua_getfield(L, LUA_REGISTRYINDEX, CONTACT_META "#proxy");
-        lua_getfield(L, LUA_REGISTRYINDEX, EVENT_META "#proxy");
-    } else {
-        lua_getfield(L, LUA_REGISTRYINDEX, EVENT_META "#proxy");
-        lua_getfield(L, LUA_REGISTRYINDEX, CONTACT_META "#proxy");
-    }
+    int is_contact_first = rule->kind == RULE_ACT || rule->kind == RULE_SUPPRESS;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, is_contact_first ? pb->contact_proxy_ref : pb->event_proxy_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, is_contact_first ? pb->event_proxy_ref : pb->contact_proxy_ref);
     int rc = lua_pcall(L, 2, 1, -4);
     pb->reads = NULL;
     if (rc == LUA_ERRMEM) /* raised without the message handler: say where ourselves */
