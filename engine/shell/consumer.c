@@ -1,10 +1,23 @@
-/* consumer: read -> fetch -> decide -> commit -> ack, one batch at a time.
+/* consumer: read -> fetch -> decide -> commit -> ack, with two batches in flight.
+ *
+ * A batch is carried by a flight. While one flight's commits and ack run in Redis (the
+ * committing flight), the next is read, fetched and decided (the current flight), so the
+ * engine's rule work overlaps Redis's. The current flight sends its commits only once the
+ * committing one is settled: when that one failed in any way, the current one is dropped
+ * unwritten too, and both come back from the pending list in stream order.
+ *
+ * A contact (or account) in both flights is handed on: the current flight takes the state
+ * the committing one decided, expecting the version its commit will leave, so the two
+ * decisions chain exactly as in one batch. Every other state comes from the cache or is
+ * fetched on the reader connection, which is idle between reads, so fetching does not wait
+ * behind the other flight's commits on the writer.
  *
  * Every phase counts its outstanding replies; a phase ends when the count reaches zero. A
- * NULL reply (connection lost) marks the batch failed: nothing more is written for it, its
+ * NULL reply (connection lost) marks the flight failed: nothing more is written for it, its
  * unsettled entries stay pending, and the next read starts from the consumer's own pending
- * entries. The core decides nothing twice because the commit function checks the contact's
- * version and every event's seen-mark before it writes. */
+ * entries (never while a flight is committing: its entries are pending too). The core
+ * decides nothing twice because the commit function checks the contact's version and every
+ * event's seen-mark before it writes. */
 #include "engine/shell/consumer.h"
 
 #include <assert.h>
@@ -26,13 +39,35 @@
 #define CLAIM_COUNT 256
 #define CACHE_DEFAULT 512 /* contact states kept between batches: ~20 MiB at most */
 
-typedef enum { PHASE_IDLE, PHASE_READING, PHASE_FETCHING, PHASE_COMMITTING, PHASE_ACKING } phase_t;
+typedef enum {
+    FLIGHT_FREE,       /* no batch */
+    FLIGHT_FETCHING,   /* states and seen-marks asked for */
+    FLIGHT_DECIDED,    /* waiting for the committing flight to settle */
+    FLIGHT_COMMITTING, /* commits and dead letters sent */
+    FLIGHT_ACKING
+} flight_phase_t;
+
+typedef struct flight flight_t;
 
 typedef struct {
-    consumer_t *consumer;
+    flight_t *flight;
     int index;
     int is_account; /* for a stored state: an account's, not a contact's */
 } reply_ctx_t;
+
+struct flight {
+    consumer_t *consumer;
+    flight_phase_t phase;
+    batch_t batch;
+    reply_ctx_t *contexts; /* one per entry, contact and account of the batch */
+    int outstanding;
+    int is_failed;
+    int *is_settled;       /* per entry: may be acked */
+    int *commit_status;    /* per contact: 1 committed, 0 conflict, -1 unknown */
+    int *is_cached;        /* per contact: its state came from the cache or the other flight */
+    uint64_t started_ns;   /* uv_hrtime when the batch was read */
+    uint64_t phase_started_ns;
+};
 
 struct consumer {
     uv_loop_t *loop;
@@ -48,7 +83,7 @@ struct consumer {
     int is_ready;        /* the function library is loaded and the group exists */
     int setup_outstanding;
     int setup_failed;
-    phase_t phase;
+    int is_reading;      /* an XREADGROUP is in flight */
     int read_pending_first; /* the next read starts at "0": own pending entries */
     int is_reading_pending; /* the read in flight is of our own pending entries; a claim may
                                set read_pending_first meanwhile, for the read after it */
@@ -61,27 +96,22 @@ struct consumer {
     strmap_t deliveries;     /* entry id -> delivery count, for the pending read in flight */
     strmap_t contact_cache;  /* contact id -> contact_t* as last committed (NULL: taken) */
     strmap_t account_cache;  /* account id -> account_t* likewise */
-    int *is_cached;          /* per contact of the batch: its state came from the cache */
 
     int is_stopping;
     consumer_stopped_cb stopped_cb;
     void *stopped_ud;
 
-    batch_t batch;
-    reply_ctx_t *contexts; /* one per entry and one per contact of the batch */
-    int outstanding;
-    int is_batch_failed;
-    int *is_settled;       /* per entry: may be acked */
-    int *commit_status;    /* per contact: 1 committed, 0 conflict, -1 unknown */
-    uint64_t batch_started_ns; /* uv_hrtime when the batch was read; 0: no batch */
-    uint64_t phase_started_ns;
+    flight_t flights[2];
+    flight_t *committing; /* the flight whose commits or ack are in Redis, or NULL */
+    flight_t *current;    /* the flight being read into, fetched or decided, or NULL */
 
     consumer_stats_t stats;
 };
 
 static void read_next(consumer_t *c);
-static void reject_worn_out(consumer_t *c);
+static void reject_worn_out(consumer_t *c, flight_t *f);
 static void start_setup(consumer_t *c);
+static void send_commits(consumer_t *c, flight_t *f);
 
 /* ---- life cycle ------------------------------------------------------------------------- */
 
@@ -123,31 +153,33 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
     strmap_init(&c->deliveries);
     strmap_init(&c->contact_cache);
     strmap_init(&c->account_cache);
-    batch_init(&c->batch);
+    for (int k = 0; k < 2; k++) {
+        c->flights[k].consumer = c;
+        batch_init(&c->flights[k].batch);
+    }
     return c;
 }
 
 const consumer_stats_t *consumer_stats(const consumer_t *c) { return &c->stats; }
 
-static void free_batch(consumer_t *c) {
-    batch_close(&c->batch);
-    free(c->contexts);
-    free(c->is_settled);
-    free(c->commit_status);
-    free(c->is_cached);
-    c->contexts = NULL;
-    c->is_settled = NULL;
-    c->commit_status = NULL;
-    c->is_cached = NULL;
-    c->outstanding = 0;
-    c->is_batch_failed = 0;
+/* Returns the flight to free state; accepts a free one. */
+static void flight_clear(flight_t *f) {
+    batch_close(&f->batch);
+    free(f->contexts);
+    free(f->is_settled);
+    free(f->commit_status);
+    free(f->is_cached);
+    consumer_t *c = f->consumer;
+    memset(f, 0, sizeof *f);
+    f->consumer = c;
+    batch_init(&f->batch);
 }
 
 /* Adds the time since the phase began to 'histogram' and starts the next phase's clock. */
-static void phase_done(consumer_t *c, meter_histogram_t *histogram) {
+static void phase_done(flight_t *f, meter_histogram_t *histogram) {
     uint64_t now = uv_hrtime();
-    meter_observe_ns(histogram, now - c->phase_started_ns);
-    c->phase_started_ns = now;
+    meter_observe_ns(histogram, now - f->phase_started_ns);
+    f->phase_started_ns = now;
 }
 
 /* ---- state cache: what this engine committed last, so the next batch need not fetch it -- */
@@ -191,26 +223,28 @@ static void *cache_take(strmap_t *cache, const char *id) {
     return value;
 }
 
-/* After a batch: keeps the states whose commits all succeeded, for the next batch. */
-static void cache_committed(consumer_t *c) {
+/* After a flight's commits: keeps the states whose commits all succeeded, for a later
+ * batch. States handed on to the next flight are gone from this one (zeroed) and skipped. */
+static void cache_committed(consumer_t *c, flight_t *f) {
     if (c->options.cache_size < 0)
         return;
-    for (int i = 0; i < c->batch.contact_count; i++) {
-        batch_contact_t *bc = &c->batch.contacts[i];
-        contact_t *kept = c->commit_status[i] == 1 ? malloc(sizeof *kept) : NULL;
+    for (int i = 0; i < f->batch.contact_count; i++) {
+        batch_contact_t *bc = &f->batch.contacts[i];
+        contact_t *kept = f->commit_status[i] == 1 && bc->contact.id ? malloc(sizeof *kept) : NULL;
         if (kept == NULL)
             continue;
-        batch_surrender_contact(&c->batch, i, kept);
+        batch_surrender_contact(&f->batch, i, kept);
         kept->version = bc->stored_version + 1;
         cache_put(c, &c->contact_cache, bc->id, kept, free_cached_contact);
     }
-    for (int i = 0; i < c->batch.account_count; i++) {
-        batch_account_t *ba = &c->batch.accounts[i];
-        account_t *kept = ba->commits_sent > 0 && ba->commits_done == ba->commits_sent
+    for (int i = 0; i < f->batch.account_count; i++) {
+        batch_account_t *ba = &f->batch.accounts[i];
+        account_t *kept = ba->commits_sent > 0 && ba->commits_done == ba->commits_sent &&
+                                  ba->account.id
                               ? malloc(sizeof *kept) : NULL;
         if (kept == NULL)
             continue;
-        batch_surrender_account(&c->batch, i, kept);
+        batch_surrender_account(&f->batch, i, kept);
         kept->version = ba->stored_version + ba->commits_done;
         cache_put(c, &c->account_cache, ba->id, kept, free_cached_account);
     }
@@ -219,7 +253,10 @@ static void cache_committed(consumer_t *c) {
 void consumer_free(consumer_t *c) {
     if (c == NULL)
         return;
-    free_batch(c);
+    flight_clear(&c->flights[0]);
+    flight_clear(&c->flights[1]);
+    batch_close(&c->flights[0].batch);
+    batch_close(&c->flights[1].batch);
     strmap_close(&c->deliveries, NULL);
     cache_clear(c);
     free(c);
@@ -235,7 +272,8 @@ static void timer_closed(uv_handle_t *handle) {
 
 /* Called whenever the consumer goes idle: either stops for good or waits for the next read. */
 static void maybe_finish_stop(consumer_t *c) {
-    if (!c->is_stopping || c->phase != PHASE_IDLE || c->setup_outstanding > 0 || c->is_claiming)
+    if (!c->is_stopping || c->is_reading || c->current || c->committing ||
+        c->setup_outstanding > 0 || c->is_claiming)
         return;
     if (!uv_is_closing((uv_handle_t *)&c->retry_timer)) {
         uv_close((uv_handle_t *)&c->retry_timer, timer_closed);
@@ -382,18 +420,37 @@ void consumer_connection_changed(consumer_t *c, rconn_t *conn, int is_up) {
 
 /* ---- settling: ack ---------------------------------------------------------------------- */
 
-static void batch_settled(consumer_t *c) {
-    if (c->batch_started_ns != 0) {
-        meter_observe_ns(&c->stats.batch_time, uv_hrtime() - c->batch_started_ns);
-        c->batch_started_ns = 0;
-        c->stats.batches++;
-    }
-    if (c->is_batch_failed)
+/* Drops the current flight unwritten (its entries stay pending) once nothing is outstanding
+ * for it; a flight still fetching is dropped when its fetch ends. */
+static void flight_settled(consumer_t *c, flight_t *f);
+
+static void fail_current(consumer_t *c) {
+    flight_t *f = c->current;
+    if (f == NULL)
+        return;
+    f->is_failed = 1;
+    if (f->phase == FLIGHT_DECIDED)
+        flight_settled(c, f);
+}
+
+/* The end of a flight, acked or failed: the next flight may commit, or the next read start. */
+static void flight_settled(consumer_t *c, flight_t *f) {
+    meter_observe_ns(&c->stats.batch_time, uv_hrtime() - f->started_ns);
+    c->stats.batches++;
+    int was_failed = f->is_failed;
+    if (was_failed)
         c->read_pending_first = 1;
-    free_batch(c);
-    c->phase = PHASE_IDLE;
+    if (c->committing == f)
+        c->committing = NULL;
+    if (c->current == f)
+        c->current = NULL;
+    flight_clear(f);
     if (c->on_batch)
         c->on_batch(c->ud);
+    if (was_failed)
+        fail_current(c); /* it may have been decided from states that were not written */
+    else if (c->current && c->current->phase == FLIGHT_DECIDED)
+        send_commits(c, c->current);
     if (c->is_stopping)
         maybe_finish_stop(c);
     else
@@ -402,62 +459,63 @@ static void batch_settled(consumer_t *c) {
 
 static void ack_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
-    consumer_t *c = privdata;
+    flight_t *f = privdata;
+    consumer_t *c = f->consumer;
     redisReply *reply = r;
-    phase_done(c, &c->stats.ack_time);
+    phase_done(f, &c->stats.ack_time);
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
         LOG(LOG_WARN, "XACK failed (%s): entries stay pending and are settled again",
             reply ? reply->str : "connection lost");
-        c->is_batch_failed = 1;
+        f->is_failed = 1;
     }
-    batch_settled(c);
+    flight_settled(c, f);
 }
 
-static void send_ack(consumer_t *c) {
+static void send_ack(consumer_t *c, flight_t *f) {
     int count = 0;
-    for (int i = 0; i < c->batch.entry_count; i++)
-        count += c->is_settled[i];
+    for (int i = 0; i < f->batch.entry_count; i++)
+        count += f->is_settled[i];
     if (count == 0) {
-        batch_settled(c);
+        flight_settled(c, f);
         return;
     }
     const char **argv = malloc((size_t)(count + 3) * sizeof *argv);
     if (argv == NULL) {
-        c->is_batch_failed = 1;
-        batch_settled(c);
+        f->is_failed = 1;
+        flight_settled(c, f);
         return;
     }
     int argc = 0;
     argv[argc++] = "XACK";
     argv[argc++] = c->keys.events;
     argv[argc++] = c->keys.group;
-    for (int i = 0; i < c->batch.entry_count; i++)
-        if (c->is_settled[i])
-            argv[argc++] = c->batch.entries[i].entry_id;
-    c->phase = PHASE_ACKING;
-    int rc = rconn_command_argv(c->writer, ack_reply, c, argc, argv, NULL);
+    for (int i = 0; i < f->batch.entry_count; i++)
+        if (f->is_settled[i])
+            argv[argc++] = f->batch.entries[i].entry_id;
+    f->phase = FLIGHT_ACKING;
+    int rc = rconn_command_argv(c->writer, ack_reply, f, argc, argv, NULL);
     free(argv);
     if (rc != 0) {
-        c->is_batch_failed = 1;
-        batch_settled(c);
+        f->is_failed = 1;
+        flight_settled(c, f);
     }
 }
 
 /* ---- commit ----------------------------------------------------------------------------- */
 
-static void commit_phase_done(consumer_t *c) {
-    phase_done(c, &c->stats.commit_time);
-    cache_committed(c);
-    for (int i = 0; i < c->batch.entry_count; i++) {
-        const batch_entry_t *e = &c->batch.entries[i];
+static void commit_phase_done(consumer_t *c, flight_t *f) {
+    phase_done(f, &c->stats.commit_time);
+    cache_committed(c, f);
+    for (int i = 0; i < f->batch.entry_count; i++) {
+        const batch_entry_t *e = &f->batch.entries[i];
         if (e->is_valid && !e->is_duplicate) {
-            int status = c->commit_status[e->contact_index];
-            c->is_settled[i] = status == 1;
+            int status = f->commit_status[e->contact_index];
+            f->is_settled[i] = status == 1;
             if (status != 1)
-                c->is_batch_failed = 1; /* read it again from pending */
+                f->is_failed = 1; /* read it again from pending */
         }
     }
-    send_ack(c);
+    send_ack(c, f);
 }
 
 /* Counts the held-back and cancelled actions of a committed contact by policy (or goal) and
@@ -482,20 +540,21 @@ static void count_records(consumer_t *c, const batch_contact_t *contact) {
 static void commit_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
     reply_ctx_t *ctx = privdata;
-    consumer_t *c = ctx->consumer;
+    flight_t *f = ctx->flight;
+    consumer_t *c = f->consumer;
     redisReply *reply = r;
-    batch_contact_t *contact = &c->batch.contacts[ctx->index];
+    batch_contact_t *contact = &f->batch.contacts[ctx->index];
     if (reply == NULL) {
-        c->is_batch_failed = 1;
+        f->is_failed = 1;
     } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
-        c->commit_status[ctx->index] = 1;
+        f->commit_status[ctx->index] = 1;
         if (contact->account_index >= 0)
-            c->batch.accounts[contact->account_index].commits_done++;
+            f->batch.accounts[contact->account_index].commits_done++;
         c->stats.decided += (uint64_t)contact->decided_count;
         c->stats.actions += (uint64_t)contact->action_count;
         count_records(c, contact);
     } else if (reply->type == REDIS_REPLY_INTEGER) {
-        c->commit_status[ctx->index] = 0;
+        f->commit_status[ctx->index] = 0;
         c->stats.conflicts++;
         LOG(LOG_INFO, "commit conflict for contact %s: deciding again from fresh state",
             contact->id);
@@ -503,27 +562,27 @@ static void commit_reply(redisAsyncContext *ac, void *r, void *privdata) {
         LOG(LOG_ERROR, "commit of contact %s failed: %s", contact->id,
             reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
     }
-    if (--c->outstanding == 0)
-        commit_phase_done(c);
+    if (--f->outstanding == 0)
+        commit_phase_done(c, f);
 }
 
 static void dead_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
     reply_ctx_t *ctx = privdata;
-    consumer_t *c = ctx->consumer;
+    flight_t *f = ctx->flight;
     redisReply *reply = r;
     if (reply != NULL && reply->type == REDIS_REPLY_STRING) {
-        c->is_settled[ctx->index] = 1;
-        c->stats.dead++;
+        f->is_settled[ctx->index] = 1;
+        f->consumer->stats.dead++;
     } else {
-        c->is_batch_failed = 1;
+        f->is_failed = 1;
     }
-    if (--c->outstanding == 0)
-        commit_phase_done(c);
+    if (--f->outstanding == 0)
+        commit_phase_done(f->consumer, f);
 }
 
-static int send_dead_letter(consumer_t *c, int index) {
-    const batch_entry_t *e = &c->batch.entries[index];
+static int send_dead_letter(consumer_t *c, flight_t *f, int index) {
+    const batch_entry_t *e = &f->batch.entries[index];
     if (LOG_WARN >= log_threshold) {
         const log_fields_t fields = {e->event.contact, e->event.id, e->entry_id};
         log_write_fields(LOG_WARN, &fields, "dead-lettering entry %s: %s", e->entry_id, e->reason);
@@ -534,19 +593,19 @@ static int send_dead_letter(consumer_t *c, int index) {
     for (int i = 0; i < 10; i++)
         lengths[i] = strlen(argv[i]);
     lengths[10] = e->raw_size;
-    c->contexts[index] = (reply_ctx_t){c, index, 0};
-    return rconn_command_argv(c->writer, dead_reply, &c->contexts[index], e->raw ? 11 : 9, argv,
+    f->contexts[index] = (reply_ctx_t){f, index, 0};
+    return rconn_command_argv(c->writer, dead_reply, &f->contexts[index], e->raw ? 11 : 9, argv,
                               lengths);
 }
 
 /* FCALL nurture_commit for one contact; see redis_functions.lua for the argument layout. */
-static int send_commit(consumer_t *c, int index) {
-    batch_contact_t *contact = &c->batch.contacts[index];
+static int send_commit(consumer_t *c, flight_t *f, int index) {
+    batch_contact_t *contact = &f->batch.contacts[index];
     int seen_count = contact->decided_count;
     int argc = 3 + 5 + seen_count + 7 + 3 * contact->action_count + 1 + contact->cancelled_count +
                1 + contact->record_count;
     batch_account_t *account =
-        contact->account_index >= 0 ? &c->batch.accounts[contact->account_index] : NULL;
+        contact->account_index >= 0 ? &f->batch.accounts[contact->account_index] : NULL;
     if (account && account->state_json == NULL)
         account = NULL; /* nothing was decided for it in this batch */
     const char **argv = calloc((size_t)argc, sizeof *argv);
@@ -570,8 +629,8 @@ static int send_commit(consumer_t *c, int index) {
     else
         keys_contact(&c->keys, contact->id, keys[k], sizeof keys[k]);
     argv[n++] = keys[k++];
-    for (int i = 0; i < c->batch.entry_count; i++) {
-        const batch_entry_t *e = &c->batch.entries[i];
+    for (int i = 0; i < f->batch.entry_count; i++) {
+        const batch_entry_t *e = &f->batch.entries[i];
         if (e->contact_index == index && e->is_valid && !e->is_duplicate) {
             keys_seen(&c->keys, e->event.id, keys[k], sizeof keys[k]);
             argv[n++] = keys[k++];
@@ -607,8 +666,9 @@ static int send_commit(consumer_t *c, int index) {
     for (int i = 0; i < contact->record_count; i++)
         argv[n++] = contact->records[i];
     assert(n == argc);
-    c->contexts[c->batch.entry_count + index] = (reply_ctx_t){c, index, 0};
-    rc = rconn_command_argv(c->writer, commit_reply, &c->contexts[c->batch.entry_count + index],
+    reply_ctx_t *ctx = &f->contexts[f->batch.entry_count + index];
+    *ctx = (reply_ctx_t){f, index, 0};
+    rc = rconn_command_argv(c->writer, commit_reply, ctx,
                             n, argv, NULL);
 done:
     free(argv);
@@ -623,52 +683,68 @@ static void on_rule_error(const batch_entry_t *entry, const nerr_t *error, void 
     LOG_ABOUT(LOG_WARN, entry->event.contact, entry->event.id, "rule error: %s", error->msg);
 }
 
-/* Decides the batch and pipelines its commits and dead letters in one round trip. */
-static void decide_and_commit(consumer_t *c) {
-    nerr_t err;
-    int rc = batch_decide(&c->batch, c->playbook, on_rule_error, c, &err);
-    phase_done(c, &c->stats.decide_time);
-    if (rc != 0) {
-        LOG(LOG_ERROR, "deciding the batch failed: %s", err.msg);
-        c->is_batch_failed = 1;
-        batch_settled(c);
-        return;
-    }
-    c->phase = PHASE_COMMITTING;
-    c->outstanding = 1; /* held until every command is sent */
-    for (int i = 0; i < c->batch.entry_count; i++) {
-        batch_entry_t *e = &c->batch.entries[i];
+/* Pipelines the flight's commits and dead letters in one round trip; it becomes the
+ * committing flight, and the next batch may be read meanwhile. */
+static void send_commits(consumer_t *c, flight_t *f) {
+    assert(c->committing == NULL);
+    c->committing = f;
+    if (c->current == f)
+        c->current = NULL;
+    f->phase = FLIGHT_COMMITTING;
+    f->phase_started_ns = uv_hrtime();
+    f->outstanding = 1; /* held until every command is sent */
+    for (int i = 0; i < f->batch.entry_count; i++) {
+        batch_entry_t *e = &f->batch.entries[i];
         if (e->is_duplicate) {
-            c->is_settled[i] = 1;
+            f->is_settled[i] = 1;
             c->stats.duplicates++;
         } else if (!e->is_valid) {
-            if (send_dead_letter(c, i) == 0)
-                c->outstanding++;
+            if (send_dead_letter(c, f, i) == 0)
+                f->outstanding++;
             else
-                c->is_batch_failed = 1;
+                f->is_failed = 1;
         }
     }
-    for (int i = 0; i < c->batch.contact_count; i++) {
-        if (c->batch.contacts[i].decided_count == 0)
+    for (int i = 0; i < f->batch.contact_count; i++) {
+        if (f->batch.contacts[i].decided_count == 0)
             continue;
-        if (send_commit(c, i) == 0)
-            c->outstanding++;
+        if (send_commit(c, f, i) == 0)
+            f->outstanding++;
         else
-            c->is_batch_failed = 1;
+            f->is_failed = 1;
     }
-    if (--c->outstanding == 0)
-        commit_phase_done(c);
+    if (--f->outstanding == 0)
+        commit_phase_done(c, f);
+    else if (!c->is_stopping)
+        read_next(c);
+}
+
+/* Decides the flight; it commits at once, or once the committing flight is settled. */
+static void decide_flight(consumer_t *c, flight_t *f) {
+    nerr_t err;
+    int rc = batch_decide(&f->batch, c->playbook, on_rule_error, c, &err);
+    phase_done(f, &c->stats.decide_time);
+    if (rc != 0) {
+        LOG(LOG_ERROR, "deciding the batch failed: %s", err.msg);
+        f->is_failed = 1;
+        flight_settled(c, f);
+        return;
+    }
+    f->phase = FLIGHT_DECIDED;
+    if (c->committing == NULL)
+        send_commits(c, f);
 }
 
 /* ---- fetch: states and seen-marks ------------------------------------------------------- */
 
-static void fetch_phase_done(consumer_t *c) {
-    phase_done(c, &c->stats.fetch_time);
-    if (c->is_batch_failed) {
-        batch_settled(c); /* nothing written; everything stays pending */
+static void fetch_phase_done(consumer_t *c, flight_t *f) {
+    phase_done(f, &c->stats.fetch_time);
+    if (f->is_failed) {
+        f->phase = FLIGHT_DECIDED; /* nothing written; everything stays pending */
+        flight_settled(c, f);
         return;
     }
-    decide_and_commit(c);
+    decide_flight(c, f);
 }
 
 static int64_t parse_version(const redisReply *item) {
@@ -681,10 +757,10 @@ static int64_t parse_version(const redisReply *item) {
 static void stored_state_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
     reply_ctx_t *ctx = privdata;
-    consumer_t *c = ctx->consumer;
+    flight_t *f = ctx->flight;
     redisReply *reply = r;
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-        c->is_batch_failed = 1;
+        f->is_failed = 1;
     } else {
         const redisReply *state = reply->element[1];
         const char *text = state->type == REDIS_REPLY_STRING ? state->str : NULL;
@@ -692,32 +768,66 @@ static void stored_state_reply(redisAsyncContext *ac, void *r, void *privdata) {
         int64_t version = parse_version(reply->element[0]);
         nerr_t err;
         int rc = ctx->is_account
-                     ? batch_restore_account(&c->batch, ctx->index, text, size, version, &err)
-                     : batch_restore(&c->batch, ctx->index, text, size, version, &err);
+                     ? batch_restore_account(&f->batch, ctx->index, text, size, version, &err)
+                     : batch_restore(&f->batch, ctx->index, text, size, version, &err);
         if (rc != 0) {
             if (err.code == NERR_NOMEM)
-                c->is_batch_failed = 1;
+                f->is_failed = 1;
             LOG(LOG_ERROR, "stored state of %s %s unreadable (%s): starting it afresh",
                 ctx->is_account ? "account" : "contact",
-                ctx->is_account ? c->batch.accounts[ctx->index].id : c->batch.contacts[ctx->index].id,
+                ctx->is_account ? f->batch.accounts[ctx->index].id : f->batch.contacts[ctx->index].id,
                 err.msg);
         }
     }
-    if (--c->outstanding == 0)
-        fetch_phase_done(c);
+    if (--f->outstanding == 0)
+        fetch_phase_done(f->consumer, f);
 }
 
-/* Asks for a stored state unless the cache has it; returns 1 when it came from the cache. */
-static int fetch_state(consumer_t *c, reply_ctx_t *ctx, const char *id) {
+/* Takes the state of contact or account 'id' as the committing flight decided it, when that
+ * flight has it, with the version its commits will leave. Returns 1 when it did. */
+static int take_handed_on(consumer_t *c, flight_t *f, const reply_ctx_t *ctx, const char *id) {
+    flight_t *from = c->committing;
+    if (from == NULL)
+        return 0;
+    batch_t *b = &from->batch;
+    intptr_t found = (intptr_t)strmap_get(ctx->is_account ? &b->by_account : &b->by_contact, id);
+    if (found == 0)
+        return 0;
+    /* Once its commits are answered, the committing flight has moved its states to the
+     * cache (or dropped them): a zeroed state is no longer here. */
+    if (ctx->is_account ? b->accounts[found - 1].account.id == NULL
+                        : b->contacts[found - 1].contact.id == NULL)
+        return 0;
+    if (ctx->is_account) {
+        batch_account_t *a = &b->accounts[found - 1];
+        account_t moved;
+        batch_surrender_account(b, (int)found - 1, &moved);
+        moved.version = a->stored_version + a->commits_sent;
+        batch_adopt_account(&f->batch, ctx->index, &moved);
+    } else {
+        batch_contact_t *bc = &b->contacts[found - 1];
+        contact_t moved;
+        batch_surrender_contact(b, (int)found - 1, &moved);
+        moved.version = bc->stored_version + (bc->decided_count > 0);
+        batch_adopt_contact(&f->batch, ctx->index, &moved);
+    }
+    return 1;
+}
+
+/* Asks for a stored state unless the other flight or the cache has it; returns 1 when the
+ * state did not come from Redis. */
+static int fetch_state(consumer_t *c, flight_t *f, reply_ctx_t *ctx, const char *id) {
+    if (take_handed_on(c, f, ctx, id))
+        return 1;
     strmap_t *cache = ctx->is_account ? &c->account_cache : &c->contact_cache;
     void *cached = cache_take(cache, id);
     if (cached != NULL) {
         /* What we committed last: unless another engine wrote since, the commit's version
          * check passes; if one did, it fails and the entries are read again. */
         if (ctx->is_account)
-            batch_adopt_account(&c->batch, ctx->index, cached);
+            batch_adopt_account(&f->batch, ctx->index, cached);
         else
-            batch_adopt_contact(&c->batch, ctx->index, cached);
+            batch_adopt_contact(&f->batch, ctx->index, cached);
         free(cached);
         return 1;
     }
@@ -727,67 +837,70 @@ static int fetch_state(consumer_t *c, reply_ctx_t *ctx, const char *id) {
     else
         keys_contact(&c->keys, id, key, sizeof key);
     const char *argv[] = {"HMGET", key, "ver", "state"};
-    if (rconn_command_argv(c->writer, stored_state_reply, ctx, 4, argv, NULL) == 0)
-        c->outstanding++;
+    if (rconn_command_argv(c->reader, stored_state_reply, ctx, 4, argv, NULL) == 0)
+        f->outstanding++;
     else
-        c->is_batch_failed = 1;
+        f->is_failed = 1;
     return 0;
 }
 
 static void seen_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
     reply_ctx_t *ctx = privdata;
-    consumer_t *c = ctx->consumer;
+    flight_t *f = ctx->flight;
     redisReply *reply = r;
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER)
-        c->is_batch_failed = 1;
+        f->is_failed = 1;
     else if (reply->integer == 1)
-        c->batch.entries[ctx->index].is_duplicate = 1;
-    if (--c->outstanding == 0)
-        fetch_phase_done(c);
+        f->batch.entries[ctx->index].is_duplicate = 1;
+    if (--f->outstanding == 0)
+        fetch_phase_done(f->consumer, f);
 }
 
-static void start_fetch(consumer_t *c) {
-    int slots = c->batch.entry_count + c->batch.contact_count + c->batch.account_count;
-    c->contexts = calloc((size_t)(slots ? slots : 1), sizeof *c->contexts);
-    c->is_settled = calloc((size_t)(c->batch.entry_count ? c->batch.entry_count : 1), sizeof(int));
-    c->commit_status = calloc((size_t)(c->batch.contact_count ? c->batch.contact_count : 1), sizeof(int));
-    c->is_cached = calloc((size_t)(c->batch.contact_count ? c->batch.contact_count : 1), sizeof(int));
-    if (!c->contexts || !c->is_settled || !c->commit_status || !c->is_cached) {
-        LOG(LOG_ERROR, "out of memory for a batch of %d entries", c->batch.entry_count);
-        c->is_batch_failed = 1;
-        batch_settled(c);
+/* Asks for the flight's states and seen-marks in one pipelined round trip on the reader. */
+static void start_fetch(consumer_t *c, flight_t *f) {
+    batch_t *b = &f->batch;
+    int slots = b->entry_count + b->contact_count + b->account_count;
+    f->contexts = calloc((size_t)(slots ? slots : 1), sizeof *f->contexts);
+    f->is_settled = calloc((size_t)(b->entry_count ? b->entry_count : 1), sizeof(int));
+    f->commit_status = calloc((size_t)(b->contact_count ? b->contact_count : 1), sizeof(int));
+    f->is_cached = calloc((size_t)(b->contact_count ? b->contact_count : 1), sizeof(int));
+    f->phase = FLIGHT_FETCHING;
+    f->outstanding = 1; /* held until every command is sent */
+    if (!f->contexts || !f->is_settled || !f->commit_status || !f->is_cached) {
+        LOG(LOG_ERROR, "out of memory for a batch of %d entries", b->entry_count);
+        f->is_failed = 1;
+        fetch_phase_done(c, f);
         return;
     }
-    c->phase = PHASE_FETCHING;
-    c->outstanding = 1; /* held until every command is sent */
     char key[KEYS_KEY_MAX];
-    for (int i = 0; i < c->batch.contact_count; i++) {
-        c->commit_status[i] = -1;
-        reply_ctx_t *ctx = &c->contexts[c->batch.entry_count + i];
-        *ctx = (reply_ctx_t){c, i, 0};
-        c->is_cached[i] = fetch_state(c, ctx, c->batch.contacts[i].id);
+    for (int i = 0; i < b->contact_count; i++) {
+        f->commit_status[i] = -1;
+        reply_ctx_t *ctx = &f->contexts[b->entry_count + i];
+        *ctx = (reply_ctx_t){f, i, 0};
+        f->is_cached[i] = fetch_state(c, f, ctx, b->contacts[i].id);
     }
-    for (int i = 0; i < c->batch.account_count; i++) {
-        reply_ctx_t *ctx = &c->contexts[c->batch.entry_count + c->batch.contact_count + i];
-        *ctx = (reply_ctx_t){c, i, 1};
-        fetch_state(c, ctx, c->batch.accounts[i].id);
+    for (int i = 0; i < b->account_count; i++) {
+        reply_ctx_t *ctx = &f->contexts[b->entry_count + b->contact_count + i];
+        *ctx = (reply_ctx_t){f, i, 1};
+        fetch_state(c, f, ctx, b->accounts[i].id);
     }
-    for (int i = 0; i < c->batch.entry_count; i++) {
-        /* For a cached contact the commit checks the seen-marks itself: a repeated event
-         * makes it refuse, and the entries come back through the fetch path. */
-        if (!c->batch.entries[i].is_valid || c->is_cached[c->batch.entries[i].contact_index])
+    for (int i = 0; i < b->entry_count; i++) {
+        /* For a contact whose state did not come from Redis the commit checks the seen-marks
+         * itself: a repeated event makes it refuse, and the entries come back through the
+         * fetch path. */
+        if (!b->entries[i].is_valid || f->is_cached[b->entries[i].contact_index])
             continue;
-        keys_seen(&c->keys, c->batch.entries[i].event.id, key, sizeof key);
+        keys_seen(&c->keys, b->entries[i].event.id, key, sizeof key);
         const char *argv[] = {"EXISTS", key};
-        c->contexts[i] = (reply_ctx_t){c, i, 0};
-        if (rconn_command_argv(c->writer, seen_reply, &c->contexts[i], 2, argv, NULL) == 0)
-            c->outstanding++;
+        f->contexts[i] = (reply_ctx_t){f, i, 0};
+        if (rconn_command_argv(c->reader, seen_reply, &f->contexts[i], 2, argv, NULL) == 0)
+            f->outstanding++;
         else
-            c->is_batch_failed = 1;
+            f->is_failed = 1;
     }
-    if (--c->outstanding == 0)
-        fetch_phase_done(c);
+    if (--f->outstanding == 0)
+        fetch_phase_done(c, f);
 }
 
 /* ---- read ------------------------------------------------------------------------------- */
@@ -802,8 +915,8 @@ static const redisReply *entry_field(const redisReply *fields, const char *name)
     return NULL;
 }
 
-/* Copies the entries of an XREADGROUP reply into the batch; returns how many it held. */
-static int take_entries(consumer_t *c, const redisReply *reply) {
+/* Copies the entries of an XREADGROUP reply into the flight's batch; returns how many. */
+static int take_entries(consumer_t *c, flight_t *f, const redisReply *reply) {
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
         return 0;
     const redisReply *stream = reply->element[0];
@@ -822,10 +935,10 @@ static int take_entries(consumer_t *c, const redisReply *reply) {
         int has_event = event && event->type == REDIS_REPLY_STRING;
         nerr_t err;
         c->stats.events++;
-        if (batch_add(&c->batch, entry->element[0]->str, has_event ? event->str : NULL,
+        if (batch_add(&f->batch, entry->element[0]->str, has_event ? event->str : NULL,
                       has_event ? event->len : 0, &err) != 0) {
             LOG(LOG_ERROR, "%s", err.msg);
-            c->is_batch_failed = 1;
+            f->is_failed = 1;
         }
     }
     return (int)entries->elements;
@@ -836,7 +949,7 @@ static void read_reply(redisAsyncContext *ac, void *r, void *privdata) {
     consumer_t *c = privdata;
     redisReply *reply = r;
     int was_pending_read = c->is_reading_pending;
-    c->phase = PHASE_IDLE;
+    c->is_reading = 0;
     if (reply == NULL) {
         c->read_pending_first = 1; /* entries may have been delivered to us and lost */
         maybe_finish_stop(c);
@@ -850,21 +963,28 @@ static void read_reply(redisAsyncContext *ac, void *r, void *privdata) {
         maybe_finish_stop(c);
         return;
     }
-    int count = reply->type == REDIS_REPLY_ARRAY ? take_entries(c, reply) : 0;
+    flight_t *f = &c->flights[c->committing == &c->flights[0]];
+    assert(f->phase == FLIGHT_FREE);
+    int count = reply->type == REDIS_REPLY_ARRAY ? take_entries(c, f, reply) : 0;
     if (was_pending_read && count < c->options.batch_size && c->stats.claimed == c->claimed_at_read)
         c->read_pending_first = 0; /* the pending list is drained after this batch */
     if (was_pending_read)
-        reject_worn_out(c);
-    if (c->batch.entry_count == 0) {
-        free_batch(c);
+        reject_worn_out(c, f);
+    /* A flight failed while this read of new entries was in flight: older entries wait in
+     * the pending list, so these must not be decided before them. They are pending now and
+     * come back in order with the pending read. */
+    int is_out_of_turn = !was_pending_read && c->read_pending_first;
+    if (f->batch.entry_count == 0 || is_out_of_turn) {
+        flight_clear(f);
         if (c->is_stopping)
             maybe_finish_stop(c);
         else
             read_next(c);
         return;
     }
-    c->batch_started_ns = c->phase_started_ns = uv_hrtime();
-    start_fetch(c);
+    c->current = f;
+    f->started_ns = f->phase_started_ns = uv_hrtime();
+    start_fetch(c, f);
 }
 
 /* Notes the delivery counts of our oldest pending entries (the ones the pending read that
@@ -890,22 +1010,25 @@ static void deliveries_reply(redisAsyncContext *ac, void *r, void *privdata) {
 
 /* Dead-letters the entries delivered max_deliveries times already without being settled: a
  * poison event must not stall the stream or crash the engine forever. */
-static void reject_worn_out(consumer_t *c) {
-    for (int i = 0; i < c->batch.entry_count; i++) {
-        intptr_t count = (intptr_t)strmap_get(&c->deliveries, c->batch.entries[i].entry_id);
+static void reject_worn_out(consumer_t *c, flight_t *f) {
+    for (int i = 0; i < f->batch.entry_count; i++) {
+        intptr_t count = (intptr_t)strmap_get(&c->deliveries, f->batch.entries[i].entry_id);
         if (count >= c->options.max_deliveries) {
             char reason[128];
             snprintf(reason, sizeof reason, "gave up after %ld deliveries without being settled",
                      (long)count);
-            batch_reject(&c->batch, i, reason);
+            batch_reject(&f->batch, i, reason);
         }
     }
     strmap_close(&c->deliveries, NULL);
 }
 
+/* Reads the next batch when there is room for it: no read or undecided flight in hand, and
+ * for a read of our own pending entries, no flight committing either (its entries are
+ * pending until acked, and must not be read twice). */
 static void read_next(consumer_t *c) {
-    if (c->phase != PHASE_IDLE || c->is_stopping || !c->is_ready || !rconn_is_up(c->reader) ||
-        !rconn_is_up(c->writer))
+    if (c->is_reading || c->current || (c->committing && c->read_pending_first) ||
+        c->is_stopping || !c->is_ready || !rconn_is_up(c->reader) || !rconn_is_up(c->writer))
         return;
     char count[16], block[16];
     snprintf(count, sizeof count, "%d", c->options.batch_size);
@@ -926,7 +1049,7 @@ static void read_next(consumer_t *c) {
             return;
     }
     if (rconn_command_argv(c->reader, read_reply, c, argc, argv, NULL) == 0) {
-        c->phase = PHASE_READING;
+        c->is_reading = 1;
         c->is_reading_pending = c->read_pending_first;
         c->claimed_at_read = c->stats.claimed;
     }
