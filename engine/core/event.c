@@ -2,6 +2,8 @@
  * because the reason is what lands in the dead-letter stream. */
 #include "engine/core/event.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/core/clock.h"
@@ -108,12 +110,253 @@ static int read_string(const cJSON *item, int f, int required, const char **out,
     return 0;
 }
 
-/* Parses one JSON value, with nothing but white space after it. The flat reader (one block,
- * no allocation per node) takes the plain JSON that events are; it gives up on anything
+/* ---- the event reader ------------------------------------------------------------------
+ * Events are small plain JSON objects, read once each: one pass straight into one block, laid
+ * out as jsonflat lays out its trees (nodes first, then their strings; the root marked
+ * cJSON_IsReference, so cJSON_Delete frees the block whole). The block is sized before the
+ * pass: every node but the root follows a '{', a '[' or a ',', and the unescaped strings with
+ * their terminators take no more bytes than the text. It takes only what jsonflat takes, with
+ * the same values (which are cJSON's); on anything else it gives up and the caller asks the
+ * general readers, which have the last word on what the text means. */
+
+#define READ_MAX_DEPTH 32
+
+#define BYTES(c) (0x0101010101010101ULL * (unsigned char)(c))
+
+/* 0x80 in each byte of 'word' that is zero, 0 in the others (exact, unlike the usual test). */
+static uint64_t zero_bytes(uint64_t word) {
+    uint64_t low = 0x7f7f7f7f7f7f7f7fULL;
+    return ~(((word & low) + low) | word | low);
+}
+
+typedef struct {
+    const char *at, *end;
+    cJSON *nodes; /* the next free node */
+    char *text;   /* the next free string byte */
+    int depth;
+} reader_t;
+
+static void skip_space(reader_t *r) {
+    while (r->at < r->end && (*r->at == ' ' || *r->at == '\t' || *r->at == '\n' || *r->at == '\r'))
+        r->at++;
+}
+
+static cJSON *new_node(reader_t *r) {
+    cJSON *node = r->nodes++;
+    memset(node, 0, sizeof *node);
+    return node;
+}
+
+/* The number of plain bytes (no quote, backslash or control character) that start the eight
+ * at 'at'. */
+static int plain_run(const char *at) {
+    uint64_t word;
+    memcpy(&word, at, sizeof word);
+    uint64_t special = zero_bytes(word ^ BYTES('"')) | zero_bytes(word ^ BYTES('\\')) |
+                       zero_bytes(word & BYTES(0xe0));
+    return special ? __builtin_ctzll(special) / 8 : 8; /* little-endian: the first is lowest */
+}
+
+/* Reads the string at '"' into the block; plain characters and the short escapes only. Plain
+ * runs are found and copied eight bytes at a time: the copy never passes the end of the
+ * block's text, which holds the whole event text and has this string's quotes to spare. */
+static char *read_text(reader_t *r) {
+    if (r->at == r->end || *r->at != '"')
+        return NULL;
+    char *copy = r->text, *out = r->text;
+    const char *at = r->at + 1;
+    for (;;) {
+        if (r->end - at >= 8) {
+            int run = plain_run(at);
+            memcpy(out, at, 8);
+            out += run, at += run;
+            if (run == 8)
+                continue;
+        } else {
+            while (at < r->end && *at != '"' && *at != '\\' && (unsigned char)*at >= 32)
+                *out++ = *at++;
+            if (at == r->end)
+                return NULL;
+        }
+        unsigned char c = (unsigned char)*at++;
+        if (c == '"')
+            break;
+        if (c < 32 || at == r->end)
+            return NULL;
+        switch (*at++) { /* after a backslash */
+        case '"': c = '"'; break;
+        case '\\': c = '\\'; break;
+        case '/': c = '/'; break;
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case 't': c = '\t'; break;
+        default: return NULL; /* \u and the invalid ones: the general readers decide */
+        }
+        *out++ = (char)c;
+    }
+    *out++ = '\0';
+    r->text = out;
+    r->at = at;
+    return copy;
+}
+
+/* cJSON's number: the characters it takes (at most 63), read by strtod, which must use them
+ * all; short integers without strtod (exact in a double either way). */
+static int read_number(reader_t *r, cJSON *node) {
+    const char *start = r->at;
+    while (r->at < r->end && r->at - start < 63 &&
+           ((*r->at >= '0' && *r->at <= '9') || *r->at == '+' || *r->at == '-' || *r->at == 'e' ||
+            *r->at == 'E' || *r->at == '.'))
+        r->at++;
+    size_t size = (size_t)(r->at - start), sign = size > 0 && *start == '-', digits = 0;
+    while (sign + digits < size && start[sign + digits] >= '0' && start[sign + digits] <= '9')
+        digits++;
+    double value;
+    if (digits > 0 && digits <= 15 && sign + digits == size) {
+        int64_t whole = 0;
+        for (size_t i = sign; i < size; i++)
+            whole = whole * 10 + (start[i] - '0');
+        value = sign ? -(double)whole : (double)whole;
+    } else {
+        char text[64], *end;
+        memcpy(text, start, size);
+        text[size] = '\0';
+        value = strtod(text, &end);
+        if (size == 0 || end != text + size)
+            return -1;
+    }
+    node->type = cJSON_Number;
+    node->valuedouble = value;
+    node->valueint = value >= INT_MAX ? INT_MAX : value <= (double)INT_MIN ? INT_MIN : (int)value;
+    return 0;
+}
+
+static int read_literal(reader_t *r, const char *word, size_t size, cJSON *node, int type) {
+    if ((size_t)(r->end - r->at) < size || memcmp(r->at, word, size) != 0)
+        return -1;
+    r->at += size;
+    node->type = type;
+    node->valueint = type == cJSON_True;
+    return 0;
+}
+
+static int read_value(reader_t *r, cJSON *node);
+
+static int read_children(reader_t *r, cJSON *node, int is_object) {
+    char close = is_object ? '}' : ']';
+    node->type = is_object ? cJSON_Object : cJSON_Array;
+    if (++r->depth > READ_MAX_DEPTH)
+        return -1;
+    r->at++;
+    skip_space(r);
+    if (r->at < r->end && *r->at == close) {
+        r->at++;
+        r->depth--;
+        return 0;
+    }
+    cJSON *last = NULL;
+    for (;;) {
+        cJSON *child = new_node(r);
+        skip_space(r);
+        if (is_object) {
+            if ((child->string = read_text(r)) == NULL)
+                return -1;
+            skip_space(r);
+            if (r->at == r->end || *r->at++ != ':')
+                return -1;
+        }
+        if (read_value(r, child))
+            return -1;
+        if (last == NULL)
+            node->child = child;
+        else
+            last->next = child, child->prev = last;
+        last = child;
+        skip_space(r);
+        if (r->at < r->end && *r->at == ',') {
+            r->at++;
+            continue;
+        }
+        if (r->at < r->end && *r->at == close) {
+            r->at++;
+            break;
+        }
+        return -1;
+    }
+    node->child->prev = last; /* cJSON keeps the last child there */
+    r->depth--;
+    return 0;
+}
+
+static int read_value(reader_t *r, cJSON *node) {
+    skip_space(r);
+    if (r->at == r->end)
+        return -1;
+    switch (*r->at) {
+    case '{': return read_children(r, node, 1);
+    case '[': return read_children(r, node, 0);
+    case '"':
+        node->type = cJSON_String;
+        return (node->valuestring = read_text(r)) ? 0 : -1;
+    case 't': return read_literal(r, "true", 4, node, cJSON_True);
+    case 'f': return read_literal(r, "false", 5, node, cJSON_False);
+    case 'n': return read_literal(r, "null", 4, node, cJSON_NULL);
+    default:
+        if (*r->at != '-' && (*r->at < '0' || *r->at > '9'))
+            return -1;
+        return read_number(r, node);
+    }
+}
+
+/* How many of the 'size' bytes of 'text' are ',', '{' or '[', eight bytes at a time. */
+static size_t count_openers(const char *text, size_t size) {
+    size_t count = 0, i = 0;
+    for (; i + 8 <= size; i += 8) {
+        uint64_t word;
+        memcpy(&word, text + i, sizeof word);
+        uint64_t found = zero_bytes(word ^ BYTES(',')) | zero_bytes(word ^ BYTES('{')) |
+                         zero_bytes(word ^ BYTES('['));
+        count += (size_t)(((found >> 7) * BYTES(1)) >> 56); /* the sum of the bytes' flags */
+    }
+    for (; i < size; i++)
+        count += text[i] == ',' || text[i] == '{' || text[i] == '[';
+    return count;
+}
+
+/* Reads the object that starts 'text' (after white space) and sets '*end' past it; NULL when
+ * it is not a plain object (or memory runs out). */
+static cJSON *read_object(const char *text, size_t size, const char **end) {
+    size_t nodes = 1, first = 0;
+    while (first < size && (text[first] == ' ' || text[first] == '\t' || text[first] == '\n' ||
+                            text[first] == '\r'))
+        first++;
+    if (first == size || text[first] != '{')
+        return NULL;
+    nodes += count_openers(text + first, size - first);
+    cJSON *block = cJSON_malloc(nodes * sizeof(cJSON) + size);
+    if (block == NULL)
+        return NULL;
+    reader_t r = {text + first, text + size, block, (char *)(block + nodes), 0};
+    cJSON *root = new_node(&r);
+    if (read_value(&r, root)) {
+        cJSON_free(block);
+        return NULL;
+    }
+    root->type |= cJSON_IsReference;
+    *end = r.at;
+    return root;
+}
+
+/* Parses one JSON value, with nothing but white space after it. The event reader takes the
+ * plain objects that events are, and jsonflat other plain values; both give up on anything
  * else, and cJSON, which defines what is valid, reads that. Returns the tree or NULL. */
 static cJSON *parse_json(const char *text, size_t size) {
     const char *end = NULL;
-    cJSON *json = jsonflat_parse(text, size, &end);
+    cJSON *json = read_object(text, size, &end);
+    if (json == NULL)
+        json = jsonflat_parse(text, size, &end);
     if (json == NULL)
         json = cJSON_ParseWithLengthOpts(text, size, &end, 0);
     /* cJSON stops after the first value; anything but white space after it (a second

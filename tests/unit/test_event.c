@@ -370,6 +370,95 @@ static void test_long_ids(void **state) {
     expect_refused_str(text, message);
 }
 
+/* ---- the event reader against cJSON ------------------------------------------------------
+ * event_parse reads plain events with its own reader and gives up on the rest; either way the
+ * tree must be the one cJSON builds, and an event is refused exactly when cJSON refuses it. */
+
+/* 1 when the two trees are the same to the bit: types, keys and their order, strings,
+ * numbers (valuedouble compared as bits, valueint), children. */
+static int same_tree(const cJSON *a, const cJSON *b) {
+    for (; a != NULL && b != NULL; a = a->next, b = b->next) {
+        if ((a->type & 0xff) != (b->type & 0xff) || a->valueint != b->valueint ||
+            memcmp(&a->valuedouble, &b->valuedouble, sizeof a->valuedouble) != 0 ||
+            (a->string == NULL) != (b->string == NULL) ||
+            (a->string && strcmp(a->string, b->string) != 0) ||
+            (a->valuestring == NULL) != (b->valuestring == NULL) ||
+            (a->valuestring && strcmp(a->valuestring, b->valuestring) != 0) ||
+            !same_tree(a->child, b->child))
+            return 0;
+        if (a->child && a->child->prev != NULL && b->child->prev != NULL &&
+            !same_tree(a->child->prev, b->child->prev)) /* the last child, kept at prev */
+            return 0;
+    }
+    return a == NULL && b == NULL;
+}
+
+/* Checks 'props' (a JSON text) inside an otherwise valid event against cJSON. */
+static void expect_as_cjson(const char *props) {
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"id\":\"e1\",\"contact\":\"c1\",\"type\":\"t\",\"at\":\"2026-11-23T09:00:00Z\","
+             "\"props\":%s}",
+             props);
+    const char *end = NULL;
+    cJSON *reference = cJSON_ParseWithLengthOpts(text, strlen(text), &end, 0);
+    int is_valid = reference != NULL && end[strspn(end, " \t\r\n")] == '\0';
+    event_t event;
+    int rc = event_parse(text, strlen(text), &event, NULL);
+    if (is_valid) {
+        if (rc != 0 || !same_tree(event.json, reference))
+            print_error("differs from cJSON: %s\n", props);
+        assert_int_equal(rc, 0);
+        assert_true(same_tree(event.json, reference));
+        event_close(&event);
+    } else if (rc == 0) {
+        print_error("cJSON refuses, accepted: %s\n", props);
+        fail();
+    }
+    cJSON_Delete(reference);
+}
+
+static void test_reader_matches_cjson(void **state) {
+    (void)state;
+    static const char *const props[] = {
+        "{}", "{ }", " {\"a\":1} ", "{\"a\":[]}", "{\"a\":[ ]}", "{\"a\":{}}",
+        "{\"a\":true,\"b\":false,\"c\":null}", "{\"a\":tru}", "{\"a\":nul}",
+        "{\"a\":0,\"b\":-0,\"c\":1.5,\"d\":-2.25e3,\"e\":1E+2,\"f\":0.1,\"g\":123456789012345}",
+        "{\"a\":1234567890123456,\"b\":12345678901234567890,\"c\":1e400,\"d\":-1e-400}",
+        "{\"a\":2147483648,\"b\":-2147483649,\"c\":3000000000.5}",
+        "{\"a\":01,\"b\":1.}", "{\"a\":-}", "{\"a\":1-}", "{\"a\":+1}", "{\"a\":.5}", "{\"a\":1e}",
+        "{\"a\":0000000000000000000000000000000000000000000000000000000000000000000001}",
+        "{\"a\":\"\"}", "{\"\":\"x\"}", "{\"a\":\"12345678\"}", "{\"a\":\"1234567\\\"\"}",
+        "{\"a\":\"escapes \\\" \\\\ \\/ \\b \\f \\n \\r \\t at the end\\n\"}",
+        "{\"a\":\"\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\"}", "{\"a\":\"x\\u00e9y\"}", "{\"a\":\"\\x\"}",
+        "{\"a\":\"tab\there\"}", "{\"a\":\"a long string that crosses several words, twice over\"}",
+        "{\"a\":\"\xc3\xa9t\xc3\xa9 \xe3\x81\x82\xe3\x82\x8a\xe3\x81\x8c\xe3\x81\xa8\xe3\x81\x86\"}",
+        "{\"a\":[1,[2,[3,{\"b\":[]}]],\"c\",{\"d\":{\"e\":null}}]}", "{\"a\":[1,2,]}",
+        "{\"a\":1,}", "{\"a\" : 1 , \"b\"\t:\n[ 1 ,\r2 ] }", "{\"a\":1,\"a\":2}", "{\"a\"}",
+        "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+        "{\"a\":\"unterminated}", "{\"a\":1", "{\"a\":\x01 1}", "{\"a\":1}\x0b",
+    };
+    for (size_t i = 0; i < sizeof props / sizeof props[0]; i++)
+        expect_as_cjson(props[i]);
+}
+
+/* Strings of every length up to 40 with a special character at every position, so that each
+ * lands at each place of the reader's eight-byte words. */
+static void test_reader_string_positions(void **state) {
+    (void)state;
+    static const char *const specials[] = {"\\\"", "\\\\", "\\n", "\\u0041", "\\q", "\x01", "\xc3\xa9"};
+    for (size_t s = 0; s < sizeof specials / sizeof specials[0]; s++)
+        for (int length = 0; length <= 40; length++)
+            for (int at = 0; at <= length; at++) {
+                char value[128], props[256];
+                memset(value, 'v', (size_t)length);
+                value[length] = '\0';
+                snprintf(props, sizeof props, "{\"k\":\"%.*s%s%s\",\"n\":1}", at, value, specials[s],
+                         value + at);
+                expect_as_cjson(props);
+            }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_event),
@@ -388,6 +477,8 @@ int main(void) {
         cmocka_unit_test(test_at_out_of_range),
         cmocka_unit_test(test_oversize),
         cmocka_unit_test(test_long_ids),
+        cmocka_unit_test(test_reader_matches_cjson),
+        cmocka_unit_test(test_reader_string_positions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
