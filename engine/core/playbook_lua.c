@@ -1929,8 +1929,24 @@ const content_t *playbook_content(const playbook_t *pb, const char *id) {
 
 /* ---- evaluation ------------------------------------------------------------------------- */
 
+#define EVAL_BASE 3 /* stack slots kept between calls: the message handler and the proxies */
+
+/* Makes the stack hold just the message handler, the contact proxy and the event proxy (left
+ * there by the previous call, unless something else ran since), so that a call pushes its
+ * function and copies of the proxies instead of fetching them from the registry. */
+static void eval_base(playbook_t *pb) {
+    lua_State *L = pb->L;
+    if (lua_gettop(L) == EVAL_BASE && lua_tocfunction(L, 1) == message_handler)
+        return; /* only the evaluation leaves the handler at the bottom, and the proxies on it */
+    lua_settop(L, 0);
+    lua_pushcfunction(L, message_handler);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, pb->contact_proxy_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, pb->event_proxy_ref);
+}
+
 /* Calls the function 'ref' with the event and contact proxies in the order the rule kind
- * takes them (infer, advance, goal: e, c; act, suppress: c, e), leaving one result on the stack. */
+ * takes them (infer, advance, goal: e, c; act, suppress: c, e), leaving one result on the
+ * stack above the EVAL_BASE slots. */
 static int call_rule_function(playbook_t *pb, const rule_t *rule, int ref, contact_t *contact,
                               const event_t *event, playbook_reads_t *reads, nerr_t *err) {
     lua_State *L = pb->L;
@@ -1938,13 +1954,13 @@ static int call_rule_function(playbook_t *pb, const rule_t *rule, int ref, conta
     pb->event = event;
     pb->reads = reads;
     event_table(pb, event);
+    eval_base(pb);
     arm_budget(pb);
-    lua_pushcfunction(L, message_handler);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     int is_contact_first = rule->kind == RULE_ACT || rule->kind == RULE_SUPPRESS;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, is_contact_first ? pb->contact_proxy_ref : pb->event_proxy_ref);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, is_contact_first ? pb->event_proxy_ref : pb->contact_proxy_ref);
-    int rc = lua_pcall(L, 2, 1, -4);
+    lua_pushvalue(L, is_contact_first ? 2 : 3);
+    lua_pushvalue(L, is_contact_first ? 3 : 2);
+    int rc = lua_pcall(L, 2, 1, 1);
     pb->reads = NULL;
     if (rc == LUA_ERRMEM) /* raised without the message handler: say where ourselves */
         nerr_set(err, NERR_RULE, "%s:%d: memory cap of %u bytes reached (rule %s)", rule->file,
@@ -1952,7 +1968,7 @@ static int call_rule_function(playbook_t *pb, const rule_t *rule, int ref, conta
     else if (rc != LUA_OK)
         nerr_set(err, NERR_RULE, "%s (rule %s)", lua_tostring(L, -1), rule->name);
     if (rc != LUA_OK) {
-        lua_settop(L, 0);
+        lua_settop(L, EVAL_BASE);
         return NERR_RULE;
     }
     return 0;
@@ -1960,8 +1976,8 @@ static int call_rule_function(playbook_t *pb, const rule_t *rule, int ref, conta
 
 int playbook_eval_when(playbook_t *pb, const rule_t *rule, contact_t *contact,
                        const event_t *event, int *is_true, playbook_reads_t *reads, nerr_t *err) {
-    if (reads)
-        memset(reads, 0, sizeof *reads);
+    if (reads) /* the lists are read only up to their counts */
+        reads->state_count = reads->fact_count = reads->account_state_count = 0;
     if (rule->when_ref == LUA_NOREF) {
         *is_true = 1;
         return 0;
@@ -1969,7 +1985,7 @@ int playbook_eval_when(playbook_t *pb, const rule_t *rule, contact_t *contact,
     if (call_rule_function(pb, rule, rule->when_ref, contact, event, reads, err))
         return NERR_RULE;
     *is_true = lua_toboolean(pb->L, -1);
-    lua_settop(pb->L, 0);
+    lua_settop(pb->L, EVAL_BASE);
     return 0;
 }
 
@@ -1991,6 +2007,6 @@ char *playbook_eval_content(playbook_t *pb, const rule_t *rule, contact_t *conta
         nerr_set(err, NERR_RULE, "%s:%d: content function of rule %s returned a %s, not an id",
                  rule->file, rule->line, rule->name, luaL_typename(L, -1));
     }
-    lua_settop(L, 0);
+    lua_settop(L, EVAL_BASE);
     return id;
 }
