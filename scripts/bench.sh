@@ -15,7 +15,9 @@
 #      keyspace notification of each event's seen-mark, written by the commit function);
 #   4. reads the engine's peak RSS (VmHWM);
 #   5. runs the Redis-only reference (tests/bench/redis_reference.c): the engine's command mix
-#      on the same key layout and function library, with no rule work, on a reloaded backlog;
+#      (states, account states, actions and held-back records of the sizes and rates just
+#      measured) on the same key layout and function library, with no rule work, on a
+#      reloaded backlog;
 #   6. times `nurture replay` over the same events file (no Redis).
 # The summary prints the median of each figure over the K runs, with min and max.
 set -euo pipefail
@@ -139,6 +141,20 @@ sample_states() {
                     printf "%d %d\n", sw / w, mem / n }'
 }
 
+# The commit-weighted mean size of the stored account states, over up to 500 accounts.
+sample_account_bytes() {
+    rcli --scan --pattern 'nurture:{0}:account:*' | head -500 \
+        | awk '{ printf "HGET %s ver\nHSTRLEN %s state\n", $0, $0 }' \
+        | rcli | awk 'NR % 2 == 1 { v = $1 } NR % 2 == 0 { sw += $1 * v; w += v }
+              END { printf "%d\n", w ? sw / w : 0 }'
+}
+
+# Mean size of the held-back records over the first 200 of them.
+sample_held_bytes() {
+    rcli --raw XRANGE 'nurture:{0}:held' - + COUNT 200 \
+        | awk '/^\{/ { n++; b += length($0) } END { printf "%d\n", n ? b / n : 300 }'
+}
+
 # Mean size of the action JSON over the first 200 released actions.
 sample_action_bytes() {
     rcli --raw XRANGE nurture:actions - + COUNT 200 \
@@ -171,6 +187,10 @@ for run in $(seq 1 "$runs"); do
     actions=$(($(rcli XLEN nurture:actions) + $(rcli HLEN 'nurture:{0}:scheduled')))
     record actions "$actions"
     action_bytes=$(sample_action_bytes)
+    account_bytes=$(sample_account_bytes)
+    held=$(rcli XLEN 'nurture:{0}:held')
+    record held_records "$held"
+    held_bytes=$(sample_held_bytes)
 
     rate=$((run_per_s / 2))
     log "run $run/$runs: latency at $rate events/s for ${latency_s}s"
@@ -187,12 +207,15 @@ for run in $(seq 1 "$runs"); do
     wait "$engine_pid" || log "run $run/$runs: the engine exited with $?"
     engine_pid=
 
-    log "run $run/$runs: Redis-only reference (state $state_bytes B, $actions actions)"
+    log "run $run/$runs: Redis-only reference (state $state_bytes B, account $account_bytes B, $actions actions, $held held)"
     fresh_backlog
     action_every=$((actions > 0 ? events / actions : 0))
+    held_every=$((held > 0 ? events / held : 0))
     "$reference" --port "$REDIS_PORT" --functions "$root/engine/shell/redis_functions.lua" \
         --total "$events" --batch "$batch" --state-bytes "$state_bytes" \
-        --action-every "$action_every" --action-bytes "$action_bytes" >"$work_dir/reference.out"
+        --account-bytes "$account_bytes" --action-every "$action_every" \
+        --action-bytes "$action_bytes" --held-every "$held_every" --held-bytes "$held_bytes" \
+        >"$work_dir/reference.out"
     ref_per_s=$(value ref_per_s "$work_dir/reference.out")
     record reference_per_s "$ref_per_s"
     record ratio_pct "$(awk -v e="$run_per_s" -v r="$ref_per_s" 'BEGIN { printf "%.1f", 100 * e / r }')"
@@ -232,6 +255,7 @@ redis bytes per contact             $(stat redis_bytes_per_contact)
   contact hash (MEMORY USAGE, B)    $(stat contact_hash_bytes)
   stored state JSON (B, weighted)   $(stat state_json_bytes)
 actions emitted                     $(median actions)
+held-back records                   $(median held_records)
 replay (events/s, no Redis)         $(stat replay_per_s)
 backlog load, XADD pipelined (/s)   $(stat load_per_s)
 EOF

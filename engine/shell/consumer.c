@@ -77,6 +77,7 @@ struct consumer {
     playbook_t *playbook;
     consumer_options_t options;
     char name[KEYS_NAME_MAX];
+    char owner[24];      /* this process's mark on its staging keys */
     consumer_batch_cb on_batch;
     void *ud;
 
@@ -131,6 +132,9 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
     c->options = *options;
     snprintf(c->name, sizeof c->name, "%s", options->name ? options->name : "nurture");
     c->options.name = c->name;
+    /* Unique per process, even for two engines sharing a consumer name on one host. */
+    snprintf(c->owner, sizeof c->owner, "%016llx",
+             (unsigned long long)(uv_hrtime() ^ ((uint64_t)uv_os_getpid() << 40)));
     if (c->options.batch_size <= 0)
         c->options.batch_size = 256;
     if (c->options.block_ms <= 0)
@@ -598,37 +602,60 @@ static int send_dead_letter(consumer_t *c, flight_t *f, int index) {
                               lengths);
 }
 
-/* FCALL nurture_commit for one contact; see redis_functions.lua for the argument layout. */
+#define STAGED_TTL_MS "600000" /* a staged state outlives a dead engine by this much */
+
+/* Writes 'state' (and the contact's suppression 'halt', unless NULL) into the staging hash
+ * 'staged', with an expiry; the commit function moves it into place. The replies are not
+ * needed: a staged state that did not arrive makes the commit refuse. */
+static int stage_state(consumer_t *c, const char *staged, const char *state, const char *halt) {
+    const char *hset[] = {"HSET", staged, "state", state, "halt", halt};
+    const char *expire[] = {"PEXPIRE", staged, STAGED_TTL_MS};
+    if (rconn_command_argv(c->writer, NULL, NULL, halt ? 6 : 4, hset, NULL) != 0 ||
+        rconn_command_argv(c->writer, NULL, NULL, 3, expire, NULL) != 0)
+        return -1;
+    return 0;
+}
+
+/* Stages the contact's (and account's) new state and sends FCALL nurture_commit for one
+ * contact; see redis_functions.lua for the argument layout. */
 static int send_commit(consumer_t *c, flight_t *f, int index) {
     batch_contact_t *contact = &f->batch.contacts[index];
     int seen_count = contact->decided_count;
-    int argc = 3 + 5 + seen_count + 7 + 3 * contact->action_count + 1 + contact->cancelled_count +
+    int argc = 3 + 7 + seen_count + 4 + 3 * contact->action_count + 1 + contact->cancelled_count +
                1 + contact->record_count;
     batch_account_t *account =
         contact->account_index >= 0 ? &f->batch.accounts[contact->account_index] : NULL;
     if (account && account->state_json == NULL)
         account = NULL; /* nothing was decided for it in this batch */
     const char **argv = calloc((size_t)argc, sizeof *argv);
-    char(*keys)[KEYS_KEY_MAX] = calloc((size_t)(2 + seen_count), sizeof *keys);
-    char(*numbers)[24] = calloc((size_t)(7 + contact->action_count), sizeof *numbers);
+    char(*keys)[KEYS_KEY_MAX] = calloc((size_t)(4 + seen_count), sizeof *keys);
+    char(*numbers)[24] = calloc((size_t)(6 + contact->action_count), sizeof *numbers);
     int rc = -1;
     if (!argv || !keys || !numbers)
         goto done;
-    int n = 0, k = 0;
+    /* keys[0..3]: the contact, the account (or the contact), and their staging hashes. */
+    keys_contact(&c->keys, contact->id, keys[0], sizeof keys[0]);
+    if (account)
+        keys_account(&c->keys, account->id, keys[1], sizeof keys[1]);
+    else
+        memcpy(keys[1], keys[0], sizeof keys[0]);
+    keys_staged(&c->keys, c->owner, keys[0], keys[2], sizeof keys[2]);
+    keys_staged(&c->keys, c->owner, keys[1], keys[3], sizeof keys[3]);
+    if (stage_state(c, keys[2], contact->state_json, contact->halt) != 0 ||
+        (account && stage_state(c, keys[3], account->state_json, NULL) != 0))
+        goto done;
+    int n = 0, k = 4;
     argv[n++] = "FCALL";
     argv[n++] = "nurture_commit";
-    snprintf(numbers[0], sizeof numbers[0], "%d", 5 + seen_count);
+    snprintf(numbers[0], sizeof numbers[0], "%d", 7 + seen_count);
     argv[n++] = numbers[0];
-    keys_contact(&c->keys, contact->id, keys[k], sizeof keys[k]);
-    argv[n++] = keys[k++];
+    argv[n++] = keys[0];
     argv[n++] = c->keys.due;
     argv[n++] = c->keys.scheduled;
     argv[n++] = c->keys.held;
-    if (account)
-        keys_account(&c->keys, account->id, keys[k], sizeof keys[k]);
-    else
-        keys_contact(&c->keys, contact->id, keys[k], sizeof keys[k]);
-    argv[n++] = keys[k++];
+    argv[n++] = keys[1];
+    argv[n++] = keys[2];
+    argv[n++] = keys[3];
     for (int i = 0; i < f->batch.entry_count; i++) {
         const batch_entry_t *e = &f->batch.entries[i];
         if (e->contact_index == index && e->is_valid && !e->is_duplicate) {
@@ -642,21 +669,20 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     snprintf(numbers[4], sizeof numbers[4], "%d", contact->cancelled_count);
     snprintf(numbers[5], sizeof numbers[5], "%d", contact->record_count);
     argv[n++] = numbers[1];
-    argv[n++] = contact->state_json;
     argv[n++] = numbers[2];
-    argv[n++] = contact->halt;
     /* Each commit of the batch that writes this account expects the version the previous
      * one left, so the account's commits stay in stream order. */
+    char account_version[24] = "";
     if (account)
-        snprintf(numbers[6], sizeof numbers[6], "%lld",
+        snprintf(account_version, sizeof account_version, "%lld",
                  (long long)(account->stored_version + account->commits_sent++));
-    argv[n++] = account ? numbers[6] : "";
-    argv[n++] = account ? account->state_json : "";
+    argv[n++] = account_version;
     argv[n++] = numbers[3];
+    char(*due)[24] = numbers + 6;
     for (int i = 0; i < contact->action_count; i++) {
-        snprintf(numbers[7 + i], sizeof numbers[7 + i], "%lld", (long long)contact->action_due_ms[i]);
+        snprintf(due[i], sizeof due[i], "%lld", (long long)contact->action_due_ms[i]);
         argv[n++] = contact->action_ids[i];
-        argv[n++] = numbers[7 + i];
+        argv[n++] = due[i];
         argv[n++] = contact->action_json[i];
     }
     argv[n++] = numbers[4];
@@ -668,8 +694,7 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     assert(n == argc);
     reply_ctx_t *ctx = &f->contexts[f->batch.entry_count + index];
     *ctx = (reply_ctx_t){f, index, 0};
-    rc = rconn_command_argv(c->writer, commit_reply, ctx,
-                            n, argv, NULL);
+    rc = rconn_command_argv(c->writer, commit_reply, ctx, n, argv, NULL);
 done:
     free(argv);
     free(keys);

@@ -27,3 +27,8 @@ void keys_seen(const keys_t *keys, const char *id, char *buf, size_t size) {
 void keys_account(const keys_t *keys, const char *id, char *buf, size_t size) {
     snprintf(buf, size, "%s:" PARTITION ":account:%s", keys->prefix, id);
 }
+
+/* The staged key embeds the whole key it stands for, so distinct keys never share one. */
+void keys_staged(const keys_t *keys, const char *owner, const char *key, char *buf, size_t size) {
+    snprintf(buf, size, "%s:" PARTITION ":staged:%s:%s", keys->prefix, owner, key);
+}

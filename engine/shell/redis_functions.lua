@@ -1,46 +1,63 @@
 #!lua name=nurture
 -- Server-side functions of nurture, loaded with FUNCTION LOAD REPLACE at every connect
 -- (functions survive restarts with persistence; loading again is cheap and covers the rest).
--- Every read and check comes before the first write: functions are atomic but not
--- transactional, so nothing may fail after a write. Return values stay flat (hiredis 0.14
+-- Every read and check comes before the first write (a refusal only drops what the caller
+-- staged for it): functions are atomic but not transactional, so nothing may fail after a
+-- write. Return values stay flat (hiredis 0.14
 -- drops the connection on replies nested deeper than 7).
 
 local HELD_MAXLEN = '100000' -- the held stream keeps about this many records
 
 -- Commits the decisions for one contact's events of a batch, atomically.
--- KEYS: contact hash, due sorted set, scheduled hash, held stream, the account hash (the
---       contact hash again when the contact has no account), then one seen-mark key per
---       event.
--- ARGV: expected version, new state JSON, seen-mark TTL in seconds, the suppression in force
---       ("" for none), the account's expected version ("" for no account) and its new state,
---       then the action count and per action: id, due time in ms, JSON
+-- The new states come staged: the caller writes them with plain HSETs into staging hashes
+-- named for its process (with an expiry, in case it dies before this call) and this moves
+-- them into place with RENAME. Strings passed to a function are hashed byte by byte on
+-- their way into Lua; states of several KiB per commit made that most of the commit's cost.
+-- KEYS: contact hash, due sorted set, scheduled hash, held stream, the account hash, the
+--       staged contact hash (fields state, halt), the staged account hash (field state),
+--       then one seen-mark key per event. Without an account, KEYS[5] and KEYS[7] repeat
+--       KEYS[1] and KEYS[6].
+-- ARGV: expected version, seen-mark TTL in seconds, the account's expected version ("" for
+--       no account), then the action count and per action: id, due time in ms, JSON
 --       without its closing brace; then the count of cancelled action ids and the ids; then
 --       the count of held-back or cancelled records and their JSON.
--- Returns 1 when committed, 0 on a conflict (the version moved or an event was already
--- seen): nothing was written and the caller decides again from fresh state.
+-- Returns 1 when committed, 0 on a conflict (the version moved, an event was already seen,
+-- or a staged state is missing): then only the staged states are dropped, and the caller
+-- decides again from fresh state.
 local function commit(keys, args)
+  local has_account = args[3] ~= ''
+  local function refuse()
+    redis.call('DEL', keys[6], keys[7])
+    return 0
+  end
   local version = redis.call('HGET', keys[1], 'ver') or '0'
   if version ~= args[1] then
-    return 0
+    return refuse()
   end
-  local account_version = args[5] ~= '' and (redis.call('HGET', keys[5], 'ver') or '0')
-  if account_version and account_version ~= args[5] then
-    return 0
+  local account_version = has_account and (redis.call('HGET', keys[5], 'ver') or '0')
+  if has_account and account_version ~= args[3] then
+    return refuse()
   end
-  for i = 6, #keys do
+  if redis.call('EXISTS', keys[6]) == 0 or (has_account and redis.call('EXISTS', keys[7]) == 0) then
+    return refuse()
+  end
+  for i = 8, #keys do
     if redis.call('EXISTS', keys[i]) == 1 then
-      return 0
+      return refuse()
     end
   end
-  redis.call('HSET', keys[1], 'ver', tostring(tonumber(version) + 1), 'state', args[2],
-             'halt', args[4])
-  if account_version then
-    redis.call('HSET', keys[5], 'ver', tostring(tonumber(account_version) + 1), 'state', args[6])
+  redis.call('RENAME', keys[6], keys[1])
+  redis.call('PERSIST', keys[1])
+  redis.call('HSET', keys[1], 'ver', tostring(tonumber(version) + 1))
+  if has_account then
+    redis.call('RENAME', keys[7], keys[5])
+    redis.call('PERSIST', keys[5])
+    redis.call('HSET', keys[5], 'ver', tostring(tonumber(account_version) + 1))
   end
-  for i = 6, #keys do
-    redis.call('SET', keys[i], '1', 'EX', args[3])
+  for i = 8, #keys do
+    redis.call('SET', keys[i], '1', 'EX', args[2])
   end
-  local at = 7
+  local at = 4
   local actions = tonumber(args[at])
   for i = 0, actions - 1 do
     local id, due, json = args[at + 1 + 3 * i], args[at + 2 + 3 * i], args[at + 3 + 3 * i]

@@ -1,14 +1,19 @@
 /* bench-redis-ref: what Redis itself allows for the engine's command mix, with no rule work.
  *
  * It consumes a stream the way `nurture run` does, on the same key layout and with the same
- * function library (FUNCTION LOAD REPLACE of engine/shell/redis_functions.lua), one batch in
- * flight and four round trips per batch:
+ * function library (FUNCTION LOAD REPLACE of engine/shell/redis_functions.lua), one batch at
+ * a time in four round trips:
  *   1. XREADGROUP COUNT B;
- *   2. pipelined HMGET ver state per contact of the batch + EXISTS seen-mark per event;
- *   3. pipelined FCALL nurture_commit per contact, with a state blob of --state-bytes and
- *      one action of --action-bytes every --action-every events (the engine's measured mix);
+ *   2. pipelined HMGET ver state per contact and per account of the batch, and EXISTS
+ *      seen-mark per event;
+ *   3. pipelined per contact: the staged states (HSET + PEXPIRE of a contact state of
+ *      --state-bytes and, for a contact with an account, of an account state of
+ *      --account-bytes) and FCALL nurture_commit, with one action of --action-bytes every
+ *      --action-every events and one held-back record of --held-bytes every --held-every
+ *      events (the engine's measured mix);
  *   4. XACK of the batch.
- * Instead of deciding, it finds each event's id and contact with a plain string scan.
+ * Instead of deciding, it finds each event's id, contact and account with a plain string
+ * scan; the account is the event's "account", as the synthetic workload always names one.
  * Prints key=value lines for scripts/bench.sh. Depends on hiredis. */
 #include <hiredis/hiredis.h>
 #include <stdint.h>
@@ -23,15 +28,24 @@
 typedef struct {
     const char *stream, *group, *prefix, *functions;
     int port, batch;
-    long total, action_every;
-    size_t state_bytes, action_bytes;
+    long total, action_every, held_every;
+    size_t state_bytes, account_bytes, action_bytes, held_bytes;
 } args_t;
 
+/* A contact or an account of the batch. */
 typedef struct {
     char id[256];
-    char version[24];
-    int events; /* this batch's events of the contact */
-} contact_t;
+    long long version;
+    int events;       /* this batch's events of the contact */
+    int account;      /* a contact's account index, or -1 */
+    int commits_sent; /* an account's commits in this batch so far */
+} holder_t;
+
+typedef struct {
+    holder_t items[SLOTS];
+    int slot_of[SLOTS]; /* hash slot -> index + 1 */
+    int count;
+} table_t;
 
 typedef struct {
     char entry_id[48];
@@ -41,9 +55,7 @@ typedef struct {
 } entry_t;
 
 typedef struct {
-    contact_t contacts[SLOTS];
-    int slot_of[SLOTS]; /* hash slot -> contact index + 1 */
-    int contact_count;
+    table_t contacts, accounts;
     entry_t *entries;
     int entry_count;
 } batch_t;
@@ -89,18 +101,17 @@ static uint32_t fnv1a(const char *s) {
     return h;
 }
 
-static int contact_index(batch_t *b, const char *id) {
+static int table_index(table_t *t, const char *id) {
     for (uint32_t h = fnv1a(id) % SLOTS;; h = (h + 1) % SLOTS) {
-        int found = b->slot_of[h];
+        int found = t->slot_of[h];
         if (found == 0) {
-            contact_t *c = &b->contacts[b->contact_count];
-            snprintf(c->id, sizeof c->id, "%s", id);
-            snprintf(c->version, sizeof c->version, "0");
-            c->events = 0;
-            b->slot_of[h] = ++b->contact_count;
-            return b->contact_count - 1;
+            holder_t *item = &t->items[t->count];
+            *item = (holder_t){.account = -1};
+            snprintf(item->id, sizeof item->id, "%s", id);
+            t->slot_of[h] = ++t->count;
+            return t->count - 1;
         }
-        if (strcmp(b->contacts[found - 1].id, id) == 0)
+        if (strcmp(t->items[found - 1].id, id) == 0)
             return found - 1;
     }
 }
@@ -111,8 +122,9 @@ static int read_batch(redisContext *c, const args_t *a, batch_t *b, long *sequen
                                      a->batch, a->stream);
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
         die(c, "XREADGROUP", reply);
-    memset(b->slot_of, 0, sizeof b->slot_of);
-    b->contact_count = b->entry_count = 0;
+    memset(&b->contacts, 0, sizeof b->contacts);
+    memset(&b->accounts, 0, sizeof b->accounts);
+    b->entry_count = 0;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
         freeReplyObject(reply);
         return 0;
@@ -122,97 +134,143 @@ static int read_batch(redisContext *c, const args_t *a, batch_t *b, long *sequen
         const redisReply *entry = entries->element[i];
         const redisReply *fields = entry->element[1];
         entry_t *e = &b->entries[b->entry_count];
-        char contact[256];
-        if (fields->elements < 2 || json_string(fields->element[1]->str, "\"id\":\"", e->event_id, sizeof e->event_id) ||
-            json_string(fields->element[1]->str, "\"contact\":\"", contact, sizeof contact))
+        char contact[256], account[256];
+        const char *json = fields->elements >= 2 ? fields->element[1]->str : NULL;
+        if (json == NULL || json_string(json, "\"id\":\"", e->event_id, sizeof e->event_id) ||
+            json_string(json, "\"contact\":\"", contact, sizeof contact))
             continue;
         snprintf(e->entry_id, sizeof e->entry_id, "%s", entry->element[0]->str);
-        e->contact = contact_index(b, contact);
+        e->contact = table_index(&b->contacts, contact);
         e->sequence = (*sequence)++;
-        b->contacts[e->contact].events++;
+        holder_t *holder = &b->contacts.items[e->contact];
+        holder->events++;
+        if (json_string(json, "\"account\":\"", account, sizeof account) == 0)
+            holder->account = table_index(&b->accounts, account);
         b->entry_count++;
     }
     freeReplyObject(reply);
     return b->entry_count;
 }
 
-/* Step 2: states and seen-marks in one pipelined round trip. */
-static void fetch(redisContext *c, const args_t *a, batch_t *b) {
-    for (int i = 0; i < b->contact_count; i++)
-        redisAppendCommand(c, "HMGET %s:{0}:contact:%s ver state", a->prefix, b->contacts[i].id);
-    for (int i = 0; i < b->entry_count; i++)
-        redisAppendCommand(c, "EXISTS %s:{0}:seen:%s", a->prefix, b->entries[i].event_id);
-    for (int i = 0; i < b->contact_count; i++) {
+/* HMGET ver state of every holder of 't' under key kind 'kind'. */
+static void ask_versions(redisContext *c, const args_t *a, const table_t *t, const char *kind) {
+    for (int i = 0; i < t->count; i++)
+        redisAppendCommand(c, "HMGET %s:{0}:%s:%s ver state", a->prefix, kind, t->items[i].id);
+}
+
+static void take_versions(redisContext *c, table_t *t) {
+    for (int i = 0; i < t->count; i++) {
         redisReply *reply = get_reply(c, "HMGET");
         const redisReply *ver = reply->element[0];
-        if (ver->type == REDIS_REPLY_STRING)
-            snprintf(b->contacts[i].version, sizeof b->contacts[i].version, "%s", ver->str);
+        t->items[i].version = ver->type == REDIS_REPLY_STRING ? atoll(ver->str) : 0;
         freeReplyObject(reply);
     }
+}
+
+/* Step 2: states and seen-marks in one pipelined round trip. */
+static void fetch(redisContext *c, const args_t *a, batch_t *b) {
+    ask_versions(c, a, &b->contacts, "contact");
+    ask_versions(c, a, &b->accounts, "account");
+    for (int i = 0; i < b->entry_count; i++)
+        redisAppendCommand(c, "EXISTS %s:{0}:seen:%s", a->prefix, b->entries[i].event_id);
+    take_versions(c, &b->contacts);
+    take_versions(c, &b->accounts);
     for (int i = 0; i < b->entry_count; i++)
         freeReplyObject(get_reply(c, "EXISTS"));
 }
 
-/* Step 3: one FCALL nurture_commit per contact, pipelined; returns how many committed. */
+/* Appends the staging of 'state' under 'key' as the engine does; returns the commands. */
+static int stage(redisContext *c, const char *key, const char *state, int with_halt) {
+    if (with_halt)
+        redisAppendCommand(c, "HSET staged:%s state %s halt %s", key, state, "");
+    else
+        redisAppendCommand(c, "HSET staged:%s state %s", key, state);
+    redisAppendCommand(c, "PEXPIRE staged:%s 600000", key);
+    return 2;
+}
+
+/* Step 3: per contact the staged states and one FCALL nurture_commit, all pipelined;
+ * returns how many committed. */
 static int commit(redisContext *c, const args_t *a, batch_t *b, const char *state,
-                  const char *action_json) {
-    enum { MAX_ARGS = 3 + 5 + 512 + 7 + 3 * 512 + 2 };
+                  const char *account_state, const char *action_json, const char *held_json) {
+    enum { MAX_ARGS = 3 + 7 + 512 + 4 + 3 * 512 + 2 + 512 };
     static const char *argv[MAX_ARGS];
     static size_t lengths[MAX_ARGS];
-    static char keys[1 + 512][300], numbers[4 + 512][48];
-    for (int ci = 0; ci < b->contact_count; ci++) {
-        const contact_t *contact = &b->contacts[ci];
-        int n = 0, k = 0, actions = 0;
+    static char keys[4 + 512][320], numbers[4 + 2 * 512][48];
+    char due[128], scheduled[128], held[128];
+    snprintf(due, sizeof due, "%s:{0}:due", a->prefix);
+    snprintf(scheduled, sizeof scheduled, "%s:{0}:scheduled", a->prefix);
+    snprintf(held, sizeof held, "%s:{0}:held", a->prefix);
+    static int staged[SLOTS]; /* per contact: its staging commands, answered before its FCALL */
+    for (int ci = 0; ci < b->contacts.count; ci++) {
+        const holder_t *contact = &b->contacts.items[ci];
+        holder_t *account = contact->account >= 0 ? &b->accounts.items[contact->account] : NULL;
+        int n = 0, k = 0, actions = 0, records = 0;
+        snprintf(keys[0], sizeof keys[0], "%s:{0}:contact:%s", a->prefix, contact->id);
+        if (account)
+            snprintf(keys[1], sizeof keys[1], "%s:{0}:account:%s", a->prefix, account->id);
+        else
+            memcpy(keys[1], keys[0], sizeof keys[0]);
+        snprintf(keys[2], sizeof keys[2], "staged:%.300s", keys[0]);
+        snprintf(keys[3], sizeof keys[3], "staged:%.300s", keys[1]);
+        staged[ci] = stage(c, keys[0], state, 1);
+        if (account)
+            staged[ci] += stage(c, keys[1], account_state, 0);
+        k = 4;
         argv[n++] = "FCALL";
         argv[n++] = "nurture_commit";
-        snprintf(numbers[0], sizeof numbers[0], "%d", 5 + contact->events);
         argv[n++] = numbers[0];
-        snprintf(keys[k], sizeof keys[k], "%s:{0}:contact:%s", a->prefix, contact->id);
-        argv[n++] = keys[k++];
-        static char due[128], scheduled[128], held[128];
-        snprintf(due, sizeof due, "%s:{0}:due", a->prefix);
-        snprintf(scheduled, sizeof scheduled, "%s:{0}:scheduled", a->prefix);
-        snprintf(held, sizeof held, "%s:{0}:held", a->prefix);
+        argv[n++] = keys[0];
         argv[n++] = due;
         argv[n++] = scheduled;
         argv[n++] = held;
-        argv[n++] = keys[0]; /* no account: the contact's key stands in */
+        argv[n++] = keys[1];
+        argv[n++] = keys[2];
+        argv[n++] = keys[3];
         for (int i = 0; i < b->entry_count; i++) {
-            if (b->entries[i].contact != ci)
+            const entry_t *e = &b->entries[i];
+            if (e->contact != ci)
                 continue;
-            snprintf(keys[k], sizeof keys[k], "%s:{0}:seen:%s", a->prefix, b->entries[i].event_id);
+            snprintf(keys[k], sizeof keys[k], "%s:{0}:seen:%s", a->prefix, e->event_id);
             argv[n++] = keys[k++];
-            if (a->action_every > 0 && b->entries[i].sequence % a->action_every == 0)
-                actions++;
+            actions += a->action_every > 0 && e->sequence % a->action_every == 0;
+            records += a->held_every > 0 && e->sequence % a->held_every == 0;
         }
-        argv[n++] = contact->version;
-        argv[n++] = state;
-        argv[n++] = SEEN_TTL;
-        argv[n++] = ""; /* no suppression in force */
-        argv[n++] = ""; /* no account */
-        argv[n++] = "";
-        snprintf(numbers[1], sizeof numbers[1], "%d", actions);
+        snprintf(numbers[0], sizeof numbers[0], "%d", 7 + (k - 4));
+        snprintf(numbers[1], sizeof numbers[1], "%lld", contact->version);
+        snprintf(numbers[2], sizeof numbers[2], "%lld",
+                 account ? account->version + account->commits_sent++ : 0);
         argv[n++] = numbers[1];
+        argv[n++] = SEEN_TTL;
+        argv[n++] = account ? numbers[2] : "";
+        snprintf(numbers[3], sizeof numbers[3], "%d", actions);
+        argv[n++] = numbers[3];
         int made = 0;
         for (int i = 0; i < b->entry_count && made < actions; i++) {
-            if (b->entries[i].contact != ci || b->entries[i].sequence % a->action_every != 0)
+            const entry_t *e = &b->entries[i];
+            if (e->contact != ci || e->sequence % a->action_every != 0)
                 continue;
-            snprintf(numbers[2 + 2 * made], sizeof numbers[0], "a-%ld", b->entries[i].sequence);
-            snprintf(numbers[3 + 2 * made], sizeof numbers[0], "%ld",
-                     1767225600000L + b->entries[i].sequence);
-            argv[n++] = numbers[2 + 2 * made];
-            argv[n++] = numbers[3 + 2 * made];
+            snprintf(numbers[4 + 2 * made], sizeof numbers[0], "a-%ld", e->sequence);
+            snprintf(numbers[5 + 2 * made], sizeof numbers[0], "%ld", 1767225600000L + e->sequence);
+            argv[n++] = numbers[4 + 2 * made];
+            argv[n++] = numbers[5 + 2 * made];
             argv[n++] = action_json;
             made++;
         }
         argv[n++] = "0"; /* no cancelled actions */
-        argv[n++] = "0"; /* no held-back records */
+        static char record_count[16];
+        snprintf(record_count, sizeof record_count, "%d", records);
+        argv[n++] = record_count;
+        for (int i = 0; i < records; i++)
+            argv[n++] = held_json;
         for (int i = 0; i < n; i++)
             lengths[i] = strlen(argv[i]);
         redisAppendCommandArgv(c, n, argv, lengths);
     }
     int committed = 0;
-    for (int i = 0; i < b->contact_count; i++) {
+    for (int i = 0; i < b->contacts.count; i++) {
+        for (int k = 0; k < staged[i]; k++)
+            freeReplyObject(get_reply(c, "staging"));
         redisReply *reply = get_reply(c, "FCALL nurture_commit");
         committed += reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
         freeReplyObject(reply);
@@ -260,11 +318,13 @@ static char *filled(size_t size, char fill) {
 static const char USAGE[] =
     "usage: bench-redis-ref --port P --functions FILE --total N [--stream S] [--group G]\n"
     "                       [--prefix P] [--batch B] [--state-bytes N] [--action-every K]\n"
-    "                       [--action-bytes N]\n";
+    "                       [--action-bytes N] [--account-bytes N] [--held-every K]\n"
+    "                       [--held-bytes N]\n";
 
 static int parse_args(int argc, char **argv, args_t *a) {
     *a = (args_t){.stream = "nurture:events", .group = "reference", .prefix = "ref",
-                  .batch = 256, .state_bytes = 4096, .action_bytes = 1500};
+                  .batch = 256, .state_bytes = 4096, .account_bytes = 4096,
+                  .action_bytes = 1500, .held_bytes = 300};
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (strcmp(k, "--port") == 0) a->port = atoi(v);
@@ -277,6 +337,9 @@ static int parse_args(int argc, char **argv, args_t *a) {
         else if (strcmp(k, "--state-bytes") == 0) a->state_bytes = (size_t)atol(v);
         else if (strcmp(k, "--action-every") == 0) a->action_every = atol(v);
         else if (strcmp(k, "--action-bytes") == 0) a->action_bytes = (size_t)atol(v);
+        else if (strcmp(k, "--account-bytes") == 0) a->account_bytes = (size_t)atol(v);
+        else if (strcmp(k, "--held-every") == 0) a->held_every = atol(v);
+        else if (strcmp(k, "--held-bytes") == 0) a->held_bytes = (size_t)atol(v);
         else return -1;
     }
     return argc % 2 == 1 && a->port > 0 && a->functions && a->total > 0 && a->batch > 0 &&
@@ -300,6 +363,8 @@ int main(int argc, char **argv) {
 
     char *state = filled(a.state_bytes, 's');
     char *action_json = filled(a.action_bytes, 'a');
+    char *account_state = filled(a.account_bytes, 'c');
+    char *held_json = filled(a.held_bytes, 'h');
     batch_t *b = calloc(1, sizeof *b);
     b->entries = calloc((size_t)a.batch, sizeof *b->entries);
     long done = 0, sequence = 0, committed = 0, batches = 0;
@@ -311,7 +376,7 @@ int main(int argc, char **argv) {
         if (first == 0)
             first = now_ns();
         fetch(c, &a, b);
-        committed += commit(c, &a, b, state, action_json);
+        committed += commit(c, &a, b, state, account_state, action_json, held_json);
         ack(c, &a, b);
         done += count;
         batches++;
@@ -321,6 +386,8 @@ int main(int argc, char **argv) {
            done, batches, committed, seconds, (double)done / seconds);
     free(state);
     free(action_json);
+    free(account_state);
+    free(held_json);
     free(b->entries);
     free(b);
     redisFree(c);
