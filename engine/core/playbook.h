@@ -142,6 +142,14 @@ const rule_t *playbook_rule(const playbook_t *playbook, int index);
  * pointers, valid until free. Saves the decision loops from walking every rule. */
 const rule_t *const *playbook_rules_of(const playbook_t *playbook, rule_kind_t kind, int *count);
 
+/* The rules that can fire on a touchpoint of 'type': those of the kinds in 'kinds' (a mask of
+ * 1 << rule_kind_t: one kind, or RULE_INFER with RULE_ADVANCE, which run together) whose `on`
+ * is 'type' or unset, in evaluation order. Sets '*count' and returns the array of their
+ * pointers, valid until free; another mask gets 0 and NULL. Saves the decision loops from
+ * comparing the type with every rule's `on`. */
+const rule_t *const *playbook_rules_on(const playbook_t *playbook, unsigned kinds,
+                                       const char *type, int *count);
+
 /* Returns the rule called 'name', or NULL; valid until free. */
 const rule_t *playbook_find_rule(const playbook_t *playbook, const char *name);
 

@@ -17,6 +17,7 @@
 #include "engine/core/account.h"
 #include "engine/core/clock.h"
 #include "engine/core/hash.h"
+#include "engine/core/strmap.h"
 
 #define MEMORY_LIMIT_BYTES (64u * 1024 * 1024)
 #define INSTRUCTION_BUDGET 1000000 /* per rule call */
@@ -24,6 +25,11 @@
 #define DEFAULT_HALF_LIFE_MS (14LL * 86400 * 1000)
 #define DEFAULT_COOLDOWN_MS (7LL * 86400 * 1000) /* no repeat of a content within a week */
 #define MAX_FILE_BYTES (4 * 1024 * 1024)
+
+/* The groups of rule kinds per-type lists are kept for: each kind alone, and infer with
+ * advance, which run together in declaration order. */
+#define ON_GROUPS (RULE_KIND_COUNT + 1)
+#define MIND_AND_STAGE ((1u << RULE_INFER) | (1u << RULE_ADVANCE))
 
 static const char *const DEFAULT_STAGES[] = {
     "unaware",    "problem_aware", "interested", "researching", "evaluating",
@@ -60,6 +66,13 @@ struct playbook {
     playbook_hours_t hours;
     const rule_t **by_kind[RULE_KIND_COUNT]; /* pointers into 'rules', per kind, in order */
     int by_kind_count[RULE_KIND_COUNT];
+    /* The rules that can fire on each touchpoint type (see index_by_type): for each kind
+     * group (ON_GROUPS) and each type some rule's `on` names (slot 0: any other type), the
+     * rules of the group whose `on` is that type or unset, in order. */
+    strmap_t on_types; /* type -> slot (intptr_t, from 1) */
+    int on_type_count;
+    const rule_t **on_rules[ON_GROUPS]; /* per group: 'on_type_count' + 1 runs of rules */
+    int *on_start[ON_GROUPS];          /* per group and slot: the run's start; one more: end */
 
     /* The evaluation in progress, read by the contact, mind, facts and event userdata. */
     contact_t *contact;
@@ -1744,6 +1757,56 @@ static int index_by_kind(playbook_t *pb) {
     return 0;
 }
 
+/* The group of a mask of kinds, or -1 when no list is kept for it. */
+static int on_group(unsigned kinds) {
+    for (int k = 0; k < RULE_KIND_COUNT; k++)
+        if (kinds == 1u << k)
+            return k;
+    return kinds == MIND_AND_STAGE ? RULE_KIND_COUNT : -1;
+}
+
+static unsigned group_kinds(int group) {
+    return group < RULE_KIND_COUNT ? 1u << group : MIND_AND_STAGE;
+}
+
+/* Fills group 'group' of the per-type lists: for each slot, the rules whose `on` is unset or
+ * that slot's type. */
+static int fill_on_group(playbook_t *pb, int group) {
+    int slots = pb->on_type_count + 1;
+    pb->on_start[group] = calloc((size_t)slots + 1, sizeof *pb->on_start[group]);
+    pb->on_rules[group] = calloc((size_t)slots * (size_t)(pb->rule_count ? pb->rule_count : 1),
+                                 sizeof *pb->on_rules[group]);
+    if (pb->on_start[group] == NULL || pb->on_rules[group] == NULL)
+        return NERR_NOMEM;
+    int n = 0;
+    for (int slot = 0; slot < slots; slot++) {
+        pb->on_start[group][slot] = n;
+        for (int i = 0; i < pb->rule_count; i++) {
+            const rule_t *r = &pb->rules[i];
+            intptr_t own = r->on ? (intptr_t)strmap_get(&pb->on_types, r->on) : 0;
+            if ((group_kinds(group) & (1u << r->kind)) && (r->on == NULL || own == slot))
+                pb->on_rules[group][n++] = r;
+        }
+    }
+    pb->on_start[group][slots] = n;
+    return 0;
+}
+
+/* Lists, once the rules are sorted, the rules each touchpoint type can fire, so that deciding
+ * a touchpoint compares its type once instead of every rule's `on`. */
+static int index_by_type(playbook_t *pb) {
+    for (int i = 0; i < pb->rule_count; i++) {
+        const char *on = pb->rules[i].on;
+        if (on && strmap_get(&pb->on_types, on) == NULL &&
+            strmap_put(&pb->on_types, on, (void *)(intptr_t)++pb->on_type_count) != 0)
+            return NERR_NOMEM;
+    }
+    for (int group = 0; group < ON_GROUPS; group++)
+        if (fill_on_group(pb, group) != 0)
+            return NERR_NOMEM;
+    return 0;
+}
+
 static int set_default_stages(playbook_t *pb) {
     int n = (int)(sizeof DEFAULT_STAGES / sizeof DEFAULT_STAGES[0]);
     pb->stages = calloc((size_t)n, sizeof *pb->stages);
@@ -1795,7 +1858,7 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
      * have no rules at all, and qsort must not be given their NULL array. */
     if (pb->rule_count > 0)
         qsort(pb->rules, (size_t)pb->rule_count, sizeof *pb->rules, by_priority);
-    if (index_by_kind(pb) != 0)
+    if (index_by_kind(pb) != 0 || index_by_type(pb) != 0)
         goto nomem;
     return pb;
 
@@ -1860,6 +1923,11 @@ void playbook_free(playbook_t *pb) {
         return;
     for (int k = 0; k < RULE_KIND_COUNT; k++)
         free(pb->by_kind[k]);
+    for (int group = 0; group < ON_GROUPS; group++) {
+        free(pb->on_rules[group]);
+        free(pb->on_start[group]);
+    }
+    strmap_close(&pb->on_types, NULL);
     for (int i = 0; i < pb->test_count; i++)
         test_close(&pb->tests[i]);
     free(pb->tests);
@@ -1904,6 +1972,19 @@ const rule_t *const *playbook_rules_of(const playbook_t *pb, rule_kind_t kind, i
     *count = pb->by_kind_count[kind];
     return pb->by_kind[kind];
 }
+const rule_t *const *playbook_rules_on(const playbook_t *pb, unsigned kinds, const char *type,
+                                       int *count) {
+    int group = on_group(kinds);
+    if (group < 0) {
+        *count = 0;
+        return NULL;
+    }
+    intptr_t slot = pb->on_type_count ? (intptr_t)strmap_get(&pb->on_types, type) : 0;
+    const int *start = pb->on_start[group];
+    *count = start[slot + 1] - start[slot];
+    return pb->on_rules[group] + start[slot];
+}
+
 const playbook_hours_t *playbook_hours(const playbook_t *pb) { return &pb->hours; }
 const playbook_test_t *playbook_test(const playbook_t *pb, int index) { return &pb->tests[index]; }
 

@@ -420,6 +420,46 @@ static void test_bytecode_refused(void **state) {
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* ---- rules by touchpoint type ----------------------------------------------------------- */
+
+/* playbook_rules_on must give, for a type, what filtering every rule by kind and `on` gives,
+ * in the same order. */
+static void expect_rules_on(const playbook_t *pb, unsigned kinds, const char *type) {
+    int count;
+    const rule_t *const *rules = playbook_rules_on(pb, kinds, type, &count);
+    int k = 0;
+    for (int i = 0; i < playbook_rule_count(pb); i++) {
+        const rule_t *r = playbook_rule(pb, i);
+        if (!(kinds & (1u << r->kind)) || (r->on != NULL && strcmp(r->on, type) != 0))
+            continue;
+        assert_true(k < count);
+        assert_ptr_equal(rules[k++], r);
+    }
+    assert_int_equal(k, count);
+}
+
+static void test_rules_by_type(void **state) {
+    (void)state;
+    static const char *const fixtures[] = {"good", "decide_core", "policies", "language"};
+    static const char *const types[] = {"page_view", "form_submit", "identify",
+                                        "meeting_booked", "no_rule_names_this", ""};
+    for (size_t f = 0; f < sizeof fixtures / sizeof fixtures[0]; f++) {
+        playbook_t *pb = load_ok(fixtures[f]);
+        for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+            for (int kind = 0; kind < RULE_KIND_COUNT; kind++)
+                expect_rules_on(pb, 1u << kind, types[t]);
+            expect_rules_on(pb, (1u << RULE_INFER) | (1u << RULE_ADVANCE), types[t]);
+            for (int i = 0; i < playbook_rule_count(pb); i++)
+                if (playbook_rule(pb, i)->on)
+                    expect_rules_on(pb, 1u << RULE_ACT, playbook_rule(pb, i)->on);
+        }
+        int count = -1;
+        assert_null(playbook_rules_on(pb, (1u << RULE_ACT) | (1u << RULE_GOAL), "page_view", &count));
+        assert_int_equal(count, 0);
+        playbook_free(pb);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_catalogue),       cmocka_unit_test(test_good_rule_order),
@@ -431,7 +471,7 @@ int main(void) {
         cmocka_unit_test(test_sandbox_globals),      cmocka_unit_test(test_gc_metatable_refused),
         cmocka_unit_test(test_endless_loop_at_load), cmocka_unit_test(test_memory_bomb_at_load),
         cmocka_unit_test(test_sandbox_at_run_time),  cmocka_unit_test(test_version_hash),
-        cmocka_unit_test(test_bytecode_refused),
+        cmocka_unit_test(test_bytecode_refused),     cmocka_unit_test(test_rules_by_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
