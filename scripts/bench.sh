@@ -143,7 +143,7 @@ sample_states() {
 
 # The commit-weighted mean size of the stored account states, over up to 500 accounts.
 sample_account_bytes() {
-    rcli --scan --pattern 'nurture:{0}:account:*' | head -500 \
+    { rcli --scan --pattern 'nurture:{0}:account:*' || true; } | head -500 \
         | awk '{ printf "HGET %s ver\nHSTRLEN %s state\n", $0, $0 }' \
         | rcli | awk 'NR % 2 == 1 { v = $1 } NR % 2 == 0 { sw += $1 * v; w += v }
               END { printf "%d\n", w ? sw / w : 0 }'

@@ -25,6 +25,7 @@ typedef struct {
     const char *host, *stream, *group, *file;
     int port;
     long total, skip;
+    const char *trace; /* latency: per event "sent at ms, latency ms" lines, for diagnosis */
     double rate, seconds, timeout_s;
 } args_t;
 
@@ -307,6 +308,12 @@ static int cmd_latency(const args_t *a) {
     pthread_join(thread, NULL);
     freeReplyObject(redisCommand(c, "CONFIG SET notify-keyspace-events %s", ""));
 
+    FILE *trace = a->trace ? fopen(a->trace, "w") : NULL;
+    for (long i = 0; trace && i < count; i++)
+        fprintf(trace, "%.3f %.3f\n", (double)(scheduled_ns[i] - started) / 1e6,
+                l.seen_ns[i] ? (double)(l.seen_ns[i] - scheduled_ns[i]) / 1e6 : -1.0);
+    if (trace)
+        fclose(trace);
     int64_t *latency = malloc((size_t)count * sizeof *latency);
     long n = 0;
     for (long i = 0; i < count; i++)
@@ -339,7 +346,7 @@ static const char USAGE[] =
     "usage: bench-client load    --port P --stream S --file FILE\n"
     "       bench-client watch   --port P --stream S --group G --total N [--timeout S]\n"
     "       bench-client latency --port P --stream S --file FILE --rate R --seconds S\n"
-    "                            [--skip LINES] [--timeout S]\n";
+    "                            [--skip LINES] [--timeout S] [--trace FILE]\n";
 
 static int parse_args(int argc, char **argv, args_t *a) {
     memset(a, 0, sizeof *a);
@@ -356,6 +363,7 @@ static int parse_args(int argc, char **argv, args_t *a) {
         else if (strcmp(k, "--seconds") == 0) a->seconds = atof(v);
         else if (strcmp(k, "--timeout") == 0) a->timeout_s = atof(v);
         else if (strcmp(k, "--skip") == 0) a->skip = atol(v);
+        else if (strcmp(k, "--trace") == 0) a->trace = v;
         else return -1;
     }
     return (argc % 2 == 0 && a->port > 0 && a->stream) ? 0 : -1;
