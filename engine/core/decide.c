@@ -9,8 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int on_matches(const rule_t *rule, const event_t *event) {
-    return rule->on == NULL || strcmp(rule->on, event->type) == 0;
+/* Copies 'text' into 'buf' of 'size' bytes, cut short to fit as snprintf would, without
+ * parsing a format. */
+static void copy_text(char *buf, size_t size, const char *text) {
+    size_t length = strnlen(text, size - 1);
+    memcpy(buf, text, length);
+    buf[length] = '\0';
 }
 
 static int stage_matches(const rule_t *rule, const char *stage) {
@@ -61,34 +65,50 @@ static int apply_inference(playbook_t *pb, const rule_t *rule, contact_t *contac
     return 0;
 }
 
-/* Runs infer and advance rules in declaration order; each sees what the earlier ones did. */
-static int update_mind_and_stage(playbook_t *pb, contact_t *contact, account_t *account,
-                                 const event_t *event, decision_t *out, nerr_t *err) {
-    /* The rules are sorted with every act rule last, so the loop can stop at the first. */
-    for (int i = 0; i < playbook_rule_count(pb) && playbook_rule(pb, i)->kind != RULE_ACT; i++) {
-        const rule_t *rule = playbook_rule(pb, i);
-        if ((rule->kind != RULE_INFER && rule->kind != RULE_ADVANCE) || !on_matches(rule, event))
-            continue;
-        if (rule->kind == RULE_ADVANCE && !stage_matches(rule, current_stage(pb, contact)))
-            continue;
-        int is_true;
-        nerr_t rule_err;
-        if (playbook_eval_when(pb, rule, contact, event, &is_true, NULL, &rule_err)) {
-            record_rule_error(out, &rule_err);
-            continue;
-        }
-        if (!is_true)
-            continue;
-        int rc = rule->kind == RULE_INFER ? apply_inference(pb, rule, contact, account, event, err)
-                                          : contact_set_stage(contact, rule->to_stage, err);
-        if (rc == 0 && rule->set_facts)
-            rc = merge_facts(contact, rule->set_facts, err);
-        if (rc)
-            return rc;
-        if (rule->kind == RULE_ADVANCE && out->move_count < DECIDE_MAX_MOVES)
-            out->moves[out->move_count++] = rule;
+/* One touchpoint's decision in progress, handed to the visitors of the rule runs. */
+typedef struct {
+    playbook_t *pb;
+    contact_t *contact;
+    account_t *account;
+    const event_t *event;
+    decision_t *out;
+    nerr_t *err;
+} step_t;
+
+/* An advance rule runs only in the stages it moves from, as they stand when its turn comes. */
+static int wants_mind_rule(void *ctx, const rule_t *rule) {
+    const step_t *s = ctx;
+    return rule->kind != RULE_ADVANCE || stage_matches(rule, current_stage(s->pb, s->contact));
+}
+
+static int take_mind_rule(void *ctx, const playbook_outcome_t *outcome) {
+    step_t *s = ctx;
+    const rule_t *rule = outcome->rule;
+    if (outcome->error) {
+        record_rule_error(s->out, outcome->error);
+        return 0;
     }
+    if (!outcome->is_true)
+        return 0;
+    int rc = rule->kind == RULE_INFER
+                 ? apply_inference(s->pb, rule, s->contact, s->account, s->event, s->err)
+                 : contact_set_stage(s->contact, rule->to_stage, s->err);
+    if (rc == 0 && rule->set_facts)
+        rc = merge_facts(s->contact, rule->set_facts, s->err);
+    if (rc)
+        return rc;
+    if (rule->kind == RULE_ADVANCE && s->out->move_count < DECIDE_MAX_MOVES)
+        s->out->moves[s->out->move_count++] = rule;
     return 0;
+}
+
+/* Runs infer and advance rules in declaration order; each sees what the earlier ones did. */
+static int update_mind_and_stage(step_t *s) {
+    int count;
+    const rule_t *const *rules = playbook_rules_on(
+        s->pb, (1u << RULE_INFER) | (1u << RULE_ADVANCE), s->event->type, &count);
+    const playbook_visitor_t visitor = {wants_mind_rule, take_mind_rule, s, 0, 0};
+    return playbook_run_rules(s->pb, rules, count, s->contact, s->event, &visitor);
 }
 
 /* ---- reasons ---------------------------------------------------------------------------- */
@@ -197,28 +217,12 @@ static cJSON *task_target(const rule_t *rule) {
     return target;
 }
 
-/* The content id or task key that cooldowns and action ids are about. */
-static int target_key(playbook_t *pb, const rule_t *rule, contact_t *contact,
-                      const event_t *event, playbook_reads_t *reads, char **out,
-                      decision_t *decision) {
-    nerr_t rule_err;
-    if (rule->action_kind == ACTION_TASK) {
-        size_t size = strlen(rule->name) + sizeof "task:";
-        *out = malloc(size);
-        if (*out)
-            snprintf(*out, size, "task:%s", rule->name);
-        return *out ? 0 : NERR_NOMEM;
-    }
-    if (rule->content) {
-        *out = strdup(rule->content);
-        return *out ? 0 : NERR_NOMEM;
-    }
-    *out = playbook_eval_content(pb, rule, contact, event, reads, &rule_err);
-    if (*out == NULL && rule_err.code == NERR_NOMEM)
-        return NERR_NOMEM;
-    if (*out == NULL && rule_err.code != 0)
-        record_rule_error(decision, &rule_err);
-    return 0;
+/* The content id or task key that cooldowns and action ids are about; NULL when a content
+ * function chose nothing. */
+static const char *target_key(const rule_t *rule, const playbook_outcome_t *outcome) {
+    if (rule->action_kind == ACTION_TASK)
+        return rule->task_key;
+    return rule->content ? rule->content : outcome->content;
 }
 
 static int already_chosen(const decision_t *out, const char *id) {
@@ -263,10 +267,10 @@ static void hold(decision_t *out, const candidate_t *c, const char *policy, cons
         h->rule = c->rule;
         h->policy = policy;
         memcpy(h->id, c->id, sizeof h->id);
-        snprintf(h->target, sizeof h->target, "%s", c->key);
-        snprintf(h->channel, sizeof h->channel, "%s", c->channel);
+        copy_text(h->target, sizeof h->target, c->key);
+        copy_text(h->channel, sizeof h->channel, c->channel);
         h->due_ms = c->due_ms;
-        snprintf(h->winner, sizeof h->winner, "%s", winner ? winner : "");
+        copy_text(h->winner, sizeof h->winner, winner ? winner : "");
     }
     out->held_count++;
 }
@@ -349,93 +353,98 @@ static int make_action(playbook_t *pb, const candidate_t *c, contact_t *contact,
     return 0;
 }
 
-/* Runs act rules by priority; the policies hold back what may not go out. */
-static int choose_actions(playbook_t *pb, contact_t *contact, account_t *account,
-                          const event_t *event, decision_t *out, nerr_t *err) {
-    const char *stage = current_stage(pb, contact);
-    int count;
-    const rule_t *const *acts = playbook_rules_of(pb, RULE_ACT, &count);
-    for (int i = 0; i < count; i++) {
-        const rule_t *rule = acts[i];
-        if (!on_matches(rule, event) || !stage_matches(rule, stage) ||
-            (rule->for_account && account == NULL))
-            continue;
-        int is_true;
-        playbook_reads_t reads;
-        nerr_t rule_err;
-        if (playbook_eval_when(pb, rule, contact, event, &is_true, &reads, &rule_err)) {
-            record_rule_error(out, &rule_err);
-            continue;
-        }
-        char *key = NULL;
-        if (!is_true)
-            continue;
-        if (target_key(pb, rule, contact, event, &reads, &key, out))
-            return nerr_set(err, NERR_NOMEM, "out of memory choosing content");
-        if (key == NULL)
-            continue;
-        candidate_t c;
-        fill_candidate(pb, rule, contact, event, key, &c);
-        c.account = rule->for_account ? account : NULL;
-        int is_task = rule->action_kind == ACTION_TASK, rc = 0;
-        if (!already_chosen(out, c.id) && !is_held(pb, contact, &c, out) &&
-            (rc = make_action(pb, &c, contact, account, event, &reads, out)) == 0)
-            rc = c.account ? account_mark_sent(account, key, c.id, c.channel, is_task, c.due_ms, err)
-                           : contact_mark_sent(contact, key, c.id, c.channel, is_task, c.due_ms, err);
-        free(key);
-        if (rc)
-            return nerr_set(err, NERR_NOMEM, "out of memory building an action");
+/* Builds the action an act rule wants, unless a policy holds it back or it was chosen
+ * already. */
+static int take_act_rule(void *ctx, const playbook_outcome_t *outcome) {
+    step_t *s = ctx;
+    const rule_t *rule = outcome->rule;
+    if (outcome->error) {
+        record_rule_error(s->out, outcome->error);
+        return 0;
     }
+    const char *key = outcome->is_true ? target_key(rule, outcome) : NULL;
+    if (key == NULL)
+        return 0;
+    candidate_t c;
+    fill_candidate(s->pb, rule, s->contact, s->event, key, &c);
+    c.account = rule->for_account ? s->account : NULL;
+    int is_task = rule->action_kind == ACTION_TASK, rc = 0;
+    if (!already_chosen(s->out, c.id) && !is_held(s->pb, s->contact, &c, s->out) &&
+        (rc = make_action(s->pb, &c, s->contact, s->account, s->event, outcome->reads, s->out)) == 0)
+        rc = c.account ? account_mark_sent(c.account, key, c.id, c.channel, is_task, c.due_ms, s->err)
+                       : contact_mark_sent(s->contact, key, c.id, c.channel, is_task, c.due_ms, s->err);
+    if (rc)
+        return nerr_set(s->err, NERR_NOMEM, "out of memory building an action");
     return 0;
+}
+
+/* Act rules run in the stage the contact is in once the mind and stage rules have run. */
+static int wants_act_rule(void *ctx, const rule_t *rule) {
+    const step_t *s = ctx;
+    return stage_matches(rule, current_stage(s->pb, s->contact)) &&
+           (!rule->for_account || s->account != NULL);
+}
+
+/* Runs act rules by priority; the policies hold back what may not go out. */
+static int choose_actions(step_t *s) {
+    int count;
+    const rule_t *const *acts = playbook_rules_on(s->pb, 1u << RULE_ACT, s->event->type, &count);
+    const playbook_visitor_t visitor = {wants_act_rule, take_act_rule, s, 1, 1};
+    return playbook_run_rules(s->pb, acts, count, s->contact, s->event, &visitor);
 }
 
 /* ---- suppression and goals --------------------------------------------------------------- */
 
-/* Finds the first suppression in force for the contact as it is now. */
-static void check_suppression(playbook_t *pb, contact_t *contact, const event_t *event,
-                              decision_t *out) {
-    int count;
-    const rule_t *const *suppressions = playbook_rules_of(pb, RULE_SUPPRESS, &count);
-    for (int i = 0; i < count && out->suppressed_by == NULL; i++) {
-        const rule_t *rule = suppressions[i];
-        int is_true;
-        nerr_t rule_err;
-        if (playbook_eval_when(pb, rule, contact, event, &is_true, NULL, &rule_err))
-            record_rule_error(out, &rule_err);
-        else if (is_true)
-            out->suppressed_by = rule;
+static int take_suppression(void *ctx, const playbook_outcome_t *outcome) {
+    step_t *s = ctx;
+    if (outcome->error) {
+        record_rule_error(s->out, outcome->error);
+        return 0;
     }
+    if (!outcome->is_true)
+        return 0;
+    s->out->suppressed_by = outcome->rule;
+    return PLAYBOOK_STOP;
+}
+
+/* Finds the first suppression in force for the contact as it is now. */
+static void check_suppression(step_t *s) {
+    int count;
+    const rule_t *const *suppressions = playbook_rules_of(s->pb, RULE_SUPPRESS, &count);
+    const playbook_visitor_t visitor = {NULL, take_suppression, s, 0, 0};
+    playbook_run_rules(s->pb, suppressions, count, s->contact, s->event, &visitor);
+}
+
+static int take_goal(void *ctx, const playbook_outcome_t *outcome) {
+    step_t *s = ctx;
+    decision_t *out = s->out;
+    if (outcome->error) {
+        record_rule_error(out, outcome->error);
+        return 0;
+    }
+    contact_sent_t taken[DECIDE_MAX_CANCELLED];
+    int room = DECIDE_MAX_CANCELLED - out->cancelled_count;
+    int taken_count = outcome->is_true ? contact_take_pending(s->contact, s->event->at_ms,
+                                                              outcome->rule->cancels_tasks, taken, room)
+                                       : 0;
+    for (int k = 0; k < taken_count; k++) {
+        decision_cancelled_t *x = &out->cancelled[out->cancelled_count++];
+        x->goal = outcome->rule;
+        copy_text(x->id, sizeof x->id, taken[k].action_id);
+        copy_text(x->target, sizeof x->target, taken[k].content);
+        copy_text(x->channel, sizeof x->channel, taken[k].channel);
+        x->due_ms = taken[k].at_ms;
+        contact_sent_close(&taken[k]);
+    }
+    return 0;
 }
 
 /* A goal reached cancels the actions still pending after its touchpoint. */
-static void reach_goals(playbook_t *pb, contact_t *contact, const event_t *event,
-                        decision_t *out) {
+static void reach_goals(step_t *s) {
     int count;
-    const rule_t *const *goals = playbook_rules_of(pb, RULE_GOAL, &count);
-    for (int i = 0; i < count; i++) {
-        const rule_t *goal = goals[i];
-        if (!on_matches(goal, event))
-            continue;
-        int is_true;
-        nerr_t rule_err;
-        if (playbook_eval_when(pb, goal, contact, event, &is_true, NULL, &rule_err)) {
-            record_rule_error(out, &rule_err);
-            continue;
-        }
-        contact_sent_t taken[DECIDE_MAX_CANCELLED];
-        int room = DECIDE_MAX_CANCELLED - out->cancelled_count;
-        int taken_count =
-            is_true ? contact_take_pending(contact, event->at_ms, goal->cancels_tasks, taken, room) : 0;
-        for (int k = 0; k < taken_count; k++) {
-            decision_cancelled_t *x = &out->cancelled[out->cancelled_count++];
-            x->goal = goal;
-            snprintf(x->id, sizeof x->id, "%s", taken[k].action_id);
-            snprintf(x->target, sizeof x->target, "%s", taken[k].content);
-            snprintf(x->channel, sizeof x->channel, "%s", taken[k].channel);
-            x->due_ms = taken[k].at_ms;
-            contact_sent_close(&taken[k]);
-        }
-    }
+    const rule_t *const *goals = playbook_rules_on(s->pb, 1u << RULE_GOAL, s->event->type, &count);
+    const playbook_visitor_t visitor = {NULL, take_goal, s, 0, 0};
+    playbook_run_rules(s->pb, goals, count, s->contact, s->event, &visitor);
 }
 
 static int decide_steps(playbook_t *pb, contact_t *contact, account_t *account,
@@ -457,17 +466,18 @@ int decide_account(playbook_t *pb, contact_t *contact, account_t *account, const
 
 static int decide_steps(playbook_t *pb, contact_t *contact, account_t *account,
                         const event_t *event, decision_t *out, nerr_t *err) {
+    step_t s = {pb, contact, account, event, out, err};
     if (contact_record_touch(contact, event, err) ||
         (account && account_record_touch(account, event, err)))
         return NERR_NOMEM;
     /* An identify touchpoint carries facts about the contact (industry, size, time zone). */
     if (strcmp(event->type, "identify") == 0 && merge_facts(contact, event->props, err))
         return NERR_NOMEM;
-    if (update_mind_and_stage(pb, contact, account, event, out, err))
+    if (update_mind_and_stage(&s))
         return NERR_NOMEM;
-    reach_goals(pb, contact, event, out);
-    check_suppression(pb, contact, event, out);
-    return choose_actions(pb, contact, account, event, out, err);
+    reach_goals(&s);
+    check_suppression(&s);
+    return choose_actions(&s);
 }
 
 /* ---- records of what did not go out ---------------------------------------------------- */

@@ -41,6 +41,7 @@ typedef struct {
     char *content;         /* act, content: a catalogue id; NULL when chosen by a function */
     char *task_role;       /* act, task: "inside_sales", "field_sales", "customer_success" */
     char *task_title;
+    char *task_key;        /* act, task: "task:<name>", what cooldowns and action ids are about */
     char *channel;
     int64_t after_ms;      /* act: delay from the touchpoint's time */
     int64_t cooldown_ms;   /* act: no repeat of the same content or task within this */
@@ -193,5 +194,45 @@ int playbook_eval_when(playbook_t *playbook, const rule_t *rule, contact_t *cont
  * NERR_RULE in 'err'. Adds what the function read to 'reads' (kept from the condition). */
 char *playbook_eval_content(playbook_t *playbook, const rule_t *rule, contact_t *contact,
                             const event_t *event, playbook_reads_t *reads, nerr_t *err);
+
+/* ---- running a list of rules ------------------------------------------------------------ */
+
+/* What one rule of a playbook_run_rules call gave, as its visitor sees it. */
+typedef struct {
+    const rule_t *rule;
+    int is_true;             /* the condition held (a rule without one holds) */
+    const char *content;     /* with_content, for a true act rule whose content is chosen by a
+                                function: the id it chose (a catalogue id), or NULL when it
+                                chose nothing; valid only during the visitor's call */
+    playbook_reads_t *reads; /* with_reads: what the condition (and content function) read;
+                                valid only during the visitor's call */
+    const nerr_t *error;     /* set when the rule failed ("file:line: message (rule name)",
+                                NERR_RULE): then nothing else but 'rule' is meaningful */
+} playbook_outcome_t;
+
+#define PLAYBOOK_STOP 1 /* a visitor's 'take' returns it to end the run early, without error */
+
+/* Tells playbook_run_rules which rules to run and receives their outcomes. Its functions run
+ * inside the playbook's protected call: they must not call into the playbook (or Lua). */
+typedef struct {
+    /* NULL runs every rule; else called just before each rule: 0 skips it. */
+    int (*wants)(void *ctx, const rule_t *rule);
+    /* Called once per rule run (failed ones too), in order: returns 0 to go on, PLAYBOOK_STOP
+     * to end the run, or an error code (e.g. NERR_NOMEM) that ends the run and is returned. */
+    int (*take)(void *ctx, const playbook_outcome_t *outcome);
+    void *ctx;
+    int with_reads;   /* record what each rule read, for reasons */
+    int with_content; /* for a true act rule with a content function, run it too */
+} playbook_visitor_t;
+
+/* Runs the conditions of 'rules' (borrowed; 'count' of them) in order for 'contact' and
+ * 'event' (both borrowed for the call), handing each outcome to the visitor before the next
+ * rule runs, so a rule sees what the visitor did with the earlier ones. The rules share one
+ * protected call: a rule that fails (an error, its instruction budget, the memory cap) is
+ * reported to the visitor with its error, exactly as playbook_eval_when reports it, and the
+ * run resumes with the next rule in a new protected call. Each rule gets its own instruction
+ * budget, as with playbook_eval_when. Returns 0, or the visitor's error code. */
+int playbook_run_rules(playbook_t *playbook, const rule_t *const *rules, int count,
+                       contact_t *contact, const event_t *event, const playbook_visitor_t *visitor);
 
 #endif

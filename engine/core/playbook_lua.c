@@ -84,6 +84,7 @@ struct playbook {
      * metatable. */
     int contact_proxy_ref, event_proxy_ref, event_meta_ref;
     uint64_t event_serial; /* the event whose fields the event proxy's table holds; 0: none */
+    struct rule_run *run;  /* the playbook_run_rules call in progress, or NULL */
 };
 
 /* Registry keys of the reused proxies: one userdata each, created once per state. */
@@ -655,6 +656,10 @@ static void read_task(lua_State *L, rule_t *rule) {
         rule->channel = copy_string(L, "task");
     rule->after_ms = opt_duration(L, task, "after", rule->name);
     read_window(L, task, rule);
+    size_t size = strlen(rule->name) + sizeof "task:";
+    if ((rule->task_key = malloc(size)) == NULL)
+        luaL_error(L, "out of memory");
+    snprintf(rule->task_key, size, "task:%s", rule->name);
 }
 
 /* act "name" { stage, on, when = function(c, e), send = {..} | task = {..}, cooldown, priority,
@@ -1883,6 +1888,7 @@ static void rule_close(rule_t *r) {
     free(r->content);
     free(r->task_role);
     free(r->task_title);
+    free(r->task_key);
     free(r->channel);
     free(r->because);
     cJSON_Delete(r->set_facts);
@@ -2025,6 +2031,16 @@ static void eval_base(playbook_t *pb) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, pb->event_proxy_ref);
 }
 
+/* Fills 'err' for a rule whose protected call ended with status 'rc', the error value on top
+ * of the stack. */
+static void describe_failure(lua_State *L, const rule_t *rule, int rc, nerr_t *err) {
+    if (rc == LUA_ERRMEM) /* raised without the message handler: say where ourselves */
+        nerr_set(err, NERR_RULE, "%s:%d: memory cap of %u bytes reached (rule %s)", rule->file,
+                 rule->line, MEMORY_LIMIT_BYTES, rule->name);
+    else
+        nerr_set(err, NERR_RULE, "%s (rule %s)", lua_tostring(L, -1), rule->name);
+}
+
 /* Calls the function 'ref' with the event and contact proxies in the order the rule kind
  * takes them (infer, advance, goal: e, c; act, suppress: c, e), leaving one result on the
  * stack above the EVAL_BASE slots. */
@@ -2043,12 +2059,8 @@ static int call_rule_function(playbook_t *pb, const rule_t *rule, int ref, conta
     lua_pushvalue(L, is_contact_first ? 3 : 2);
     int rc = lua_pcall(L, 2, 1, 1);
     pb->reads = NULL;
-    if (rc == LUA_ERRMEM) /* raised without the message handler: say where ourselves */
-        nerr_set(err, NERR_RULE, "%s:%d: memory cap of %u bytes reached (rule %s)", rule->file,
-                 rule->line, MEMORY_LIMIT_BYTES, rule->name);
-    else if (rc != LUA_OK)
-        nerr_set(err, NERR_RULE, "%s (rule %s)", lua_tostring(L, -1), rule->name);
     if (rc != LUA_OK) {
+        describe_failure(L, rule, rc, err);
         lua_settop(L, EVAL_BASE);
         return NERR_RULE;
     }
@@ -2070,24 +2082,151 @@ int playbook_eval_when(playbook_t *pb, const rule_t *rule, contact_t *contact,
     return 0;
 }
 
-char *playbook_eval_content(playbook_t *pb, const rule_t *rule, contact_t *contact,
-                            const event_t *event, playbook_reads_t *reads, nerr_t *err) {
-    if (err)
-        err->code = 0;
-    if (call_rule_function(pb, rule, rule->content_ref, contact, event, reads, err))
-        return NULL;
-    lua_State *L = pb->L;
-    char *id = NULL;
+/* The catalogue id a content function left on top of the stack, or NULL: when it chose
+ * nothing ('err' untouched) or something that is not a known id (NERR_RULE in 'err'). The
+ * id lives as long as the value stays on the stack. */
+static const char *chosen_content(lua_State *L, const playbook_t *pb, const rule_t *rule,
+                                  nerr_t *err) {
     if (lua_type(L, -1) == LUA_TSTRING) {
-        if (playbook_content(pb, lua_tostring(L, -1)) == NULL)
-            nerr_set(err, NERR_RULE, "%s:%d: content function of rule %s chose unknown content '%s'",
-                     rule->file, rule->line, rule->name, lua_tostring(L, -1));
-        else if ((id = strdup(lua_tostring(L, -1))) == NULL)
-            nerr_set(err, NERR_NOMEM, "out of memory");
+        const char *id = lua_tostring(L, -1);
+        if (playbook_content(pb, id) != NULL)
+            return id;
+        nerr_set(err, NERR_RULE, "%s:%d: content function of rule %s chose unknown content '%s'",
+                 rule->file, rule->line, rule->name, id);
     } else if (!lua_isnil(L, -1)) {
         nerr_set(err, NERR_RULE, "%s:%d: content function of rule %s returned a %s, not an id",
                  rule->file, rule->line, rule->name, luaL_typename(L, -1));
     }
+    return NULL;
+}
+
+char *playbook_eval_content(playbook_t *pb, const rule_t *rule, contact_t *contact,
+                            const event_t *event, playbook_reads_t *reads, nerr_t *err) {
+    nerr_t local;
+    if (err == NULL)
+        err = &local;
+    err->code = 0;
+    if (call_rule_function(pb, rule, rule->content_ref, contact, event, reads, err))
+        return NULL;
+    lua_State *L = pb->L;
+    const char *chosen = chosen_content(L, pb, rule, err);
+    char *id = chosen ? strdup(chosen) : NULL;
+    if (chosen && id == NULL)
+        nerr_set(err, NERR_NOMEM, "out of memory");
     lua_settop(L, EVAL_BASE);
     return id;
+}
+
+/* ---- running a list of rules in one protected call -------------------------------------- */
+
+/* A playbook_run_rules call in progress. Entering Lua costs far more than a small condition,
+ * so the rules of a list run inside one protected call (run_rules_protected); only a rule that
+ * fails costs another. */
+struct rule_run {
+    const rule_t *const *rules;
+    int count;
+    int next;    /* the index of the next rule to consider */
+    int running; /* the index of the rule between its start and its visitor's return, or -1 */
+    const playbook_visitor_t *visitor;
+    playbook_reads_t reads;
+    int rc; /* the visitor's code that ended the run, or 0 */
+};
+
+/* Calls the rule's function 'ref' with the contact and event proxies (arguments 1 and 2 of
+ * run_rules_protected) in the order its kind takes them, leaving one result, under a fresh
+ * instruction budget. A failure unwinds to playbook_run_rules. */
+static void call_in_run(playbook_t *pb, const rule_t *rule, int ref) {
+    lua_State *L = pb->L;
+    int is_contact_first = rule->kind == RULE_ACT || rule->kind == RULE_SUPPRESS;
+    arm_budget(pb);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    lua_pushvalue(L, is_contact_first ? 1 : 2);
+    lua_pushvalue(L, is_contact_first ? 2 : 1);
+    lua_call(L, 2, 1);
+}
+
+/* Runs one rule's condition (and content function, when asked) and hands the outcome to the
+ * visitor, returning the visitor's code. */
+static int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_t *rule) {
+    lua_State *L = pb->L;
+    const playbook_visitor_t *visitor = run->visitor;
+    playbook_outcome_t outcome = {rule, 1, NULL, NULL, NULL};
+    nerr_t err;
+    if (visitor->with_reads) { /* the lists are read only up to their counts */
+        run->reads.state_count = run->reads.fact_count = run->reads.account_state_count = 0;
+        outcome.reads = &run->reads;
+    }
+    pb->reads = outcome.reads;
+    if (rule->when_ref != LUA_NOREF) {
+        call_in_run(pb, rule, rule->when_ref);
+        outcome.is_true = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    if (outcome.is_true && visitor->with_content && rule->content_ref != LUA_NOREF) {
+        call_in_run(pb, rule, rule->content_ref);
+        err.code = 0;
+        outcome.content = chosen_content(L, pb, rule, &err);
+        outcome.error = err.code ? &err : NULL;
+    }
+    pb->reads = NULL;
+    int rc = visitor->take(visitor->ctx, &outcome);
+    lua_settop(L, 2); /* the proxies */
+    return rc;
+}
+
+/* The body of the protected call: works through the run from 'next' until it ends, the
+ * visitor stops it, or a rule fails (then the error unwinds with 'running' set). */
+static int run_rules_protected(lua_State *L) {
+    playbook_t *pb = from_state(L);
+    struct rule_run *run = pb->run;
+    while (run->rc == 0 && run->next < run->count) {
+        const rule_t *rule = run->rules[run->next];
+        run->running = run->next++;
+        if (run->visitor->wants == NULL || run->visitor->wants(run->visitor->ctx, rule))
+            run->rc = run_one_rule(pb, run, rule);
+        run->running = -1;
+    }
+    return 0;
+}
+
+/* Reports the failure that ended a protected call to the visitor, for the rule that was
+ * running (or, for a failure between rules, which only running out of memory can cause, the
+ * next one, so the run always moves on). */
+static void report_failure(playbook_t *pb, struct rule_run *run, int status) {
+    if (run->running < 0 && run->next < run->count)
+        run->running = run->next++;
+    if (run->running >= 0) {
+        nerr_t err;
+        const rule_t *rule = run->rules[run->running];
+        describe_failure(pb->L, rule, status, &err);
+        playbook_outcome_t outcome = {rule, 0, NULL, NULL, &err};
+        run->rc = run->visitor->take(run->visitor->ctx, &outcome);
+    }
+    run->running = -1;
+    lua_settop(pb->L, EVAL_BASE);
+}
+
+int playbook_run_rules(playbook_t *pb, const rule_t *const *rules, int count, contact_t *contact,
+                       const event_t *event, const playbook_visitor_t *visitor) {
+    if (count == 0)
+        return 0;
+    struct rule_run run = {.rules = rules, .count = count, .running = -1, .visitor = visitor};
+    lua_State *L = pb->L;
+    pb->contact = contact;
+    pb->event = event;
+    pb->run = &run;
+    event_table(pb, event);
+    eval_base(pb);
+    while (run.rc == 0 && run.next < run.count) {
+        lua_pushcfunction(L, run_rules_protected);
+        lua_pushvalue(L, 2);
+        lua_pushvalue(L, 3);
+        int status = lua_pcall(L, 2, 0, 1);
+        pb->reads = NULL;
+        if (status != LUA_OK)
+            report_failure(pb, &run, status);
+    }
+    pb->run = NULL;
+    lua_settop(L, EVAL_BASE);
+    return run.rc == PLAYBOOK_STOP ? 0 : run.rc;
 }

@@ -342,6 +342,102 @@ static void test_sandbox_at_run_time(void **state) {
     playbook_free(pb);
 }
 
+/* ---- running a list of rules in one protected call ------------------------------------- */
+
+#define RUN_MAX 16
+
+/* What a visitor saw of a playbook_run_rules call. */
+typedef struct {
+    const char *names[RUN_MAX];
+    int is_true[RUN_MAX];
+    char errors[RUN_MAX][256]; /* "" when the rule did not fail */
+    int count;
+    const char *skip;    /* a rule 'wants' refuses */
+    const char *stop_at; /* the rule whose outcome stops the run ... */
+    int stop_code;       /* ... with this code */
+} run_log_t;
+
+static int log_wants(void *ctx, const rule_t *rule) {
+    const run_log_t *log = ctx;
+    return log->skip == NULL || strcmp(rule->name, log->skip) != 0;
+}
+
+static int log_take(void *ctx, const playbook_outcome_t *outcome) {
+    run_log_t *log = ctx;
+    assert_true(log->count < RUN_MAX);
+    log->names[log->count] = outcome->rule->name;
+    log->is_true[log->count] = outcome->error ? -1 : outcome->is_true;
+    snprintf(log->errors[log->count], sizeof log->errors[0], "%s",
+             outcome->error ? outcome->error->msg : "");
+    log->count++;
+    return log->stop_at && strcmp(outcome->rule->name, log->stop_at) == 0 ? log->stop_code : 0;
+}
+
+static int run_named(playbook_t *pb, subject_t *s, const char *const *names, int count,
+                     run_log_t *log) {
+    const rule_t *rules[RUN_MAX];
+    for (int i = 0; i < count; i++)
+        assert_non_null(rules[i] = find_rule(pb, names[i]));
+    playbook_visitor_t visitor = {log_wants, log_take, log, 0, 0};
+    return playbook_run_rules(pb, rules, count, &s->contact, &s->event, &visitor);
+}
+
+/* Failing rules inside one run report what playbook_eval_when reports for them alone, and the
+ * run goes on with the next rule; the budget still stops a rule that catches errors itself. */
+static void test_run_rules_errors(void **state) {
+    (void)state;
+    playbook_t *pb = load_ok("sandbox_runtime");
+    subject_t s;
+    subject_init(&s);
+    static const char *const names[] = {"ok",         "endless",   "ok",          "endless_pcall",
+                                        "memory_bomb", "table_bomb", "gc", "write_contact",
+                                        "error_table", "ok"};
+    int count = (int)(sizeof names / sizeof names[0]);
+    run_log_t log = {0};
+    assert_int_equal(run_named(pb, &s, names, count, &log), 0);
+    assert_int_equal(log.count, count);
+    for (int i = 0; i < count; i++) {
+        int is_true;
+        nerr_t alone = {0, ""};
+        int rc = eval(pb, &s, names[i], &is_true, &alone);
+        assert_string_equal(log.names[i], names[i]);
+        assert_string_equal(log.errors[i], rc ? alone.msg : "");
+        assert_int_equal(log.is_true[i], rc ? -1 : is_true);
+    }
+    assert_true(ends_with(log.errors[3],
+                          "main.lua:5: instruction budget of 1000000 exceeded (rule endless_pcall)"));
+    assert_null(s.contact.stage);
+    subject_close(&s);
+    playbook_free(pb);
+}
+
+/* 'wants' skips a rule; a visitor's code ends the run (PLAYBOOK_STOP as success). */
+static void test_run_rules_visitor(void **state) {
+    (void)state;
+    playbook_t *pb = load_ok("sandbox_runtime");
+    subject_t s;
+    subject_init(&s);
+    static const char *const names[] = {"ok", "error_table", "endless", "ok"};
+    run_log_t log = {.skip = "endless"};
+    assert_int_equal(run_named(pb, &s, names, 4, &log), 0);
+    assert_int_equal(log.count, 3);
+    assert_string_equal(log.names[2], "ok");
+    assert_int_equal(log.is_true[2], 1);
+
+    run_log_t stop = {.stop_at = "error_table", .stop_code = PLAYBOOK_STOP};
+    assert_int_equal(run_named(pb, &s, names, 4, &stop), 0);
+    assert_int_equal(stop.count, 2);
+    assert_true(ends_with(stop.errors[1], "(error object is a table value) (rule error_table)"));
+
+    run_log_t fail = {.stop_at = "ok", .stop_code = NERR_NOMEM};
+    assert_int_equal(run_named(pb, &s, names, 4, &fail), NERR_NOMEM);
+    assert_int_equal(fail.count, 1);
+    assert_int_equal(run_named(pb, &s, names, 0, &fail), 0); /* an empty list runs nothing */
+    assert_int_equal(fail.count, 1);
+    subject_close(&s);
+    playbook_free(pb);
+}
+
 /* ---- files written at run time: bytecode, version ---------------------------------------- */
 
 static void write_file(const char *dir, const char *name, const char *text, size_t size) {
@@ -472,6 +568,7 @@ int main(void) {
         cmocka_unit_test(test_endless_loop_at_load), cmocka_unit_test(test_memory_bomb_at_load),
         cmocka_unit_test(test_sandbox_at_run_time),  cmocka_unit_test(test_version_hash),
         cmocka_unit_test(test_bytecode_refused),     cmocka_unit_test(test_rules_by_type),
+        cmocka_unit_test(test_run_rules_errors),     cmocka_unit_test(test_run_rules_visitor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
