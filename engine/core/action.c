@@ -13,9 +13,9 @@ void action_make_id(const char *event_id, const char *rule, const char *target,
     uint64_t h = hash_update_str(HASH_SEED, event_id);
     h = hash_update_str(h, rule);
     h = hash_update_str(h, target);
-    char hex[17];
-    hash_hex(h, hex);
-    snprintf(out, ACTION_ID_MAX, "a-%s", hex);
+    out[0] = 'a';
+    out[1] = '-';
+    hash_hex(h, out + 2); /* "a-" + 16 digits + NUL fits ACTION_ID_MAX */
 }
 
 void action_close(action_t *action) {

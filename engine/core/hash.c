@@ -1,7 +1,6 @@
 /* hash: FNV-1a, 64-bit. */
 #include "engine/core/hash.h"
 
-#include <stdio.h>
 #include <string.h>
 
 uint64_t hash_update(uint64_t state, const void *data, size_t size) {
@@ -17,6 +16,12 @@ uint64_t hash_update_str(uint64_t state, const char *text) {
     return hash_update(state, text, strlen(text) + 1);
 }
 
+/* Digit by digit rather than snprintf: every action id is formatted here. */
 void hash_hex(uint64_t value, char buf[17]) {
-    snprintf(buf, 17, "%016llx", (unsigned long long)value);
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--) {
+        buf[i] = digits[value & 0xf];
+        value >>= 4;
+    }
+    buf[16] = '\0';
 }

@@ -124,6 +124,53 @@ static int is_close(double a, double b) {
     return fabs(a - b) <= largest * DBL_EPSILON;
 }
 
+/* Writes 'magnitude' / 10^'scale' in plain decimal notation, without trailing zeros after
+ * the point, negated when 'is_negative'. */
+static void write_decimal(jsonw_t *w, uint64_t magnitude, int scale, int is_negative) {
+    char digits[32];
+    int at = (int)sizeof digits;
+    for (; scale > 0 && magnitude % 10 == 0; scale--)
+        magnitude /= 10;
+    for (int i = 0; i < scale; i++) {
+        digits[--at] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    }
+    if (scale > 0)
+        digits[--at] = '.';
+    do {
+        digits[--at] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (is_negative)
+        digits[--at] = '-';
+    jsonw_raw(w, digits + at, sizeof digits - (size_t)at);
+}
+
+#define SHORT_SCALE_MAX 6 /* fraction digits the short form tries */
+
+/* The short form of a fraction with few decimals (0.1, -2.25, 123.456): when 'value' is the
+ * double nearest to m / 10^k for some k <= SHORT_SCALE_MAX and |m| < 10^15, that decimal has
+ * at most 15 significant digits, so %1.15g (which reads back exactly: DBL_DIG is 15) prints
+ * just those digits, in plain notation while the value is at least 1e-4. Writes it and
+ * returns 1, or returns 0 for the general path. */
+static int write_short_fraction(jsonw_t *w, double value) {
+    static const double powers[SHORT_SCALE_MAX + 1] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    for (int k = 1; k <= SHORT_SCALE_MAX; k++) {
+        long long m = llround(value * powers[k]);
+        uint64_t magnitude = m < 0 ? 0 - (uint64_t)m : (uint64_t)m;
+        if (magnitude >= 1000000000000000ULL)
+            return 0;
+        if ((double)m / powers[k] != value)
+            continue;
+        /* Below 1e-4, %g switches to an exponent. */
+        if (magnitude * 10000 < (uint64_t)powers[k])
+            return 0;
+        write_decimal(w, magnitude, k, m < 0);
+        return 1;
+    }
+    return 0;
+}
+
 /* Prints 'value' as cJSON does for a number item holding it. */
 static void write_number(jsonw_t *w, double value) {
     if (isnan(value) || isinf(value)) {
@@ -139,6 +186,8 @@ static void write_number(jsonw_t *w, double value) {
             write_integer(w, (int64_t)value);
         return;
     }
+    if (fabs(value) < 1e15 && write_short_fraction(w, value))
+        return;
     char text[32];
     int length = snprintf(text, sizeof text, "%1.15g", value);
     char *end;

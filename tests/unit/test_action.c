@@ -1,16 +1,19 @@
 /* test_action: deterministic action ids and the JSON contract of the actions stream (open
- * form for the releasing side, full form with emitted_at). Depends on action and cJSON. */
+ * form for the releasing side, full form with emitted_at), and jsonw's numbers, which must
+ * read as cJSON prints them. Depends on action, jsonw and cJSON. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/core/action.h"
+#include "engine/core/jsonw.h"
 
 #define DUE_MS 1795428000000LL     /* 2026-11-23T10:00:00Z */
 #define EMITTED_MS 1795428000123LL /* 2026-11-23T10:00:00.123Z */
@@ -191,6 +194,62 @@ static void test_close(void **state) {
     action_close(&a); /* a zeroed action closes again harmlessly */
 }
 
+/* ---- jsonw numbers: byte for byte what cJSON_PrintUnformatted writes ---------------------- */
+
+static int same_as_cjson(double value) {
+    cJSON *number = cJSON_CreateNumber(value);
+    char *expected = cJSON_PrintUnformatted(number);
+    jsonw_t w;
+    jsonw_init(&w, 16);
+    jsonw_double(&w, value);
+    char *actual = jsonw_finish(&w);
+    int same = expected && actual && strcmp(expected, actual) == 0;
+    if (!same)
+        print_error("%.17g: cJSON %s, jsonw %s\n", value, expected, actual);
+    free(actual);
+    cJSON_free(expected);
+    cJSON_Delete(number);
+    return same;
+}
+
+static void test_jsonw_numbers_listed(void **state) {
+    (void)state;
+    static const double values[] = {
+        0.0, -0.0, 1, -1, 0.1, -0.1, 0.2, 0.3, 0.7, 1.005, -1.005, 123.456, -123.456, 0.125,
+        2.5, 0.05, 0.001, 0.0001, 0.00012, 0.00001, -0.00001, 0.000001, 1e-7, 0.1 + 0.2,
+        1.0 / 3, 2.0 / 3, -2.0 / 3, 3.14159265358979, 0.873, 0.999, 0.9995, 1e14 + 0.5,
+        99999999999999.9, 999999999999999.0, 1e15, -1e15, 1e15 + 2, 1e15 - 1, 1e15 - 0.5,
+        123456789012345.6, 12345678901234.56, 1234567890.123456, 1e16, 1e21, 1e300, 5e-324,
+        4503599627370495.5, 9007199254740993.0, 0.30000000000000004, 1e-4 - 1e-20,
+    };
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        assert_true(same_as_cjson(values[i]));
+}
+
+/* Decimals of up to seven places over a wide range of magnitudes, both signs, and what
+ * arithmetic leaves near them (a decayed state, a rounded reason value). */
+static void test_jsonw_numbers_swept(void **state) {
+    (void)state;
+    static const double scales[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7};
+    for (int k = 0; k < 8; k++)
+        for (long long m = -2100; m <= 2100; m += 7) {
+            double v = (double)m / scales[k];
+            assert_true(same_as_cjson(v));
+            assert_true(same_as_cjson(v * 1e9 + v));
+            assert_true(same_as_cjson(v * 0.5));
+            assert_true(same_as_cjson((double)(long long)(v * 1000 + 0.5) / 1000));
+        }
+    unsigned long long seed = 42;
+    for (int i = 0; i < 20000; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        double fraction = (double)(seed >> 11) / 9007199254740992.0;
+        int digits = (int)(seed % 7);
+        double v = (fraction - 0.5) * scales[digits] * 2;
+        assert_true(same_as_cjson(v));
+        assert_true(same_as_cjson((double)llround(v * scales[digits]) / scales[digits]));
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_id_format_and_stability),
@@ -199,6 +258,8 @@ int main(void) {
         cmocka_unit_test(test_full_form),
         cmocka_unit_test(test_task_form),
         cmocka_unit_test(test_close),
+        cmocka_unit_test(test_jsonw_numbers_listed),
+        cmocka_unit_test(test_jsonw_numbers_swept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
