@@ -53,6 +53,7 @@ int account_init(account_t *account, const char *id, nerr_t *err) {
 }
 
 static void touch_close(account_touch_t *t) {
+    free(t->row);
     free(t->event_id);
     free(t->contact);
     free(t->type);
@@ -83,9 +84,32 @@ static int has_event(const account_t *account, const event_t *event) {
     return 0;
 }
 
-/* Appends 't' (taken, closed on failure), dropping the oldest touchpoint when full. */
+/* Renders the touch's storage row: ["event","contact","type",ms,{props}]. Returns 0 or -1. */
+static int render_row(account_touch_t *t) {
+    jsonw_t w;
+    jsonw_init(&w, 96 + (t->props ? 160 : 0));
+    jsonw_char(&w, '[');
+    jsonw_string(&w, t->event_id);
+    jsonw_char(&w, ',');
+    jsonw_string(&w, t->contact);
+    jsonw_char(&w, ',');
+    jsonw_string(&w, t->type);
+    jsonw_char(&w, ',');
+    jsonw_int64(&w, t->at_ms);
+    if (t->props) {
+        jsonw_char(&w, ',');
+        jsonw_item(&w, t->props);
+    }
+    jsonw_char(&w, ']');
+    t->row_size = w.length;
+    t->row = jsonw_finish(&w);
+    return t->row ? 0 : -1;
+}
+
+/* Appends 't' (taken, closed on failure; its row is rendered unless it came with one),
+ * dropping the oldest touchpoint when full. */
 static int push_touch_owned(account_t *account, account_touch_t t) {
-    if (!t.event_id || !t.contact || !t.type) {
+    if (!t.event_id || !t.contact || !t.type || (!t.row && render_row(&t))) {
         touch_close(&t);
         return NERR_NOMEM;
     }
@@ -102,8 +126,9 @@ static int push_touch_owned(account_t *account, account_touch_t t) {
 /* Props are read, never changed, so they are kept as one flat block. */
 static int push_touch(account_t *account, const char *event_id, const char *contact,
                       const char *type, int64_t at_ms, const cJSON *props) {
-    account_touch_t t = {strdup(event_id), strdup(contact), strdup(type), at_ms,
-                         props ? jsonflat_copy(props) : NULL};
+    account_touch_t t = {.event_id = strdup(event_id), .contact = strdup(contact),
+                         .type = strdup(type), .at_ms = at_ms,
+                         .props = props ? jsonflat_copy(props) : NULL};
     if (props && !t.props) {
         touch_close(&t);
         return NERR_NOMEM;
@@ -196,20 +221,9 @@ char *account_to_json(const account_t *account) {
     mind_write_json(&w, &account->mind);
     jsonw_raw(&w, ",\"touches\":[", 12);
     for (int i = 0; i < account->touch_count; i++) {
-        const account_touch_t *t = &account->touches[i];
-        jsonw_raw(&w, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
-        jsonw_string(&w, t->event_id);
-        jsonw_char(&w, ',');
-        jsonw_string(&w, t->contact);
-        jsonw_char(&w, ',');
-        jsonw_string(&w, t->type);
-        jsonw_char(&w, ',');
-        jsonw_int64(&w, t->at_ms);
-        if (t->props) {
+        if (i > 0)
             jsonw_char(&w, ',');
-            jsonw_item(&w, t->props);
-        }
-        jsonw_char(&w, ']');
+        jsonw_raw(&w, account->touches[i].row, account->touches[i].row_size);
     }
     jsonw_raw(&w, "],\"sent\":[", 10);
     for (int i = 0; i < account->sent_count; i++) {
@@ -228,17 +242,23 @@ char *account_to_json(const account_t *account) {
     return jsonw_finish(&w);
 }
 
+/* A touch keeps its stored row as read, so writing the state again copies it. */
 static int read_touch(jsonr_t *r, const char *key, void *ud) {
     (void)key;
-    account_touch_t t = {NULL, NULL, NULL, 0, NULL};
+    account_touch_t t = {0};
     double at;
-    if (!jsonr_eat(r, '[') || !(t.event_id = jsonr_string(r)) || !jsonr_eat(r, ',') ||
+    if (!jsonr_eat(r, '['))
+        return -1;
+    const char *row = r->at - 1;
+    if (!(t.event_id = jsonr_string(r)) || !jsonr_eat(r, ',') ||
         !(t.contact = jsonr_string(r)) || !jsonr_eat(r, ',') || !(t.type = jsonr_string(r)) ||
         !jsonr_eat(r, ',') || jsonr_number(r, &at) ||
-        (jsonr_eat(r, ',') && !(t.props = jsonr_object(r, 1))) || !jsonr_eat(r, ']')) {
+        (jsonr_eat(r, ',') && !(t.props = jsonr_object(r, 1))) || !jsonr_eat(r, ']') ||
+        !(t.row = jsonr_copy(row, r->at))) {
         touch_close(&t);
         return -1;
     }
+    t.row_size = (size_t)(r->at - row);
     t.at_ms = (int64_t)at;
     return push_touch_owned(ud, t) ? -1 : 0;
 }

@@ -24,6 +24,8 @@ typedef struct {
     char *type;
     int64_t at_ms;
     cJSON *props; /* owned; NULL when none */
+    char *row;    /* the touch's row in the storage JSON, owned, made once (see contact.h) */
+    size_t row_size;
 } account_touch_t;
 
 typedef struct account_s {

@@ -28,6 +28,7 @@ int contact_init(contact_t *contact, const char *id, nerr_t *err) {
 static void touch_close(contact_touch_t *touch) {
     free(touch->event_id);
     free(touch->type);
+    free(touch->row);
     cJSON_Delete(touch->props);
     memset(touch, 0, sizeof *touch);
 }
@@ -90,8 +91,30 @@ static int reserve(void **list, int count, int *capacity, int max, size_t size) 
 static uint64_t type_hash(const char *type) { return hash_update(HASH_SEED, type, strlen(type)); }
 
 /* Appends a touchpoint whose parts it takes (freed here on failure). */
+/* Renders the touch's storage row: ["event","type",ms,{props}]. Returns 0 or NERR_NOMEM. */
+static int render_row(contact_touch_t *touch) {
+    jsonw_t w;
+    jsonw_init(&w, 64 + (touch->props ? 160 : 0));
+    jsonw_char(&w, '[');
+    jsonw_string(&w, touch->event_id);
+    jsonw_char(&w, ',');
+    jsonw_string(&w, touch->type);
+    jsonw_char(&w, ',');
+    jsonw_int64(&w, touch->at_ms);
+    if (touch->props) {
+        jsonw_char(&w, ',');
+        jsonw_item(&w, touch->props);
+    }
+    jsonw_char(&w, ']');
+    touch->row_size = w.length;
+    touch->row = jsonw_finish(&w);
+    return touch->row ? 0 : NERR_NOMEM;
+}
+
+/* Appends 'touch' (taken, closed on failure; its row is rendered unless it came with one),
+ * dropping the oldest touch when the history is full. */
 static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
-    if (!touch.event_id || !touch.type ||
+    if (!touch.event_id || !touch.type || (!touch.row && render_row(&touch)) ||
         reserve((void **)&contact->history, contact->history_count, &contact->history_capacity,
                 CONTACT_HISTORY_MAX, sizeof *contact->history)) {
         touch_close(&touch);
@@ -111,7 +134,8 @@ static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
 /* Props are kept as one flat block: a touchpoint's props are only read until it is dropped. */
 static int push_touch(contact_t *contact, const char *event_id, const char *type, int64_t at_ms,
                       const cJSON *props) {
-    contact_touch_t touch = {strdup(event_id), strdup(type), at_ms, jsonflat_copy(props), 0};
+    contact_touch_t touch = {.event_id = strdup(event_id), .type = strdup(type), .at_ms = at_ms,
+                             .props = jsonflat_copy(props)};
     if (props && !touch.props) {
         touch_close(&touch);
         return NERR_NOMEM;
@@ -239,53 +263,13 @@ int contact_take_pending(contact_t *contact, int64_t after_ms, int with_tasks,
 
 /* ---- storage form ----------------------------------------------------------------------- */
 
-/* Member order and number forms are those of the cJSON tree this used to build, so stored
- * states keep their text: {"stage","account","facts","mind","history","sent"}, and each mind
- * state as {"ev":[..],"v":..,"t":..}. */
-static void mind_write(jsonw_t *w, const mind_t *mind) {
-    jsonw_char(w, '{');
-    for (int i = 0; i < mind->count; i++) {
-        const mind_state_t *state = &mind->states[i];
-        if (i > 0)
-            jsonw_char(w, ',');
-        jsonw_key(w, state->name);
-        jsonw_raw(w, "{\"ev\":[", 7);
-        for (int k = 0; k < state->evidence_count; k++) {
-            const mind_evidence_t *e = &state->evidence[k];
-            jsonw_raw(w, k > 0 ? ",[" : "[", k > 0 ? 2 : 1);
-            jsonw_string(w, e->event_id);
-            jsonw_char(w, ',');
-            jsonw_string(w, e->rule);
-            jsonw_char(w, ',');
-            jsonw_double(w, e->delta);
-            jsonw_char(w, ',');
-            jsonw_int64(w, e->at_ms);
-            jsonw_char(w, ']');
-        }
-        jsonw_raw(w, "],\"v\":", 6);
-        jsonw_double(w, state->value);
-        jsonw_raw(w, ",\"t\":", 5);
-        jsonw_int64(w, state->updated_ms);
-        jsonw_char(w, '}');
-    }
-    jsonw_char(w, '}');
-}
-
+/* Member order is {"stage","account","facts","mind","history","sent"}. */
 static void history_write(jsonw_t *w, const contact_t *contact) {
     jsonw_char(w, '[');
     for (int i = 0; i < contact->history_count; i++) {
-        const contact_touch_t *t = &contact->history[i];
-        jsonw_raw(w, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
-        jsonw_string(w, t->event_id);
-        jsonw_char(w, ',');
-        jsonw_string(w, t->type);
-        jsonw_char(w, ',');
-        jsonw_int64(w, t->at_ms);
-        if (t->props) {
+        if (i > 0)
             jsonw_char(w, ',');
-            jsonw_item(w, t->props);
-        }
-        jsonw_char(w, ']');
+        jsonw_raw(w, contact->history[i].row, contact->history[i].row_size);
     }
     jsonw_char(w, ']');
 }
@@ -325,7 +309,7 @@ char *contact_to_json(const contact_t *contact) {
     jsonw_raw(&w, "\"facts\":", 8);
     jsonw_item(&w, contact->facts);
     jsonw_raw(&w, ",\"mind\":", 8);
-    mind_write(&w, &contact->mind);
+    mind_write_json(&w, &contact->mind);
     jsonw_raw(&w, ",\"history\":", 11);
     history_write(&w, contact);
     jsonw_raw(&w, ",\"sent\":", 8);
@@ -378,225 +362,34 @@ static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
  * every malformed state, goes to the cJSON reader below, which has the last word on what a
  * stored state means and on the error reported. Facts and props are parsed by cJSON. */
 
-typedef struct {
-    const char *at, *end;
-} reader_t;
-
-static void skip_space(reader_t *r) {
-    while (r->at < r->end && (*r->at == ' ' || *r->at == '\t' || *r->at == '\n' || *r->at == '\r'))
-        r->at++;
-}
-
-/* Consumes 'c' (after white space) when it comes next. */
-static int eat(reader_t *r, char c) {
-    skip_space(r);
-    if (r->at < r->end && *r->at == c) {
-        r->at++;
-        return 1;
-    }
-    return 0;
-}
-
-/* Reads a string into a fresh copy (free with free()); NULL when it is not a plain one. */
-static char *read_string(reader_t *r) {
-    if (!eat(r, '"'))
-        return NULL;
-    const char *start = r->at;
-    size_t escapes = 0;
-    for (; r->at < r->end && *r->at != '"'; r->at++) {
-        if ((unsigned char)*r->at < 32)
-            return NULL;
-        if (*r->at == '\\') {
-            if (++r->at == r->end)
-                return NULL;
-            escapes++;
-        }
-    }
-    if (r->at == r->end)
-        return NULL;
-    size_t size = (size_t)(r->at - start);
-    r->at++; /* the closing quote */
-    char *copy = malloc(size - escapes + 1), *out = copy;
-    if (copy == NULL)
-        return NULL;
-    for (const char *s = start; s < start + size; s++) {
-        if (*s != '\\') {
-            *out++ = *s;
-            continue;
-        }
-        switch (*++s) {
-        case '"': case '\\': case '/': *out++ = *s; break;
-        case 'b': *out++ = '\b'; break;
-        case 'f': *out++ = '\f'; break;
-        case 'n': *out++ = '\n'; break;
-        case 'r': *out++ = '\r'; break;
-        case 't': *out++ = '\t'; break;
-        default: free(copy); return NULL; /* \u and anything unknown: the cJSON reader's job */
-        }
-    }
-    *out = '\0';
-    return copy;
-}
-
-/* Reads a number as cJSON does (the characters it takes, converted by strtod), with the
- * common case of a short integer done by hand: below 2^53 both give the same double. */
-static int read_number(reader_t *r, double *out) {
-    skip_space(r);
-    const char *start = r->at;
-    int is_integer = 1;
-    while (r->at < r->end && r->at - start < 63) {
-        char c = *r->at;
-        if (c >= '0' && c <= '9')
-            ;
-        else if (c == '-' && r->at == start)
-            ;
-        else if (c == '+' || c == '-' || c == 'e' || c == 'E' || c == '.')
-            is_integer = 0;
-        else
-            break;
-        r->at++;
-    }
-    size_t size = (size_t)(r->at - start);
-    size_t digits = size - (size > 0 && *start == '-');
-    if (digits == 0)
-        return -1;
-    if (is_integer && digits <= 15) {
-        int64_t value = 0;
-        for (const char *s = start + (size - digits); s < r->at; s++)
-            value = value * 10 + (*s - '0');
-        *out = *start == '-' ? -(double)value : (double)value;
-        return 0;
-    }
-    char text[64], *end;
-    memcpy(text, start, size);
-    text[size] = '\0';
-    *out = strtod(text, &end);
-    return end == text + size ? 0 : -1;
-}
-
-/* Reads an object: as one flat block for props ('is_flat'), as a cJSON tree for facts (rules
- * change those); NULL unless it is an object. */
-static cJSON *read_object(reader_t *r, int is_flat) {
-    skip_space(r);
-    if (r->at == r->end || *r->at != '{')
-        return NULL;
-    const char *after = NULL;
-    cJSON *object = is_flat ? jsonflat_parse(r->at, (size_t)(r->end - r->at), &after) : NULL;
-    if (object == NULL)
-        object = cJSON_ParseWithLengthOpts(r->at, (size_t)(r->end - r->at), &after, 0);
-    if (object == NULL)
-        return NULL;
-    r->at = after;
-    return object;
-}
-
-/* Reads a member name (after a ',' or '{' was consumed) and its ':'. */
-static char *read_key(reader_t *r) {
-    char *key = read_string(r);
-    if (key != NULL && !eat(r, ':')) {
-        free(key);
-        return NULL;
-    }
-    return key;
-}
-
-/* Reads '{' members '}' or '[' elements ']', calling 'each' on every one after its key (for
- * an object) was read; stops at the first failure. */
-static int read_list(reader_t *r, int is_object, int (*each)(reader_t *, const char *, void *),
-                     void *ud) {
-    if (!eat(r, is_object ? '{' : '['))
-        return -1;
-    if (eat(r, is_object ? '}' : ']'))
-        return 0;
-    do {
-        char *key = is_object ? read_key(r) : NULL;
-        int rc = is_object && key == NULL ? -1 : each(r, key, ud);
-        free(key);
-        if (rc)
-            return -1;
-    } while (eat(r, ','));
-    return eat(r, is_object ? '}' : ']') ? 0 : -1;
-}
-
-static int read_evidence(reader_t *r, const char *key, void *ud) {
+/* A touch keeps its stored row as read, so writing the state again copies it. */
+static int read_touch(jsonr_t *r, const char *key, void *ud) {
     (void)key;
-    double delta, at;
-    int rc = -1;
-    char *event_id = NULL, *rule = NULL;
-    if (eat(r, '[') && (event_id = read_string(r)) && eat(r, ',') && (rule = read_string(r)) &&
-        eat(r, ',') && !read_number(r, &delta) && eat(r, ',') && !read_number(r, &at) &&
-        eat(r, ']'))
-        rc = mind_push_evidence(ud, event_id, rule, delta, (int64_t)at, NULL) ? -1 : 0;
-    free(event_id);
-    free(rule);
-    return rc;
-}
-
-typedef struct {
-    mind_state_t *state;
-    int seen; /* 1: v, 2: t, 4: ev */
-} mind_member_t;
-
-static int read_mind_member(reader_t *r, const char *key, void *ud) {
-    mind_member_t *m = ud;
-    int which = strcmp(key, "v") == 0 ? 1 : strcmp(key, "t") == 0 ? 2 : strcmp(key, "ev") == 0 ? 4 : 0;
-    if (which == 0 || (m->seen & which))
-        return -1;
-    m->seen |= which;
-    if (which == 4)
-        return read_list(r, 0, read_evidence, m->state);
-    double number;
-    if (read_number(r, &number))
-        return -1;
-    if (which == 1)
-        m->state->value = number;
-    else
-        m->state->updated_ms = (int64_t)number;
-    return 0;
-}
-
-/* One mind state: made first, its value and time filled as its members come. */
-static int read_mind_state(reader_t *r, const char *key, void *ud) {
-    contact_t *contact = ud;
-    mind_member_t m = {mind_restore(&contact->mind, key, 0.0, 0, NULL), 0};
-    if (m.state == NULL || read_list(r, 1, read_mind_member, &m))
-        return -1;
-    return (m.seen & 3) == 3 ? 0 : -1;
-}
-
-static int read_touch(reader_t *r, const char *key, void *ud) {
-    (void)key;
-    contact_touch_t touch = {NULL, NULL, 0, NULL, 0};
+    contact_touch_t touch = {0};
     double at;
-    if (!eat(r, '[') || !(touch.event_id = read_string(r)) || !eat(r, ',') ||
-        !(touch.type = read_string(r)) || !eat(r, ',') || read_number(r, &at) ||
-        (eat(r, ',') && !(touch.props = read_object(r, 1))) || !eat(r, ']')) {
+    if (!jsonr_eat(r, '['))
+        return -1;
+    const char *row = r->at - 1;
+    if (!(touch.event_id = jsonr_string(r)) || !jsonr_eat(r, ',') ||
+        !(touch.type = jsonr_string(r)) || !jsonr_eat(r, ',') || jsonr_number(r, &at) ||
+        (jsonr_eat(r, ',') && !(touch.props = jsonr_object(r, 1))) || !jsonr_eat(r, ']') ||
+        !(touch.row = jsonr_copy(row, r->at))) {
         touch_close(&touch);
         return -1;
     }
+    touch.row_size = (size_t)(r->at - row);
     touch.at_ms = (int64_t)at;
     return push_touch_owned(ud, touch) ? -1 : 0;
 }
 
-static int read_sent(reader_t *r, const char *key, void *ud) {
+static int read_sent(jsonr_t *r, const char *key, void *ud) {
     (void)key;
     contact_sent_t d = {NULL, NULL, NULL, 0, 0};
     double at;
-    if (!eat(r, '[') || !(d.content = read_string(r)) || !eat(r, ',') || read_number(r, &at) ||
-        !eat(r, ',') || !(d.action_id = read_string(r)) || !eat(r, ',') ||
-        !(d.channel = read_string(r)) || !eat(r, ',')) {
-        contact_sent_close(&d);
-        return -1;
-    }
-    skip_space(r);
-    size_t left = (size_t)(r->end - r->at);
-    if (left >= 4 && memcmp(r->at, "true", 4) == 0)
-        d.is_task = 1, r->at += 4;
-    else if (left >= 5 && memcmp(r->at, "false", 5) == 0)
-        r->at += 5;
-    else
-        d.at_ms = -1;
-    if (d.at_ms == -1 || !eat(r, ']')) {
+    if (!jsonr_eat(r, '[') || !(d.content = jsonr_string(r)) || !jsonr_eat(r, ',') ||
+        jsonr_number(r, &at) || !jsonr_eat(r, ',') || !(d.action_id = jsonr_string(r)) ||
+        !jsonr_eat(r, ',') || !(d.channel = jsonr_string(r)) || !jsonr_eat(r, ',') ||
+        jsonr_bool(r, &d.is_task) || !jsonr_eat(r, ']')) {
         contact_sent_close(&d);
         return -1;
     }
@@ -612,7 +405,7 @@ typedef struct {
     int seen; /* SEEN_* */
 } top_t;
 
-static int read_top_member(reader_t *r, const char *key, void *ud) {
+static int read_top_member(jsonr_t *r, const char *key, void *ud) {
     top_t *top = ud;
     contact_t *c = top->contact;
     static const char *const names[] = {"stage", "account", "facts", "mind", "history", "sent"};
@@ -623,19 +416,19 @@ static int read_top_member(reader_t *r, const char *key, void *ud) {
         return -1;
     top->seen |= 1 << which;
     switch (which) {
-    case 0: return (c->stage = read_string(r)) ? 0 : -1;
-    case 1: return (c->account = read_string(r)) ? 0 : -1;
+    case 0: return (c->stage = jsonr_string(r)) ? 0 : -1;
+    case 1: return (c->account = jsonr_string(r)) ? 0 : -1;
     case 2: {
-        cJSON *facts = read_object(r, 0);
+        cJSON *facts = jsonr_object(r, 0);
         if (facts == NULL)
             return -1;
         cJSON_Delete(c->facts);
         c->facts = facts;
         return 0;
     }
-    case 3: return read_list(r, 1, read_mind_state, c);
-    case 4: return read_list(r, 0, read_touch, c);
-    default: return read_list(r, 0, read_sent, c);
+    case 3: return mind_read_json(r, &c->mind);
+    case 4: return jsonr_list(r, 0, read_touch, c);
+    default: return jsonr_list(r, 0, read_sent, c);
     }
 }
 
@@ -645,13 +438,10 @@ static int restore_fast(contact_t *contact, const char *id, const char *text, si
     if (contact_init(contact, id, NULL))
         return -1;
     contact->version = version;
-    reader_t r = {text, text + size};
+    jsonr_t r = jsonr_over(text, size);
     top_t top = {contact, 0};
-    if (read_list(&r, 1, read_top_member, &top) == 0) {
-        skip_space(&r);
-        if (r.at == r.end)
-            return 0;
-    }
+    if (jsonr_list(&r, 1, read_top_member, &top) == 0 && jsonr_at_end(&r))
+        return 0;
     contact_close(contact);
     return -1;
 }

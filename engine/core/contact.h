@@ -24,6 +24,9 @@ typedef struct {
     cJSON *props; /* owned; NULL when the touchpoint had none */
     uint64_t type_hash; /* hash_update of 'type', set when the touch is recorded: history
                            queries compare it before the strings */
+    char *row;          /* the touch's row in the storage JSON, owned, made once: a touch
+                           never changes, but the state holding it is written at every commit */
+    size_t row_size;
 } contact_touch_t;
 
 /* An action decided for the contact: delivered once its due time has passed (on the clock of

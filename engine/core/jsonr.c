@@ -167,3 +167,13 @@ int jsonr_list(jsonr_t *r, int is_object, int (*each)(jsonr_t *r, const char *ke
     } while (jsonr_eat(r, ','));
     return jsonr_eat(r, is_object ? '}' : ']') ? 0 : -1;
 }
+
+char *jsonr_copy(const char *start, const char *end) {
+    size_t size = (size_t)(end - start);
+    char *copy = malloc(size + 1);
+    if (copy != NULL) {
+        memcpy(copy, start, size);
+        copy[size] = '\0';
+    }
+    return copy;
+}

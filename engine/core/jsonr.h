@@ -43,6 +43,10 @@ int jsonr_bool(jsonr_t *r, int *out);
  * change). NULL unless the next value is an object. */
 cJSON *jsonr_object(jsonr_t *r, int is_flat);
 
+/* Returns a NUL-terminated copy of the text from 'start' to 'end' (a value just read, say),
+ * owned (free with free()), or NULL when out of memory. */
+char *jsonr_copy(const char *start, const char *end);
+
 /* Reads '{' members '}' (when 'is_object') or '[' elements ']', calling 'each' on every one
  * once its key (NULL for an array) and ':' were read; 'each' reads the value and returns 0,
  * or nonzero to stop. Returns 0 when the whole list was read. */

@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/core/batch.h"
+#include "engine/core/slotcache.h"
 #include "engine/core/strmap.h"
 #include "engine/shell/log.h"
 #include "generated/redis_functions.h"
@@ -95,8 +96,8 @@ struct consumer {
     int is_claiming;
     int open_handles;        /* timers not yet closed */
     strmap_t deliveries;     /* entry id -> delivery count, for the pending read in flight */
-    strmap_t contact_cache;  /* contact id -> contact_t* as last committed (NULL: taken) */
-    strmap_t account_cache;  /* account id -> account_t* likewise */
+    slotcache_t contact_cache; /* contact id -> contact_t* as last committed */
+    slotcache_t account_cache; /* account id -> account_t* likewise */
 
     int is_stopping;
     consumer_stopped_cb stopped_cb;
@@ -110,6 +111,8 @@ struct consumer {
 };
 
 static void read_next(consumer_t *c);
+static void free_cached_contact(void *value);
+static void free_cached_account(void *value);
 static void reject_worn_out(consumer_t *c, flight_t *f);
 static void start_setup(consumer_t *c);
 static void send_commits(consumer_t *c, flight_t *f);
@@ -155,8 +158,10 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
     c->retry_timer.data = c->claim_timer.data = c;
     c->open_handles = 2;
     strmap_init(&c->deliveries);
-    strmap_init(&c->contact_cache);
-    strmap_init(&c->account_cache);
+    /* Out of memory here only turns the cache off. */
+    size_t slots = c->options.cache_size > 0 ? (size_t)c->options.cache_size : 0;
+    slotcache_init(&c->contact_cache, slots, free_cached_contact);
+    slotcache_init(&c->account_cache, slots, free_cached_account);
     for (int k = 0; k < 2; k++) {
         c->flights[k].consumer = c;
         batch_init(&c->flights[k].batch);
@@ -201,30 +206,8 @@ static void free_cached_account(void *value) {
 }
 
 static void cache_clear(consumer_t *c) {
-    strmap_close(&c->contact_cache, free_cached_contact);
-    strmap_close(&c->account_cache, free_cached_account);
-}
-
-/* Keeps 'value' (heap, owned from now on) under 'id'. A full cache is emptied first: simpler
- * than eviction, and the hot contacts come back at once. Taken entries stay as NULL keys and
- * count towards the size. */
-static void cache_put(consumer_t *c, strmap_t *cache, const char *id, void *value,
-                      void (*free_value)(void *)) {
-    if ((int)cache->count >= c->options.cache_size)
-        strmap_close(cache, free_value);
-    void *old = strmap_get(cache, id);
-    if (strmap_put(cache, id, value) != 0)
-        free_value(value);
-    else
-        free_value(old);
-}
-
-/* Takes the cached value of 'id' out of 'cache', or returns NULL. */
-static void *cache_take(strmap_t *cache, const char *id) {
-    void *value = strmap_get(cache, id);
-    if (value)
-        strmap_put(cache, id, NULL); /* the key exists: this cannot fail */
-    return value;
+    slotcache_clear(&c->contact_cache);
+    slotcache_clear(&c->account_cache);
 }
 
 /* After a flight's commits: keeps the states whose commits all succeeded, for a later
@@ -239,7 +222,7 @@ static void cache_committed(consumer_t *c, flight_t *f) {
             continue;
         batch_surrender_contact(&f->batch, i, kept);
         kept->version = bc->stored_version + 1;
-        cache_put(c, &c->contact_cache, bc->id, kept, free_cached_contact);
+        slotcache_put(&c->contact_cache, bc->id, kept);
     }
     for (int i = 0; i < f->batch.account_count; i++) {
         batch_account_t *ba = &f->batch.accounts[i];
@@ -250,7 +233,7 @@ static void cache_committed(consumer_t *c, flight_t *f) {
             continue;
         batch_surrender_account(&f->batch, i, kept);
         kept->version = ba->stored_version + ba->commits_done;
-        cache_put(c, &c->account_cache, ba->id, kept, free_cached_account);
+        slotcache_put(&c->account_cache, ba->id, kept);
     }
 }
 
@@ -262,7 +245,8 @@ void consumer_free(consumer_t *c) {
     batch_close(&c->flights[0].batch);
     batch_close(&c->flights[1].batch);
     strmap_close(&c->deliveries, NULL);
-    cache_clear(c);
+    slotcache_close(&c->contact_cache);
+    slotcache_close(&c->account_cache);
     free(c);
 }
 
@@ -844,8 +828,7 @@ static int take_handed_on(consumer_t *c, flight_t *f, const reply_ctx_t *ctx, co
 static int fetch_state(consumer_t *c, flight_t *f, reply_ctx_t *ctx, const char *id) {
     if (take_handed_on(c, f, ctx, id))
         return 1;
-    strmap_t *cache = ctx->is_account ? &c->account_cache : &c->contact_cache;
-    void *cached = cache_take(cache, id);
+    void *cached = slotcache_take(ctx->is_account ? &c->account_cache : &c->contact_cache, id);
     if (cached != NULL) {
         /* What we committed last: unless another engine wrote since, the commit's version
          * check passes; if one did, it fails and the entries are read again. */
