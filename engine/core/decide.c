@@ -17,15 +17,6 @@ static void copy_text(char *buf, size_t size, const char *text) {
     buf[length] = '\0';
 }
 
-static int stage_matches(const rule_t *rule, const char *stage) {
-    if (rule->stage_count == 0)
-        return 1;
-    for (int i = 0; i < rule->stage_count; i++)
-        if (strcmp(rule->stages[i], stage) == 0)
-            return 1;
-    return 0;
-}
-
 static const char *current_stage(const playbook_t *pb, const contact_t *contact) {
     return contact->stage ? contact->stage : playbook_stage(pb, 0);
 }
@@ -73,12 +64,19 @@ typedef struct {
     const event_t *event;
     decision_t *out;
     nerr_t *err;
+    const char *stage; /* the contact's stage, kept up to date by the mind and stage rules */
+    int stage_index;   /* its playbook_stage_index */
 } step_t;
+
+static void note_stage(step_t *s) {
+    s->stage = current_stage(s->pb, s->contact);
+    s->stage_index = playbook_stage_index(s->pb, s->stage);
+}
 
 /* An advance rule runs only in the stages it moves from, as they stand when its turn comes. */
 static int wants_mind_rule(void *ctx, const rule_t *rule) {
     const step_t *s = ctx;
-    return rule->kind != RULE_ADVANCE || stage_matches(rule, current_stage(s->pb, s->contact));
+    return rule->kind != RULE_ADVANCE || playbook_rule_in_stage(rule, s->stage_index, s->stage);
 }
 
 static int take_mind_rule(void *ctx, const playbook_outcome_t *outcome) {
@@ -97,6 +95,8 @@ static int take_mind_rule(void *ctx, const playbook_outcome_t *outcome) {
         rc = merge_facts(s->contact, rule->set_facts, s->err);
     if (rc)
         return rc;
+    if (rule->kind == RULE_ADVANCE)
+        note_stage(s);
     if (rule->kind == RULE_ADVANCE && s->out->move_count < DECIDE_MAX_MOVES)
         s->out->moves[s->out->move_count++] = rule;
     return 0;
@@ -108,6 +108,7 @@ static int update_mind_and_stage(step_t *s) {
     const rule_t *const *rules = playbook_rules_on(
         s->pb, (1u << RULE_INFER) | (1u << RULE_ADVANCE), s->event->type, &count);
     const playbook_visitor_t visitor = {wants_mind_rule, take_mind_rule, s, 0, 0};
+    note_stage(s);
     return playbook_run_rules(s->pb, rules, count, s->contact, s->event, &visitor);
 }
 
@@ -381,7 +382,7 @@ static int take_act_rule(void *ctx, const playbook_outcome_t *outcome) {
 /* Act rules run in the stage the contact is in once the mind and stage rules have run. */
 static int wants_act_rule(void *ctx, const rule_t *rule) {
     const step_t *s = ctx;
-    return stage_matches(rule, current_stage(s->pb, s->contact)) &&
+    return playbook_rule_in_stage(rule, s->stage_index, s->stage) &&
            (!rule->for_account || s->account != NULL);
 }
 
@@ -390,6 +391,7 @@ static int choose_actions(step_t *s) {
     int count;
     const rule_t *const *acts = playbook_rules_on(s->pb, 1u << RULE_ACT, s->event->type, &count);
     const playbook_visitor_t visitor = {wants_act_rule, take_act_rule, s, 1, 1};
+    note_stage(s); /* act rules see the stage the mind and stage rules left */
     return playbook_run_rules(s->pb, acts, count, s->contact, s->event, &visitor);
 }
 
@@ -450,6 +452,17 @@ static void reach_goals(step_t *s) {
 static int decide_steps(playbook_t *pb, contact_t *contact, account_t *account,
                         const event_t *event, decision_t *out, nerr_t *err);
 
+/* Empties a decision by its counts: its arrays are read only up to them, and clearing the
+ * whole record (kilobytes) cost more than some rules. */
+static void decision_reset(decision_t *out) {
+    out->action_count = 0;
+    out->move_count = 0;
+    out->held_count = 0;
+    out->cancelled_count = 0;
+    out->suppressed_by = NULL;
+    out->error_count = 0;
+}
+
 int decide(playbook_t *pb, contact_t *contact, const event_t *event, decision_t *out,
            nerr_t *err) {
     return decide_account(pb, contact, NULL, event, out, err);
@@ -457,7 +470,7 @@ int decide(playbook_t *pb, contact_t *contact, const event_t *event, decision_t 
 
 int decide_account(playbook_t *pb, contact_t *contact, account_t *account, const event_t *event,
                    decision_t *out, nerr_t *err) {
-    memset(out, 0, sizeof *out);
+    decision_reset(out);
     playbook_set_account(pb, account);
     int rc = decide_steps(pb, contact, account, event, out, err);
     playbook_set_account(pb, NULL);
@@ -466,7 +479,7 @@ int decide_account(playbook_t *pb, contact_t *contact, account_t *account, const
 
 static int decide_steps(playbook_t *pb, contact_t *contact, account_t *account,
                         const event_t *event, decision_t *out, nerr_t *err) {
-    step_t s = {pb, contact, account, event, out, err};
+    step_t s = {pb, contact, account, event, out, err, NULL, -1};
     if (contact_record_touch(contact, event, err) ||
         (account && account_record_touch(account, event, err)))
         return NERR_NOMEM;

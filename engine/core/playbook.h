@@ -34,6 +34,7 @@ typedef struct {
     char *on;              /* the touchpoint type it listens to; NULL: every type */
     char **stages;         /* act: the stages it applies in; advance: the stages it moves from */
     int stage_count;       /* 0: any stage */
+    uint64_t stage_bits;   /* bit i set: playbook_stage(i) is in 'stages' (for i < 64) */
     rule_effect_t *effects; /* infer: states raised or lowered */
     int effect_count;
     char *to_stage;        /* advance: the stage it moves the contact to */
@@ -156,6 +157,14 @@ const rule_t *playbook_find_rule(const playbook_t *playbook, const char *name);
 
 int playbook_stage_count(const playbook_t *playbook);
 const char *playbook_stage(const playbook_t *playbook, int index);
+
+/* The index of stage 'name' (its first declaration), or -1 when the playbook has no such
+ * stage. */
+int playbook_stage_index(const playbook_t *playbook, const char *name);
+
+/* Whether 'rule' applies in the stage of index 'stage_index' (from playbook_stage_index),
+ * called 'stage': a rule without stages applies in any. */
+int playbook_rule_in_stage(const rule_t *rule, int stage_index, const char *stage);
 
 /* Quiet hours and business hours, as minutes after local midnight in the contact's time
  * zone. Quiet hours hold content until they end; business hours bound `window =

@@ -1685,10 +1685,21 @@ static int run_file(playbook_t *pb, const char *dir, const char *name, uint64_t 
 }
 
 static int stage_known(const playbook_t *pb, const char *stage) {
-    for (int i = 0; i < pb->stage_count; i++)
-        if (strcmp(pb->stages[i], stage) == 0)
-            return 1;
-    return 0;
+    return playbook_stage_index(pb, stage) >= 0;
+}
+
+/* Notes each rule's stages as bits, once the stages are final, so the decision loops test a
+ * bit instead of comparing names. */
+static void set_stage_bits(playbook_t *pb) {
+    for (int i = 0; i < pb->rule_count; i++) {
+        rule_t *r = &pb->rules[i];
+        r->stage_bits = 0;
+        for (int k = 0; k < r->stage_count; k++) {
+            int index = playbook_stage_index(pb, r->stages[k]);
+            if (index >= 0 && index < 64)
+                r->stage_bits |= (uint64_t)1 << index;
+        }
+    }
 }
 
 /* Cross-references that only make sense once every file has loaded. */
@@ -1859,6 +1870,7 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
     pb->is_loaded = 1;
     if (validate(pb, err) != 0 || validate_tests(pb, err) != 0)
         goto fail;
+    set_stage_bits(pb);
     /* Sorting moves the rule records, never the Lua references they hold. A playbook may
      * have no rules at all, and qsort must not be given their NULL array. */
     if (pb->rule_count > 0)
@@ -2001,6 +2013,26 @@ const rule_t *playbook_find_rule(const playbook_t *pb, const char *name) {
     return NULL;
 }
 const char *playbook_stage(const playbook_t *pb, int index) { return pb->stages[index]; }
+
+int playbook_stage_index(const playbook_t *pb, const char *name) {
+    for (int i = 0; i < pb->stage_count; i++)
+        if (strcmp(pb->stages[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int playbook_rule_in_stage(const rule_t *rule, int stage_index, const char *stage) {
+    if (rule->stage_count == 0)
+        return 1;
+    if (stage_index < 0) /* a stage the playbook lacks is in no rule's (validated) list */
+        return 0;
+    if (stage_index < 64)
+        return (int)(rule->stage_bits >> stage_index) & 1;
+    for (int i = 0; i < rule->stage_count; i++)
+        if (strcmp(rule->stages[i], stage) == 0)
+            return 1;
+    return 0;
+}
 
 int64_t playbook_half_life_ms(const playbook_t *pb, const char *name) {
     const state_def_t *def = find_declared(pb, name);
@@ -2159,8 +2191,7 @@ static int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_t *rule
     pb->reads = outcome.reads;
     if (rule->when_ref != LUA_NOREF) {
         call_in_run(pb, rule, rule->when_ref);
-        outcome.is_true = lua_toboolean(L, -1);
-        lua_pop(L, 1);
+        outcome.is_true = lua_toboolean(L, -1); /* left there until the visitor returns */
     }
     if (outcome.is_true && visitor->with_content && rule->content_ref != LUA_NOREF) {
         call_in_run(pb, rule, rule->content_ref);
