@@ -63,7 +63,8 @@ struct flight {
     reply_ctx_t *contexts; /* one per entry, contact and account of the batch */
     int outstanding;
     int is_failed;
-    int *is_settled;       /* per entry: may be acked */
+    int *is_settled;       /* per entry: settled but not acked by a commit (a duplicate or a
+                              dead letter): acked with one XACK after the commits */
     int *commit_status;    /* per contact: 1 committed, 0 conflict, -1 unknown */
     int *is_cached;        /* per contact: its state came from the cache or the other flight */
     uint64_t started_ns;   /* uv_hrtime when the batch was read */
@@ -494,14 +495,12 @@ static void send_ack(consumer_t *c, flight_t *f) {
 static void commit_phase_done(consumer_t *c, flight_t *f) {
     phase_done(f, &c->stats.commit_time);
     cache_committed(c, f);
+    /* A committed contact's entries were acked by its commit; the others are read again
+     * from pending. */
     for (int i = 0; i < f->batch.entry_count; i++) {
         const batch_entry_t *e = &f->batch.entries[i];
-        if (e->is_valid && !e->is_duplicate) {
-            int status = f->commit_status[e->contact_index];
-            f->is_settled[i] = status == 1;
-            if (status != 1)
-                f->is_failed = 1; /* read it again from pending */
-        }
+        if (e->is_valid && !e->is_duplicate && f->commit_status[e->contact_index] != 1)
+            f->is_failed = 1;
     }
     send_ack(c, f);
 }
@@ -601,12 +600,12 @@ static int stage_state(consumer_t *c, const char *staged, const char *state, con
 }
 
 /* Stages the contact's (and account's) new state and sends FCALL nurture_commit for one
- * contact; see redis_functions.lua for the argument layout. */
+ * contact, which also acks its entries; see redis_functions.lua for the argument layout. */
 static int send_commit(consumer_t *c, flight_t *f, int index) {
     batch_contact_t *contact = &f->batch.contacts[index];
     int seen_count = contact->decided_count;
-    int argc = 3 + 7 + seen_count + 4 + 3 * contact->action_count + 1 + contact->cancelled_count +
-               1 + contact->record_count;
+    int argc = 3 + 8 + seen_count + 5 + 3 * contact->action_count + 1 + contact->cancelled_count +
+               1 + contact->record_count + seen_count;
     batch_account_t *account =
         contact->account_index >= 0 ? &f->batch.accounts[contact->account_index] : NULL;
     if (account && account->state_json == NULL)
@@ -631,7 +630,7 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     int n = 0, k = 4;
     argv[n++] = "FCALL";
     argv[n++] = "nurture_commit";
-    snprintf(numbers[0], sizeof numbers[0], "%d", 7 + seen_count);
+    snprintf(numbers[0], sizeof numbers[0], "%d", 8 + seen_count);
     argv[n++] = numbers[0];
     argv[n++] = keys[0];
     argv[n++] = c->keys.due;
@@ -640,6 +639,7 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     argv[n++] = keys[1];
     argv[n++] = keys[2];
     argv[n++] = keys[3];
+    argv[n++] = c->keys.events;
     for (int i = 0; i < f->batch.entry_count; i++) {
         const batch_entry_t *e = &f->batch.entries[i];
         if (e->contact_index == index && e->is_valid && !e->is_duplicate) {
@@ -661,6 +661,7 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
         snprintf(account_version, sizeof account_version, "%lld",
                  (long long)(account->stored_version + account->commits_sent++));
     argv[n++] = account_version;
+    argv[n++] = c->keys.group;
     argv[n++] = numbers[3];
     char(*due)[24] = numbers + 6;
     for (int i = 0; i < contact->action_count; i++) {
@@ -675,6 +676,11 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     argv[n++] = numbers[5];
     for (int i = 0; i < contact->record_count; i++)
         argv[n++] = contact->records[i];
+    for (int i = 0; i < f->batch.entry_count; i++) {
+        const batch_entry_t *e = &f->batch.entries[i];
+        if (e->contact_index == index && e->is_valid && !e->is_duplicate)
+            argv[n++] = e->entry_id;
+    }
     assert(n == argc);
     reply_ctx_t *ctx = &f->contexts[f->batch.entry_count + index];
     *ctx = (reply_ctx_t){f, index, 0};

@@ -1,9 +1,11 @@
 /* consumer: the engine's pipeline over the events stream. Reads a batch with XREADGROUP on the
  * reader connection, fetches the batch's contact states and seen-marks in one pipelined round
- * trip on the writer connection, decides (engine/core/batch), commits each contact's result
- * with one atomic, version-checked FCALL, dead-letters malformed entries, and XACKs what is
- * settled. Entries whose commit conflicted or was cut off stay pending and are read again
- * (own pending entries first), so nothing is lost and nothing is applied twice.
+ * trip on the same connection, decides (engine/core/batch), commits each contact's result
+ * with one atomic, version-checked FCALL on the writer connection that also acks its
+ * entries, dead-letters malformed entries, and XACKs those and the duplicates. The next batch
+ * is read and decided while one commits. Entries whose commit conflicted or was cut off stay
+ * pending and are read again (own pending entries first), so nothing is lost and nothing is
+ * applied twice.
  *
  * Life cycle: consumer_new -> connection changes reported by the caller -> consumer_stop ->
  * stopped_cb -> consumer_free. The consumer borrows its connections and playbook. */
@@ -49,7 +51,7 @@ typedef struct {
     meter_histogram_t fetch_time;  /* states and seen-marks round trip */
     meter_histogram_t decide_time; /* the playbook over the batch */
     meter_histogram_t commit_time; /* the commits' and dead letters' round trip */
-    meter_histogram_t ack_time;    /* the XACK round trip */
+    meter_histogram_t ack_time;    /* the XACK round trip of duplicates and dead letters */
     meter_labels_t held;      /* actions held back, by policy and channel (committed ones) */
     meter_labels_t cancelled; /* pending actions cancelled, by goal and channel */
 } consumer_stats_t;

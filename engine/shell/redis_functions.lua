@@ -13,17 +13,20 @@ local HELD_MAXLEN = '100000' -- the held stream keeps about this many records
 -- named for its process (with an expiry, in case it dies before this call) and this moves
 -- them into place with RENAME. Strings passed to a function are hashed byte by byte on
 -- their way into Lua; states of several KiB per commit made that most of the commit's cost.
+-- It also acknowledges the events' stream entries, so an event is applied and settled in one
+-- step, with no round trip of its own.
 -- KEYS: contact hash, due sorted set, scheduled hash, held stream, the account hash, the
 --       staged contact hash (fields state, halt), the staged account hash (field state),
---       then one seen-mark key per event. Without an account, KEYS[5] and KEYS[7] repeat
---       KEYS[1] and KEYS[6].
+--       the events stream, then one seen-mark key per event. Without an account, KEYS[5]
+--       and KEYS[7] repeat KEYS[1] and KEYS[6].
 -- ARGV: expected version, seen-mark TTL in seconds, the account's expected version ("" for
---       no account), then the action count and per action: id, due time in ms, JSON
---       without its closing brace; then the count of cancelled action ids and the ids; then
---       the count of held-back or cancelled records and their JSON.
+--       no account), the consumer group, then the action count and per action: id, due time
+--       in ms, JSON without its closing brace; then the count of cancelled action ids and
+--       the ids; then the count of held-back or cancelled records and their JSON; then the
+--       events' stream entry ids.
 -- Returns 1 when committed, 0 on a conflict (the version moved, an event was already seen,
--- or a staged state is missing): then only the staged states are dropped, and the caller
--- decides again from fresh state.
+-- or a staged state is missing): then only the staged states are dropped, the entries stay
+-- pending, and the caller decides again from fresh state.
 local function commit(keys, args)
   local has_account = args[3] ~= ''
   local function refuse()
@@ -41,7 +44,7 @@ local function commit(keys, args)
   if redis.call('EXISTS', keys[6]) == 0 or (has_account and redis.call('EXISTS', keys[7]) == 0) then
     return refuse()
   end
-  for i = 8, #keys do
+  for i = 9, #keys do
     if redis.call('EXISTS', keys[i]) == 1 then
       return refuse()
     end
@@ -54,10 +57,10 @@ local function commit(keys, args)
     redis.call('PERSIST', keys[5])
     redis.call('HSET', keys[5], 'ver', tostring(tonumber(account_version) + 1))
   end
-  for i = 8, #keys do
+  for i = 9, #keys do
     redis.call('SET', keys[i], '1', 'EX', args[2])
   end
-  local at = 4
+  local at = 5
   local actions = tonumber(args[at])
   for i = 0, actions - 1 do
     local id, due, json = args[at + 1 + 3 * i], args[at + 2 + 3 * i], args[at + 3 + 3 * i]
@@ -73,9 +76,11 @@ local function commit(keys, args)
     redis.call('HDEL', keys[3], args[at + i])
   end
   at = at + 1 + cancelled
-  for i = 1, tonumber(args[at]) do
+  local records = tonumber(args[at])
+  for i = 1, records do
     redis.call('XADD', keys[4], 'MAXLEN', '~', HELD_MAXLEN, '*', 'record', args[at + i])
   end
+  redis.call('XACK', keys[8], args[4], unpack(args, at + records + 1))
   return 1
 end
 

@@ -2,7 +2,7 @@
  *
  * It consumes a stream the way `nurture run` does, on the same key layout and with the same
  * function library (FUNCTION LOAD REPLACE of engine/shell/redis_functions.lua), one batch at
- * a time in four round trips:
+ * a time in three round trips:
  *   1. XREADGROUP COUNT B;
  *   2. pipelined HMGET ver state per contact and per account of the batch, and EXISTS
  *      seen-mark per event;
@@ -10,8 +10,7 @@
  *      --state-bytes and, for a contact with an account, of an account state of
  *      --account-bytes) and FCALL nurture_commit, with one action of --action-bytes every
  *      --action-every events and one held-back record of --held-bytes every --held-every
- *      events (the engine's measured mix);
- *   4. XACK of the batch.
+ *      events (the engine's measured mix); the function acks each contact's entries.
  * Instead of deciding, it finds each event's id, contact and account with a plain string
  * scan; the account is the event's "account", as the synthetic workload always names one.
  * Prints key=value lines for scripts/bench.sh. Depends on hiredis. */
@@ -193,7 +192,7 @@ static int stage(redisContext *c, const char *key, const char *state, int with_h
  * returns how many committed. */
 static int commit(redisContext *c, const args_t *a, batch_t *b, const char *state,
                   const char *account_state, const char *action_json, const char *held_json) {
-    enum { MAX_ARGS = 3 + 7 + 512 + 4 + 3 * 512 + 2 + 512 };
+    enum { MAX_ARGS = 3 + 8 + 512 + 5 + 3 * 512 + 2 + 512 + 512 };
     static const char *argv[MAX_ARGS];
     static size_t lengths[MAX_ARGS];
     static char keys[4 + 512][320], numbers[4 + 2 * 512][48];
@@ -227,6 +226,7 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         argv[n++] = keys[1];
         argv[n++] = keys[2];
         argv[n++] = keys[3];
+        argv[n++] = a->stream;
         for (int i = 0; i < b->entry_count; i++) {
             const entry_t *e = &b->entries[i];
             if (e->contact != ci)
@@ -236,13 +236,14 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
             actions += a->action_every > 0 && e->sequence % a->action_every == 0;
             records += a->held_every > 0 && e->sequence % a->held_every == 0;
         }
-        snprintf(numbers[0], sizeof numbers[0], "%d", 7 + (k - 4));
+        snprintf(numbers[0], sizeof numbers[0], "%d", 8 + (k - 4));
         snprintf(numbers[1], sizeof numbers[1], "%lld", contact->version);
         snprintf(numbers[2], sizeof numbers[2], "%lld",
                  account ? account->version + account->commits_sent++ : 0);
         argv[n++] = numbers[1];
         argv[n++] = SEEN_TTL;
         argv[n++] = account ? numbers[2] : "";
+        argv[n++] = a->group;
         snprintf(numbers[3], sizeof numbers[3], "%d", actions);
         argv[n++] = numbers[3];
         int made = 0;
@@ -263,6 +264,9 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         argv[n++] = record_count;
         for (int i = 0; i < records; i++)
             argv[n++] = held_json;
+        for (int i = 0; i < b->entry_count; i++)
+            if (b->entries[i].contact == ci)
+                argv[n++] = b->entries[i].entry_id;
         for (int i = 0; i < n; i++)
             lengths[i] = strlen(argv[i]);
         redisAppendCommandArgv(c, n, argv, lengths);
@@ -276,21 +280,6 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         freeReplyObject(reply);
     }
     return committed;
-}
-
-/* Step 4: one XACK for the batch. */
-static void ack(redisContext *c, const args_t *a, batch_t *b) {
-    static const char *argv[3 + 512];
-    int n = 0;
-    argv[n++] = "XACK";
-    argv[n++] = a->stream;
-    argv[n++] = a->group;
-    for (int i = 0; i < b->entry_count; i++)
-        argv[n++] = b->entries[i].entry_id;
-    redisReply *reply = redisCommandArgv(c, n, argv, NULL);
-    if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
-        die(c, "XACK", reply);
-    freeReplyObject(reply);
 }
 
 static void load_functions(redisContext *c, const char *path) {
@@ -377,7 +366,6 @@ int main(int argc, char **argv) {
             first = now_ns();
         fetch(c, &a, b);
         committed += commit(c, &a, b, state, account_state, action_json, held_json);
-        ack(c, &a, b);
         done += count;
         batches++;
     }
