@@ -84,32 +84,44 @@ static int has_event(const account_t *account, const event_t *event) {
     return 0;
 }
 
-/* Renders the touch's storage row: ["event","contact","type",ms,{props}]. Returns 0 or -1. */
+/* Writes the touch's storage row: ["event","contact","type",ms,{props}]. */
+static void row_write(jsonw_t *w, const account_touch_t *t) {
+    jsonw_char(w, '[');
+    jsonw_string(w, t->event_id);
+    jsonw_char(w, ',');
+    jsonw_string(w, t->contact);
+    jsonw_char(w, ',');
+    jsonw_string(w, t->type);
+    jsonw_char(w, ',');
+    jsonw_int64(w, t->at_ms);
+    if (t->props) {
+        jsonw_char(w, ',');
+        jsonw_item(w, t->props);
+    }
+    jsonw_char(w, ']');
+}
+
+/* Renders the touch's storage row and keeps it. Returns 0 or -1. */
 static int render_row(account_touch_t *t) {
     jsonw_t w;
     jsonw_init(&w, 96 + (t->props ? 160 : 0));
-    jsonw_char(&w, '[');
-    jsonw_string(&w, t->event_id);
-    jsonw_char(&w, ',');
-    jsonw_string(&w, t->contact);
-    jsonw_char(&w, ',');
-    jsonw_string(&w, t->type);
-    jsonw_char(&w, ',');
-    jsonw_int64(&w, t->at_ms);
-    if (t->props) {
-        jsonw_char(&w, ',');
-        jsonw_item(&w, t->props);
-    }
-    jsonw_char(&w, ']');
+    row_write(&w, t);
     t->row_size = w.length;
     t->row = jsonw_finish(&w);
     return t->row ? 0 : -1;
 }
 
-/* Appends 't' (taken, closed on failure; its row is rendered unless it came with one),
- * dropping the oldest touchpoint when full. */
+int account_keep_rows(account_t *account) {
+    for (int i = 0; i < account->touch_count; i++)
+        if (account->touches[i].row == NULL && render_row(&account->touches[i]) != 0)
+            return NERR_NOMEM;
+    return 0;
+}
+
+/* Appends 't' (taken, closed on failure; its row, when it came with one, is kept; else it is
+ * rendered when the state is first written), dropping the oldest touchpoint when full. */
 static int push_touch_owned(account_t *account, account_touch_t t) {
-    if (!t.event_id || !t.contact || !t.type || (!t.row && render_row(&t))) {
+    if (!t.event_id || !t.contact || !t.type) {
         touch_close(&t);
         return NERR_NOMEM;
     }
@@ -223,7 +235,11 @@ char *account_to_json(const account_t *account) {
     for (int i = 0; i < account->touch_count; i++) {
         if (i > 0)
             jsonw_char(&w, ',');
-        jsonw_raw(&w, account->touches[i].row, account->touches[i].row_size);
+        const account_touch_t *t = &account->touches[i];
+        if (t->row)
+            jsonw_raw(&w, t->row, t->row_size);
+        else
+            row_write(&w, t);
     }
     jsonw_raw(&w, "],\"sent\":[", 10);
     for (int i = 0; i < account->sent_count; i++) {

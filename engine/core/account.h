@@ -58,6 +58,10 @@ int account_from_json(account_t *account, const char *id, const char *text, size
 /* Returns the storage JSON, owned (free with free()), or NULL when out of memory. */
 char *account_to_json(const account_t *account);
 
+/* Renders and keeps the stored row of every touch that has none yet (see contact_keep_rows).
+ * Returns 0 or NERR_NOMEM (the account stays usable). */
+int account_keep_rows(account_t *account);
+
 /* Records 'event' (by contact 'contact') once: an event id already recorded is skipped, so
  * deciding an event again changes nothing. An `account_update` event's props become account
  * facts. Returns 0 or NERR_NOMEM. */

@@ -90,31 +90,43 @@ static int reserve(void **list, int count, int *capacity, int max, size_t size) 
 
 static uint64_t type_hash(const char *type) { return hash_update(HASH_SEED, type, strlen(type)); }
 
-/* Appends a touchpoint whose parts it takes (freed here on failure). */
-/* Renders the touch's storage row: ["event","type",ms,{props}]. Returns 0 or NERR_NOMEM. */
+/* Writes the touch's storage row: ["event","type",ms,{props}]. */
+static void row_write(jsonw_t *w, const contact_touch_t *touch) {
+    jsonw_char(w, '[');
+    jsonw_string(w, touch->event_id);
+    jsonw_char(w, ',');
+    jsonw_string(w, touch->type);
+    jsonw_char(w, ',');
+    jsonw_int64(w, touch->at_ms);
+    if (touch->props) {
+        jsonw_char(w, ',');
+        jsonw_item(w, touch->props);
+    }
+    jsonw_char(w, ']');
+}
+
+/* Renders the touch's storage row and keeps it. Returns 0 or NERR_NOMEM. */
 static int render_row(contact_touch_t *touch) {
     jsonw_t w;
     jsonw_init(&w, 64 + (touch->props ? 160 : 0));
-    jsonw_char(&w, '[');
-    jsonw_string(&w, touch->event_id);
-    jsonw_char(&w, ',');
-    jsonw_string(&w, touch->type);
-    jsonw_char(&w, ',');
-    jsonw_int64(&w, touch->at_ms);
-    if (touch->props) {
-        jsonw_char(&w, ',');
-        jsonw_item(&w, touch->props);
-    }
-    jsonw_char(&w, ']');
+    row_write(&w, touch);
     touch->row_size = w.length;
     touch->row = jsonw_finish(&w);
     return touch->row ? 0 : NERR_NOMEM;
 }
 
-/* Appends 'touch' (taken, closed on failure; its row is rendered unless it came with one),
- * dropping the oldest touch when the history is full. */
+int contact_keep_rows(contact_t *contact) {
+    for (int i = 0; i < contact->history_count; i++)
+        if (contact->history[i].row == NULL && render_row(&contact->history[i]) != 0)
+            return NERR_NOMEM;
+    return 0;
+}
+
+/* Appends 'touch' (taken, closed on failure; its row, when it came with one, is kept; else it
+ * is rendered when the state is first written: replay never writes one), dropping the oldest
+ * touch when the history is full. */
 static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
-    if (!touch.event_id || !touch.type || (!touch.row && render_row(&touch)) ||
+    if (!touch.event_id || !touch.type ||
         reserve((void **)&contact->history, contact->history_count, &contact->history_capacity,
                 CONTACT_HISTORY_MAX, sizeof *contact->history)) {
         touch_close(&touch);
@@ -269,7 +281,11 @@ static void history_write(jsonw_t *w, const contact_t *contact) {
     for (int i = 0; i < contact->history_count; i++) {
         if (i > 0)
             jsonw_char(w, ',');
-        jsonw_raw(w, contact->history[i].row, contact->history[i].row_size);
+        const contact_touch_t *touch = &contact->history[i];
+        if (touch->row)
+            jsonw_raw(w, touch->row, touch->row_size);
+        else
+            row_write(w, touch);
     }
     jsonw_char(w, ']');
 }

@@ -80,6 +80,12 @@ int contact_from_json(contact_t *contact, const char *id, const char *text, size
 /* Returns the storage JSON, owned (free with free()), or NULL when out of memory. */
 char *contact_to_json(const contact_t *contact);
 
+/* Renders and keeps the stored row of every touch that has none yet, so that each later
+ * contact_to_json copies it instead of writing it again (a touch never changes). Touches are
+ * recorded without a row: replay never writes states. Returns 0 or NERR_NOMEM (the contact
+ * stays usable). */
+int contact_keep_rows(contact_t *contact);
+
 /* Appends 'event' to the history (dropping the oldest past CONTACT_HISTORY_MAX) and takes its
  * account. Returns 0 or NERR_NOMEM. */
 int contact_record_touch(contact_t *contact, const event_t *event, nerr_t *err);

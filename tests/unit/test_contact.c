@@ -161,6 +161,13 @@ static void test_json_round_trip(void **state) {
     char *again = contact_to_json(&back);
     assert_string_equal(json, again);
     free(again);
+    /* Rows kept once write the same text as rows written on the fly. */
+    assert_null(c.history[0].row);
+    assert_int_equal(contact_keep_rows(&c), 0);
+    assert_non_null(c.history[0].row);
+    again = contact_to_json(&c);
+    assert_string_equal(json, again);
+    free(again);
     free(json);
     contact_close(&back);
     contact_close(&c);
