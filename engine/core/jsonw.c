@@ -74,26 +74,52 @@ static char escape_of(unsigned char c) {
     }
 }
 
+#define BYTES(b) (0x0101010101010101ULL * (uint8_t)(b))
+
+/* Flags (bit 7 of the byte) the zero bytes of 'word'; the lowest flag is always exact. */
+static uint64_t zero_bytes(uint64_t word) { return (word - BYTES(1)) & ~word & BYTES(0x80); }
+
+/* The index of the first byte of 's' from 'from' on that needs an escape, or 'length'. Looks
+ * at eight bytes a step: most strings have nothing to escape. */
+static size_t next_special(const unsigned char *s, size_t from, size_t length) {
+    size_t i = from;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; i + 8 <= length; i += 8) {
+        uint64_t word;
+        memcpy(&word, s + i, 8);
+        uint64_t special = zero_bytes(word ^ BYTES('"')) | zero_bytes(word ^ BYTES('\\')) |
+                           zero_bytes(word & BYTES(0xe0)); /* below 32 */
+        if (special)
+            return i + (size_t)__builtin_ctzll(special) / 8; /* the first byte is the lowest */
+    }
+#endif
+    for (; i < length; i++)
+        if (s[i] < 32 || s[i] == '"' || s[i] == '\\')
+            return i;
+    return length;
+}
+
 void jsonw_string(jsonw_t *w, const char *text) {
     jsonw_char(w, '"');
     if (text != NULL) {
-        const unsigned char *s = (const unsigned char *)text, *run = s;
-        for (; *s; s++) {
-            if (*s >= 32 && *s != '"' && *s != '\\')
-                continue;
-            jsonw_raw(w, (const char *)run, (size_t)(s - run));
-            char escape = escape_of(*s);
+        const unsigned char *s = (const unsigned char *)text;
+        size_t length = strlen(text), at = 0;
+        for (;;) {
+            size_t special = next_special(s, at, length);
+            jsonw_raw(w, text + at, special - at);
+            if (special == length)
+                break;
+            char escape = escape_of(s[special]);
             if (escape == 'u') {
                 char hex[8];
-                snprintf(hex, sizeof hex, "\\u%04x", *s);
+                snprintf(hex, sizeof hex, "\\u%04x", s[special]);
                 jsonw_raw(w, hex, 6);
             } else {
                 char pair[2] = {'\\', escape};
                 jsonw_raw(w, pair, 2);
             }
-            run = s + 1;
+            at = special + 1;
         }
-        jsonw_raw(w, (const char *)run, (size_t)(s - run));
     }
     jsonw_char(w, '"');
 }

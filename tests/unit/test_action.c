@@ -250,6 +250,30 @@ static void test_jsonw_numbers_swept(void **state) {
     }
 }
 
+/* Strings with escapes at every position of the eight-byte steps, control bytes, UTF-8. */
+static void test_jsonw_strings(void **state) {
+    (void)state;
+    static const char *const specials[] = {"\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f",
+                                           "\xc3\xa9", "/", " ", "\b\f\r"};
+    for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+        for (int before = 0; before < 20; before++)
+            for (int after = 0; after < 11; after += 5) {
+                char text[64];
+                snprintf(text, sizeof text, "%.*s%s%.*s", before, "abcdefghijklmnopqrstuvwxyz",
+                         specials[k], after, "0123456789");
+                cJSON *string = cJSON_CreateString(text);
+                char *expected = cJSON_PrintUnformatted(string);
+                jsonw_t w;
+                jsonw_init(&w, 8);
+                jsonw_string(&w, text);
+                char *actual = jsonw_finish(&w);
+                assert_string_equal(actual, expected);
+                free(actual);
+                cJSON_free(expected);
+                cJSON_Delete(string);
+            }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_id_format_and_stability),
@@ -260,6 +284,7 @@ int main(void) {
         cmocka_unit_test(test_close),
         cmocka_unit_test(test_jsonw_numbers_listed),
         cmocka_unit_test(test_jsonw_numbers_swept),
+        cmocka_unit_test(test_jsonw_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
