@@ -151,10 +151,10 @@ static void on_reload(uv_signal_t *handle, int signum) {
     }
 }
 
-static void batch_done(void *ud) {
+static void batch_done(void *ud, int64_t earliest_due_ms) {
     engine_t *engine = ud;
-    if (engine->scheduler)
-        scheduler_kick(engine->scheduler);
+    if (engine->scheduler && earliest_due_ms != INT64_MAX)
+        scheduler_expect(engine->scheduler, earliest_due_ms);
 }
 
 static int parse_options(int argc, char **argv, run_options_t *o) {

@@ -21,6 +21,7 @@
 #include "engine/shell/consumer.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,7 @@ struct flight {
                               dead letter): acked with one XACK after the commits */
     int *commit_status;    /* per contact: 1 committed, 0 conflict, -1 unknown */
     int *is_cached;        /* per contact: its state came from the cache or the other flight */
+    int64_t earliest_due_ms; /* of the actions committed so far; INT64_MAX for none */
     uint64_t started_ns;   /* uv_hrtime when the batch was read */
     uint64_t phase_started_ns;
 };
@@ -164,6 +166,7 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
     slotcache_init(&c->account_cache, slots, free_cached_account);
     for (int k = 0; k < 2; k++) {
         c->flights[k].consumer = c;
+        c->flights[k].earliest_due_ms = INT64_MAX;
         batch_init(&c->flights[k].batch);
     }
     return c;
@@ -181,6 +184,7 @@ static void flight_clear(flight_t *f) {
     consumer_t *c = f->consumer;
     memset(f, 0, sizeof *f);
     f->consumer = c;
+    f->earliest_due_ms = INT64_MAX;
     batch_init(&f->batch);
 }
 
@@ -368,7 +372,7 @@ static void setup_reply(redisAsyncContext *ac, void *r, void *privdata) {
         LOG(LOG_INFO, "ready: group %s on stream %s, consumer %s", c->keys.group, c->keys.events,
             c->name);
         if (c->on_batch)
-            c->on_batch(c->ud); /* release whatever fell due while we were away */
+            c->on_batch(c->ud, 0); /* release whatever fell due while we were away */
         start_claim(c, "0-0");
         read_next(c);
     }
@@ -426,6 +430,7 @@ static void flight_settled(consumer_t *c, flight_t *f) {
     meter_observe_ns(&c->stats.batch_time, uv_hrtime() - f->started_ns);
     c->stats.batches++;
     int was_failed = f->is_failed;
+    int64_t earliest_due_ms = f->earliest_due_ms;
     if (was_failed)
         c->read_pending_first = 1;
     if (c->committing == f)
@@ -434,7 +439,7 @@ static void flight_settled(consumer_t *c, flight_t *f) {
         c->current = NULL;
     flight_clear(f);
     if (c->on_batch)
-        c->on_batch(c->ud);
+        c->on_batch(c->ud, earliest_due_ms);
     if (was_failed)
         fail_current(c); /* it may have been decided from states that were not written */
     else if (c->current && c->current->phase == FLIGHT_DECIDED)
@@ -565,6 +570,9 @@ static void commit_reply(redisAsyncContext *ac, void *r, void *privdata) {
             f->batch.accounts[contact->account_index].commits_done++;
         c->stats.decided += (uint64_t)contact->decided_count;
         c->stats.actions += (uint64_t)contact->action_count;
+        for (int i = 0; i < contact->action_count; i++)
+            if (contact->action_due_ms[i] < f->earliest_due_ms)
+                f->earliest_due_ms = contact->action_due_ms[i];
         count_records(c, contact);
     } else if (reply->type == REDIS_REPLY_INTEGER) {
         f->commit_status[ctx->index] = 0;

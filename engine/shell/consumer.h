@@ -56,8 +56,10 @@ typedef struct {
     meter_labels_t cancelled; /* pending actions cancelled, by goal and channel */
 } consumer_stats_t;
 
-/* Called after each batch is settled (acked), e.g. to release actions due at once. */
-typedef void (*consumer_batch_cb)(void *ud);
+/* Called after each batch is settled, with the earliest due time (ms) of the actions it
+ * scheduled (INT64_MAX for none; 0 after a connect, when anything may be due), so the
+ * scheduler wakes for them. */
+typedef void (*consumer_batch_cb)(void *ud, int64_t earliest_due_ms);
 typedef void (*consumer_stopped_cb)(void *ud);
 
 /* Creates a consumer over 'reader' and 'writer' (borrowed) with 'keys' (copied) and

@@ -16,6 +16,7 @@ struct scheduler {
     keys_t keys;
     int64_t poll_ms;
     int is_in_flight;  /* a release call awaits its reply */
+    int64_t wake_ms;   /* when the armed timer fires (wall clock) */
     int is_kicked;     /* another pass is wanted once the one in flight returns */
     int is_closing;
     int is_timer_closed;
@@ -36,6 +37,7 @@ static void arm(scheduler_t *s, int64_t delay_ms) {
         delay_ms = 0;
     if (delay_ms > s->poll_ms)
         delay_ms = s->poll_ms;
+    s->wake_ms = clock_now_ms() + delay_ms;
     uv_timer_start(&s->timer, timer_fired, (uint64_t)delay_ms, 0);
 }
 
@@ -111,11 +113,18 @@ scheduler_t *scheduler_new(uv_loop_t *loop, rconn_t *writer, const keys_t *keys,
     return s;
 }
 
-void scheduler_kick(scheduler_t *s) {
-    if (s->is_in_flight)
+/* A release in flight may have read the schedule before this action was added, so another
+ * pass follows it. */
+void scheduler_expect(scheduler_t *s, int64_t due_ms) {
+    if (s->is_in_flight) {
         s->is_kicked = 1;
-    else
+        return;
+    }
+    int64_t now = clock_now_ms();
+    if (due_ms <= now)
         arm(s, 0);
+    else if (due_ms < s->wake_ms || !uv_is_active((uv_handle_t *)&s->timer))
+        arm(s, due_ms - now);
 }
 
 uint64_t scheduler_released(const scheduler_t *s) { return s->released; }

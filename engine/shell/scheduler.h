@@ -3,7 +3,7 @@
  * schedule earlier actions); each release is one atomic FCALL, so an action is released
  * exactly once whatever the number of engines. The wall clock is read only here.
  *
- * Life cycle: scheduler_new -> scheduler_kick (whenever something may have fallen due) ->
+ * Life cycle: scheduler_new -> scheduler_expect (whenever an action was scheduled) ->
  * scheduler_close -> close_cb. Borrows its connection. */
 #ifndef NURTURE_SCHEDULER_H
 #define NURTURE_SCHEDULER_H
@@ -23,8 +23,9 @@ typedef struct scheduler scheduler_t;
 scheduler_t *scheduler_new(uv_loop_t *loop, rconn_t *writer, const keys_t *keys, int64_t poll_ms,
                            nerr_t *err);
 
-/* Releases what is due now, soon after this call returns. */
-void scheduler_kick(scheduler_t *scheduler);
+/* Tells the scheduler an action due at 'due_ms' (wall clock) was scheduled: it releases at
+ * once when that is due, and otherwise wakes no later than then. */
+void scheduler_expect(scheduler_t *scheduler, int64_t due_ms);
 
 /* Actions released since scheduler_new. */
 uint64_t scheduler_released(const scheduler_t *scheduler);
