@@ -42,6 +42,9 @@ static const char USAGE[] =
     "  --block-ms N       how long a read waits for new entries (default 1000)\n"
     "  --max-deliveries N dead-letter an entry delivered N times without being settled\n"
     "                     (a poison event that keeps crashing or failing; default 5)\n"
+    "  --cache N          committed contact states (and as many account states) kept for the\n"
+    "                     next batches, so they need not be fetched again (default 512;\n"
+    "                     -1 none); each costs tens of KiB\n"
     "  --claim-idle-ms MS take over entries idle this long with another consumer of the\n"
     "                     group, e.g. one that died (default 60000; -1 never)\n"
     "  --metrics HOST:PORT  serve Prometheus metrics on /metrics and a health check on\n"
@@ -167,6 +170,7 @@ static int parse_options(int argc, char **argv, run_options_t *o) {
         {"log-level", required_argument, NULL, 'l'},
         {"max-deliveries", required_argument, NULL, 'm'},
         {"claim-idle-ms", required_argument, NULL, 'C'},
+        {"cache", required_argument, NULL, 'K'},
         {"metrics", required_argument, NULL, 'M'},
         {"log-format", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
@@ -190,6 +194,7 @@ static int parse_options(int argc, char **argv, run_options_t *o) {
         case 'B': o->consumer_options.block_ms = atoi(optarg); break;
         case 'm': o->consumer_options.max_deliveries = atoi(optarg); break;
         case 'C': o->consumer_options.claim_idle_ms = atoll(optarg); break;
+        case 'K': o->consumer_options.cache_size = atoi(optarg); break;
         case 'M': o->metrics = optarg; break;
         case 'F':
             if (log_parse_format(optarg, &log_format) != 0) {
