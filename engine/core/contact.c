@@ -133,12 +133,14 @@ static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
         return NERR_NOMEM;
     }
     if (contact->history_count == CONTACT_HISTORY_MAX) {
+        contact->type_slots[contact->history[0].type_hash % CONTACT_TYPE_SLOTS]--;
         touch_close(&contact->history[0]);
         memmove(&contact->history[0], &contact->history[1],
                 (CONTACT_HISTORY_MAX - 1) * sizeof contact->history[0]);
         contact->history_count--;
     }
     touch.type_hash = type_hash(touch.type);
+    contact->type_slots[touch.type_hash % CONTACT_TYPE_SLOTS]++;
     contact->history[contact->history_count++] = touch;
     return 0;
 }
@@ -196,6 +198,8 @@ int contact_count(const contact_t *contact, const char *type, const contact_filt
                   int64_t since_ms) {
     uint64_t hash = type ? type_hash(type) : 0;
     int count = 0;
+    if (type && contact->type_slots[hash % CONTACT_TYPE_SLOTS] == 0)
+        return 0;
     for (int i = 0; i < contact->history_count; i++)
         if (contact->history[i].at_ms >= since_ms &&
             touch_matches(&contact->history[i], type, hash, filter))
@@ -206,6 +210,8 @@ int contact_count(const contact_t *contact, const char *type, const contact_filt
 int64_t contact_last(const contact_t *contact, const char *type, const contact_filter_t *filter) {
     uint64_t hash = type ? type_hash(type) : 0;
     int64_t last = -1;
+    if (type && contact->type_slots[hash % CONTACT_TYPE_SLOTS] == 0)
+        return -1;
     for (int i = 0; i < contact->history_count; i++)
         if (contact->history[i].at_ms > last &&
             touch_matches(&contact->history[i], type, hash, filter))

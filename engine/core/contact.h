@@ -16,6 +16,7 @@
 #define CONTACT_HISTORY_MAX 64 /* recent touchpoints kept for history queries */
 #define CONTACT_SENT_MAX 64    /* recent content deliveries kept for cooldowns */
 #define CONTACT_FILTER_MAX 8
+#define CONTACT_TYPE_SLOTS 64 /* see contact_t.type_slots */
 
 typedef struct {
     char *event_id;
@@ -49,6 +50,10 @@ typedef struct {
     contact_touch_t *history;         /* oldest first */
     int history_count;
     int history_capacity;
+    /* How many touches of 'history' have a type_hash of each remainder modulo
+     * CONTACT_TYPE_SLOTS: a query about a type whose slot is empty needs no scan (rules ask
+     * most often about what never happened: an unsubscribe, an open defect). */
+    uint8_t type_slots[CONTACT_TYPE_SLOTS];
     contact_sent_t *sent;             /* oldest first */
     int sent_count;
     int sent_capacity;

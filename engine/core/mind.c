@@ -37,6 +37,10 @@ static double decayed(const mind_state_t *state, int64_t now_ms, int64_t half_li
     return state->value * exp2(-half_lives);
 }
 
+double mind_state_value(const mind_state_t *state, int64_t now_ms, int64_t half_life_ms) {
+    return decayed(state, now_ms, half_life_ms);
+}
+
 double mind_value(const mind_t *mind, const char *name, int64_t now_ms, int64_t half_life_ms) {
     const mind_state_t *state = mind_find(mind, name);
     return state ? decayed(state, now_ms, half_life_ms) : 0.0;

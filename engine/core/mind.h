@@ -47,6 +47,9 @@ const mind_state_t *mind_find(const mind_t *mind, const char *name);
  * contact has no such state. */
 double mind_value(const mind_t *mind, const char *name, int64_t now_ms, int64_t half_life_ms);
 
+/* What mind_value gives for the state already found, 'state'. */
+double mind_state_value(const mind_state_t *state, int64_t now_ms, int64_t half_life_ms);
+
 /* Moves 'name' by 'delta' (clamped to [0, 1]) after decaying it to 'now_ms', and records the
  * evidence ('event_id', 'rule': borrowed, copied). Returns 0 or NERR_NOMEM. */
 int mind_adjust(mind_t *mind, const char *name, double delta, int64_t now_ms,

@@ -42,6 +42,14 @@ typedef struct {
     int64_t half_life_ms;
 } state_def_t;
 
+/* A remembered lookup of a declared state by the address of the name a rule read it with. */
+typedef struct {
+    const char *name;
+    const state_def_t *def;
+} declared_hit_t;
+
+#define DECLARED_HITS 16
+
 struct playbook {
     lua_State *L;
     size_t memory_used;
@@ -57,6 +65,7 @@ struct playbook {
 
     state_def_t *states;
     int state_count;
+    declared_hit_t declared_hits[DECLARED_HITS]; /* see find_declared_cached */
     content_t *contents;
     int content_count;
     rule_t *rules;
@@ -80,10 +89,10 @@ struct playbook {
     const account_t *account; /* the contact's account, or NULL */
     playbook_reads_t *reads;
 
-    /* Registry references of the proxies a rule gets as arguments and of the event proxy's
-     * metatable. */
-    int contact_proxy_ref, event_proxy_ref, event_meta_ref;
-    uint64_t event_serial; /* the event whose fields the event proxy's table holds; 0: none */
+    /* Registry references of the proxies a rule gets as arguments and of the table of the
+     * current event's fields the event proxy reads through. */
+    int contact_proxy_ref, event_proxy_ref, event_fields_ref;
+    uint64_t event_serial; /* the event whose fields the table of fields holds; 0: none */
     struct rule_run *run;  /* the playbook_run_rules call in progress, or NULL */
 };
 
@@ -738,6 +747,7 @@ static int declare_state(lua_State *L) {
         if (strcmp(pb->states[i].name, name) == 0)
             decl_error(L, "duplicate mind state '%s'", name);
     pb->states = grow(L, pb->states, pb->state_count, sizeof *pb->states);
+    memset(pb->declared_hits, 0, sizeof pb->declared_hits); /* the records may have moved */
     state_def_t *state = &pb->states[pb->state_count++];
     state->name = copy_string(L, name);
     state->name_length = strlen(name);
@@ -1231,8 +1241,15 @@ static int state_declared(const playbook_t *pb, const char *name) {
 
 /* The declaration of state 'name', or NULL. Rules read states by name all the time: comparing
  * lengths first leaves one string comparison. */
+static const state_def_t *find_declared_length(const playbook_t *pb, const char *name,
+                                               size_t length);
+
 static const state_def_t *find_declared(const playbook_t *pb, const char *name) {
-    size_t length = strlen(name);
+    return find_declared_length(pb, name, strlen(name));
+}
+
+static const state_def_t *find_declared_length(const playbook_t *pb, const char *name,
+                                               size_t length) {
     for (int i = 0; i < pb->state_count; i++)
         if (pb->states[i].name_length == length && memcmp(pb->states[i].name, name, length) == 0)
             return &pb->states[i];
@@ -1240,10 +1257,27 @@ static const state_def_t *find_declared(const playbook_t *pb, const char *name) 
 }
 
 /* The half-life of state 'name'; raises when the playbook declares its states and not this. */
-static int64_t checked_half_life(lua_State *L, const playbook_t *pb, const char *name) {
+/* The declared state 'name' ('length' bytes, a Lua string's), found through a small cache
+ * keyed by the string's address: rules name their states with constants, so the same few
+ * strings come back at every read. An entry is checked by its bytes, so an address reused by
+ * another string after a collection finds the right state too. */
+static const state_def_t *find_declared_cached(playbook_t *pb, const char *name, size_t length) {
+    declared_hit_t *hit = &pb->declared_hits[((uintptr_t)name >> 4) % DECLARED_HITS];
+    const state_def_t *def = hit->name == name ? hit->def : NULL;
+    if (def && def->name_length == length && memcmp(def->name, name, length) == 0)
+        return def;
+    def = find_declared_length(pb, name, length);
+    if (def) {
+        hit->name = name;
+        hit->def = def;
+    }
+    return def;
+}
+
+static int64_t checked_half_life(lua_State *L, playbook_t *pb, const char *name, size_t length) {
     if (pb->state_count == 0)
         return DEFAULT_HALF_LIFE_MS;
-    const state_def_t *def = find_declared(pb, name);
+    const state_def_t *def = find_declared_cached(pb, name, length);
     if (def == NULL)
         return luaL_error(L, "unknown mind state '%s' (the playbook declares its states)", name);
     return def->half_life_ms;
@@ -1268,16 +1302,15 @@ static void push_state(lua_State *L, playbook_t *pb, const mind_t *mind, const c
     }
     if (pb->reads)
         note_read(list, count, state->name);
-    /* mind_value over a mind of just this state: its decay, without a second search. */
-    const mind_t one = {(mind_state_t *)state, 1, 1};
-    lua_pushnumber(L, mind_value(&one, name, pb->event->at_ms, half_life_ms));
+    lua_pushnumber(L, mind_state_value(state, pb->event->at_ms, half_life_ms));
 }
 
 /* c.mind.<state>: the decayed value at the touchpoint's time, 0 when never inferred. */
 static int mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
-    const char *name = luaL_checkstring(L, 2);
-    int64_t half_life_ms = checked_half_life(L, pb, name);
+    size_t length;
+    const char *name = luaL_checklstring(L, 2, &length);
+    int64_t half_life_ms = checked_half_life(L, pb, name, length);
     push_state(L, pb, &pb->contact->mind, name, half_life_ms, pb->reads ? pb->reads->states : NULL,
                pb->reads ? &pb->reads->state_count : NULL);
     return 1;
@@ -1299,8 +1332,9 @@ static int facts_index(lua_State *L) {
 /* c.account_mind.<state>: a state of the contact's account as a whole; 0 without one. */
 static int account_mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
-    const char *name = luaL_checkstring(L, 2);
-    int64_t half_life_ms = checked_half_life(L, pb, name);
+    size_t length;
+    const char *name = luaL_checklstring(L, 2, &length);
+    int64_t half_life_ms = checked_half_life(L, pb, name, length);
     push_state(L, pb, pb->account ? &pb->account->mind : NULL, name, half_life_ms,
                pb->reads ? pb->reads->account_states : NULL,
                pb->reads ? &pb->reads->account_state_count : NULL);
@@ -1319,11 +1353,11 @@ static int account_facts_index(lua_State *L) {
 }
 
 /* e.<key>: a top-level field of the event, else a member of its props. The event proxy
- * reads through a table of the fields already read for this event (see event_first); this
- * runs for the others. A plain value (string, number, boolean) found is kept in that table
- * (upvalue-free: it is argument 1), so the rules after the first read it without a call into
- * C. Objects and arrays are made afresh on every read, as a rule may change the copy it gets,
- * and absent fields are looked up again. */
+ * reads through one table of the fields already read for the current event (emptied for each
+ * new event by event_table); this runs for the others. A plain value (string, number,
+ * boolean) found is kept in that table (argument 1), so the rules after the first read it
+ * without a call into C. Objects and arrays are made afresh on every read, as a rule may
+ * change the copy it gets, and absent fields are looked up again. */
 static int event_miss(lua_State *L) {
     playbook_t *pb = from_state(L);
     const char *key = luaL_checkstring(L, 2);
@@ -1341,34 +1375,24 @@ static int event_miss(lua_State *L) {
     return 1;
 }
 
-/* The event proxy's __index at the first read of an event's field: gives the proxy a fresh
- * table of fields (whose misses go to event_miss) and reads the field through it. Runs inside
- * the rule's protected call, where allocating may fail safely. */
-static int event_first(lua_State *L) {
-    playbook_t *pb = from_state(L);
-    luaL_checkstring(L, 2); /* a bad key fails here, as it would in event_miss */
-    lua_createtable(L, 0, 4);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, pb->event_meta_ref);
-    lua_getfield(L, -1, "miss");
-    lua_setmetatable(L, -3);
-    lua_pushvalue(L, -2);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
-    lua_replace(L, 1); /* the table, the key */
-    return event_miss(L);
-}
-
-/* Drops the table of fields when the event is not the one it was made for (an event not made
- * by event_parse has no serial and never keeps one). Allocates nothing: it runs outside the
- * protected call. */
+/* Empties the table of fields when the event is not the one it was filled for (an event not
+ * made by event_parse has no serial and never keeps one). Reusing one table instead of making
+ * one per event spares an allocation and its collection for every event. Allocates nothing:
+ * it runs outside the protected call, and setting present fields to nil, even while
+ * traversing, never allocates. */
 static void event_table(playbook_t *pb, const event_t *event) {
     if (event->serial != 0 && event->serial == pb->event_serial)
         return;
     lua_State *L = pb->L;
     pb->event_serial = event->serial;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, pb->event_meta_ref);
-    lua_pushcfunction(L, event_first);
-    lua_setfield(L, -2, "__index");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, pb->event_fields_ref);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);          /* the value */
+        lua_pushvalue(L, -1);   /* the key, kept for lua_next */
+        lua_pushnil(L);
+        lua_rawset(L, -4);
+    }
     lua_pop(L, 1);
 }
 
@@ -1547,15 +1571,15 @@ static void make_proxies(playbook_t *pb) {
     make_proxy(L, CONTACT_META);
     pb->contact_proxy_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 
-    lua_pushcfunction(L, event_first); /* then each event's table of fields */
-    make_proxy(L, EVENT_META);
-    pb->event_proxy_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    luaL_getmetatable(L, EVENT_META);
-    lua_createtable(L, 0, 1); /* the metatable of every table of fields */
+    lua_createtable(L, 0, 8); /* the event proxy reads through its table of fields */
+    lua_createtable(L, 0, 1);
     lua_pushcfunction(L, event_miss);
     lua_setfield(L, -2, "__index");
-    lua_setfield(L, -2, "miss");
-    pb->event_meta_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    pb->event_fields_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    make_proxy(L, EVENT_META);
+    pb->event_proxy_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 /* ---- best{}: choosing content from the catalogue ---------------------------------------- */

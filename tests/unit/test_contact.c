@@ -246,9 +246,15 @@ static void test_history_cap(void **state) {
     for (int i = 1; i <= total; i++) {
         char id[16];
         snprintf(id, sizeof id, "e%d", i);
-        touch(&c, id, i % 2 ? "page_view" : "email_open", T0 + i * HOUR_MS,
-              "\"props\":{\"page_type\":\"faq\"}");
+        touch(&c, id, i == 2 ? "unsubscribe" : i % 2 ? "page_view" : "email_open",
+              T0 + i * HOUR_MS, "\"props\":{\"page_type\":\"faq\"}");
+        /* The count of each type's slot follows what the history holds: the unsubscribe is
+         * found until it is dropped. */
+        int kept = i >= 2 && i < 2 + CONTACT_HISTORY_MAX;
+        assert_int_equal(contact_count(&c, "unsubscribe", NULL, INT64_MIN), kept);
+        assert_true(contact_last(&c, "unsubscribe", NULL) == (kept ? T0 + 2 * HOUR_MS : -1));
     }
+    assert_int_equal(contact_count(&c, "email_open", NULL, INT64_MIN), CONTACT_HISTORY_MAX / 2);
     assert_int_equal(c.history_count, CONTACT_HISTORY_MAX);
     assert_string_equal(c.history[0].event_id, "e7"); /* the six oldest dropped */
     assert_string_equal(c.history[CONTACT_HISTORY_MAX - 1].event_id, "e70");
@@ -259,6 +265,7 @@ static void test_history_cap(void **state) {
     contact_t back;
     assert_int_equal(contact_from_json(&back, "c-1", json, strlen(json), 1, NULL), 0);
     assert_same_contact(&c, &back);
+    assert_memory_equal(c.type_slots, back.type_slots, sizeof c.type_slots);
     free(json);
     contact_close(&back);
     contact_close(&c);
