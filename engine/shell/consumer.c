@@ -412,10 +412,10 @@ void consumer_connection_changed(consumer_t *c, rconn_t *conn, int is_up) {
 
 /* ---- settling: ack ---------------------------------------------------------------------- */
 
-/* Drops the current flight unwritten (its entries stay pending) once nothing is outstanding
- * for it; a flight still fetching is dropped when its fetch ends. */
 static void flight_settled(consumer_t *c, flight_t *f);
 
+/* Drops the current flight unwritten (its entries stay pending) once nothing is outstanding
+ * for it; a flight still fetching is dropped when its fetch ends. */
 static void fail_current(consumer_t *c) {
     flight_t *f = c->current;
     if (f == NULL)
