@@ -56,6 +56,8 @@ void contact_close(contact_t *contact) {
 }
 
 static int replace_string(char **slot, const char *value) {
+    if (*slot && value && strcmp(*slot, value) == 0)
+        return 0; /* most touchpoints name the account the contact already has */
     char *copy = value ? strdup(value) : NULL;
     if (value && copy == NULL)
         return NERR_NOMEM;

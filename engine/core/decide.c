@@ -114,6 +114,27 @@ static int update_mind_and_stage(step_t *s) {
 
 /* ---- reasons ---------------------------------------------------------------------------- */
 
+/* Adds 'item' under 'key', a string literal: cJSON keeps the pointer (cJSON_StringIsConst)
+ * instead of copying the key, which spares an allocation and a free per member of every
+ * reason. Frees 'item' and returns 0 when it cannot. */
+static int add_literal(cJSON *object, const char *key, cJSON *item) {
+    if (item == NULL || !cJSON_AddItemToObjectCS(object, key, item)) {
+        cJSON_Delete(item);
+        return 0;
+    }
+    return 1;
+}
+
+static int add_literal_string(cJSON *object, const char *key, const char *text) {
+    return add_literal(object, key, cJSON_CreateString(text));
+}
+
+/* Adds a new object or array under the literal 'key' and returns it, or NULL. */
+static cJSON *add_literal_child(cJSON *object, const char *key, int is_array) {
+    cJSON *child = is_array ? cJSON_CreateArray() : cJSON_CreateObject();
+    return add_literal(object, key, child) ? child : NULL;
+}
+
 static int add_unique_string(cJSON *array, const char *text) {
     const cJSON *item;
     cJSON_ArrayForEach(item, array) if (strcmp(item->valuestring, text) == 0) return 1;
@@ -123,20 +144,19 @@ static int add_unique_string(cJSON *array, const char *text) {
 /* Rounded so that reasons read well and compare equal across platforms. */
 static double rounded(double value) { return (double)(long long)(value * 1000 + 0.5) / 1000; }
 
-static int add_state_evidence(const playbook_t *pb, cJSON *reason, cJSON *touchpoints,
+static int add_state_evidence(const playbook_t *pb, cJSON *evidence, cJSON *touchpoints,
                               const mind_state_t *state, int is_account) {
-    cJSON *evidence = cJSON_GetObjectItemCaseSensitive(reason, "evidence");
     for (int k = 0; k < state->evidence_count; k++) {
         const mind_evidence_t *e = &state->evidence[k];
         const rule_t *rule = playbook_find_rule(pb, e->rule);
         cJSON *row = cJSON_CreateObject();
         if (!cJSON_AddItemToArray(evidence, row) ||
-            !cJSON_AddStringToObject(row, "state", state->name) ||
-            !cJSON_AddNumberToObject(row, "delta", e->delta) ||
-            !cJSON_AddStringToObject(row, "rule", e->rule) ||
-            (rule && rule->because && !cJSON_AddStringToObject(row, "because", rule->because)) ||
-            !cJSON_AddStringToObject(row, "event", e->event_id) ||
-            (is_account && !cJSON_AddStringToObject(row, "of", "account")) ||
+            !add_literal_string(row, "state", state->name) ||
+            !add_literal(row, "delta", cJSON_CreateNumber(e->delta)) ||
+            !add_literal_string(row, "rule", e->rule) ||
+            (rule && rule->because && !add_literal_string(row, "because", rule->because)) ||
+            !add_literal_string(row, "event", e->event_id) ||
+            (is_account && !add_literal_string(row, "of", "account")) ||
             !add_unique_string(touchpoints, e->event_id))
             return 0;
     }
@@ -144,17 +164,17 @@ static int add_state_evidence(const playbook_t *pb, cJSON *reason, cJSON *touchp
 }
 
 /* Adds the account's states the condition read, under "account_states", with their evidence. */
-static int add_account_states(const playbook_t *pb, cJSON *reason, cJSON *touchpoints,
-                              const account_t *account, const event_t *event,
+static int add_account_states(const playbook_t *pb, cJSON *reason, cJSON *evidence,
+                              cJSON *touchpoints, const account_t *account, const event_t *event,
                               const playbook_reads_t *reads) {
     if (account == NULL || reads->account_state_count == 0)
         return 1;
-    cJSON *states = cJSON_AddObjectToObject(reason, "account_states");
+    cJSON *states = add_literal_child(reason, "account_states", 0);
     for (int i = 0; states && i < reads->account_state_count; i++) {
         const char *name = reads->account_states[i];
         double value = mind_value(&account->mind, name, event->at_ms, playbook_half_life_ms(pb, name));
         if (!cJSON_AddNumberToObject(states, name, rounded(value)) ||
-            !add_state_evidence(pb, reason, touchpoints, mind_find(&account->mind, name), 1))
+            !add_state_evidence(pb, evidence, touchpoints, mind_find(&account->mind, name), 1))
             return 0;
     }
     return states != NULL;
@@ -164,25 +184,25 @@ static cJSON *build_reason(const playbook_t *pb, const rule_t *rule, const conta
                            const account_t *account, const event_t *event,
                            const playbook_reads_t *reads) {
     cJSON *reason = cJSON_CreateObject();
-    if (!cJSON_AddStringToObject(reason, "rule", rule->name) ||
-        !cJSON_AddStringToObject(reason, "because", rule->because) ||
-        !cJSON_AddStringToObject(reason, "event", event->id) ||
-        !cJSON_AddStringToObject(reason, "stage", current_stage(pb, contact)))
+    if (reason == NULL || !add_literal_string(reason, "rule", rule->name) ||
+        !add_literal_string(reason, "because", rule->because) ||
+        !add_literal_string(reason, "event", event->id) ||
+        !add_literal_string(reason, "stage", current_stage(pb, contact)))
         goto nomem;
-    cJSON *states = cJSON_AddObjectToObject(reason, "states");
-    cJSON *facts = cJSON_AddObjectToObject(reason, "facts");
-    cJSON *evidence = cJSON_AddArrayToObject(reason, "evidence");
-    cJSON *touchpoints = cJSON_AddArrayToObject(reason, "touchpoints");
-    if (!states || !facts || !evidence || !touchpoints || !add_unique_string(touchpoints, event->id))
+    cJSON *states = add_literal_child(reason, "states", 0);
+    cJSON *facts = states ? add_literal_child(reason, "facts", 0) : NULL;
+    cJSON *evidence = facts ? add_literal_child(reason, "evidence", 1) : NULL;
+    cJSON *touchpoints = evidence ? add_literal_child(reason, "touchpoints", 1) : NULL;
+    if (!touchpoints || !add_unique_string(touchpoints, event->id))
         goto nomem;
     for (int i = 0; i < reads->state_count; i++) {
         const char *name = reads->states[i];
         double value = mind_value(&contact->mind, name, event->at_ms, playbook_half_life_ms(pb, name));
         if (!cJSON_AddNumberToObject(states, name, rounded(value)) ||
-            !add_state_evidence(pb, reason, touchpoints, mind_find(&contact->mind, name), 0))
+            !add_state_evidence(pb, evidence, touchpoints, mind_find(&contact->mind, name), 0))
             goto nomem;
     }
-    if (!add_account_states(pb, reason, touchpoints, account, event, reads))
+    if (!add_account_states(pb, reason, evidence, touchpoints, account, event, reads))
         goto nomem;
     for (int i = 0; i < reads->fact_count; i++) {
         const cJSON *fact = cJSON_GetObjectItemCaseSensitive(contact->facts, reads->facts[i]);
@@ -199,9 +219,9 @@ nomem:
 
 static cJSON *content_target(const content_t *content) {
     cJSON *target = cJSON_CreateObject();
-    if (!cJSON_AddStringToObject(target, "id", content->id) ||
-        !cJSON_AddStringToObject(target, "title", content->title) ||
-        (content->url && !cJSON_AddStringToObject(target, "url", content->url))) {
+    if (target == NULL || !add_literal_string(target, "id", content->id) ||
+        !add_literal_string(target, "title", content->title) ||
+        (content->url && !add_literal_string(target, "url", content->url))) {
         cJSON_Delete(target);
         return NULL;
     }
@@ -210,8 +230,8 @@ static cJSON *content_target(const content_t *content) {
 
 static cJSON *task_target(const rule_t *rule) {
     cJSON *target = cJSON_CreateObject();
-    if (!cJSON_AddStringToObject(target, "role", rule->task_role) ||
-        !cJSON_AddStringToObject(target, "title", rule->task_title)) {
+    if (target == NULL || !add_literal_string(target, "role", rule->task_role) ||
+        !add_literal_string(target, "title", rule->task_title)) {
         cJSON_Delete(target);
         return NULL;
     }
