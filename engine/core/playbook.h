@@ -5,6 +5,7 @@
 #define NURTURE_PLAYBOOK_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "engine/core/action.h"
 #include "engine/core/contact.h"
@@ -163,8 +164,20 @@ const char *playbook_stage(const playbook_t *playbook, int index);
 int playbook_stage_index(const playbook_t *playbook, const char *name);
 
 /* Whether 'rule' applies in the stage of index 'stage_index' (from playbook_stage_index),
- * called 'stage': a rule without stages applies in any. */
-int playbook_rule_in_stage(const rule_t *rule, int stage_index, const char *stage);
+ * called 'stage': a rule without stages applies in any. Inline: the decision loops ask it for
+ * every act rule of every touchpoint. */
+static inline int playbook_rule_in_stage(const rule_t *rule, int stage_index, const char *stage) {
+    if (rule->stage_count == 0)
+        return 1;
+    if (stage_index < 0) /* a stage the playbook lacks is in no rule's (validated) list */
+        return 0;
+    if (stage_index < 64)
+        return (int)(rule->stage_bits >> stage_index) & 1;
+    for (int i = 0; i < rule->stage_count; i++)
+        if (strcmp(rule->stages[i], stage) == 0)
+            return 1;
+    return 0;
+}
 
 /* Quiet hours and business hours, as minutes after local midnight in the contact's time
  * zone. Quiet hours hold content until they end; business hours bound `window =

@@ -2045,18 +2045,6 @@ int playbook_stage_index(const playbook_t *pb, const char *name) {
     return -1;
 }
 
-int playbook_rule_in_stage(const rule_t *rule, int stage_index, const char *stage) {
-    if (rule->stage_count == 0)
-        return 1;
-    if (stage_index < 0) /* a stage the playbook lacks is in no rule's (validated) list */
-        return 0;
-    if (stage_index < 64)
-        return (int)(rule->stage_bits >> stage_index) & 1;
-    for (int i = 0; i < rule->stage_count; i++)
-        if (strcmp(rule->stages[i], stage) == 0)
-            return 1;
-    return 0;
-}
 
 int64_t playbook_half_life_ms(const playbook_t *pb, const char *name) {
     const state_def_t *def = find_declared(pb, name);
