@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/core/jsonflat.h"
 #include "engine/core/jsonr.h"
 #include "engine/core/jsonw.h"
 
@@ -57,11 +56,7 @@ int account_init(account_t *account, const char *id, nerr_t *err) {
 }
 
 static void touch_close(account_touch_t *t) {
-    free(t->row);
     free(t->event_id);
-    free(t->contact);
-    free(t->type);
-    cJSON_Delete(t->props);
     memset(t, 0, sizeof *t);
 }
 
@@ -100,35 +95,39 @@ static void row_write(jsonw_t *w, const account_touch_t *t) {
     jsonw_int64(w, t->at_ms);
     if (t->props) {
         jsonw_char(w, ',');
-        jsonw_item(w, t->props);
+        jsonw_raw(w, t->props, t->props_size);
     }
     jsonw_char(w, ']');
 }
 
-/* Renders the touch's storage row and keeps it. Returns 0 or -1. */
-static int render_row(account_touch_t *t) {
-    jsonw_t w;
-    jsonw_init(&w, 96 + (t->props ? 160 : 0));
-    row_write(&w, t);
-    t->row_size = w.length;
-    t->row = jsonw_finish(&w);
-    return t->row ? 0 : -1;
-}
-
-int account_keep_rows(account_t *account) {
-    for (int i = 0; i < account->touch_count; i++)
-        if (account->touches[i].row == NULL && render_row(&account->touches[i]) != 0)
-            return NERR_NOMEM;
+/* Makes a touch of one block, "id\0contact\0type\0props\0", from borrowed parts: 'props'
+ * is 'size' bytes of object text, or NULL. Returns 0 or NERR_NOMEM. */
+static int touch_make(account_touch_t *t, const char *event_id, const char *contact,
+                      const char *type, int64_t at_ms, const char *props, size_t size) {
+    size_t id_size = strlen(event_id) + 1, contact_size = strlen(contact) + 1;
+    size_t type_size = strlen(type) + 1, head = id_size + contact_size + type_size;
+    char *block = malloc(head + (props ? size + 1 : 0));
+    memset(t, 0, sizeof *t);
+    if (block == NULL)
+        return NERR_NOMEM;
+    memcpy(block, event_id, id_size);
+    memcpy(block + id_size, contact, contact_size);
+    memcpy(block + id_size + contact_size, type, type_size);
+    if (props) {
+        memcpy(block + head, props, size);
+        block[head + size] = '\0';
+        t->props = block + head;
+        t->props_size = size;
+    }
+    t->event_id = block;
+    t->contact = block + id_size;
+    t->type = block + id_size + contact_size;
+    t->at_ms = at_ms;
     return 0;
 }
 
-/* Appends 't' (taken, closed on failure; its row, when it came with one, is kept; else it is
- * rendered when the state is first written), dropping the oldest touchpoint when full. */
-static int push_touch_owned(account_t *account, account_touch_t t) {
-    if (!t.event_id || !t.contact || !t.type) {
-        touch_close(&t);
-        return NERR_NOMEM;
-    }
+/* Appends 't' (taken), dropping the oldest touchpoint when full. */
+static void push_touch_owned(account_t *account, account_touch_t t) {
     if (account->touch_count == ACCOUNT_TOUCH_MAX) {
         touch_close(&account->touches[0]);
         memmove(&account->touches[0], &account->touches[1],
@@ -136,20 +135,27 @@ static int push_touch_owned(account_t *account, account_touch_t t) {
         account->touch_count--;
     }
     account->touches[account->touch_count++] = t;
-    return 0;
 }
 
-/* Props are read, never changed, so they are kept as one flat block. */
+/* Props arrive as a tree (from an event or a reference read) and are kept as their text. */
 static int push_touch(account_t *account, const char *event_id, const char *contact,
                       const char *type, int64_t at_ms, const cJSON *props) {
-    account_touch_t t = {.event_id = strdup(event_id), .contact = strdup(contact),
-                         .type = strdup(type), .at_ms = at_ms,
-                         .props = props ? jsonflat_copy(props) : NULL};
-    if (props && !t.props) {
-        touch_close(&t);
-        return NERR_NOMEM;
+    char *text = NULL;
+    size_t size = 0;
+    if (props) {
+        jsonw_t w;
+        jsonw_init(&w, 256);
+        jsonw_item(&w, props);
+        size = w.length;
+        if ((text = jsonw_finish(&w)) == NULL)
+            return NERR_NOMEM;
     }
-    return push_touch_owned(account, t);
+    account_touch_t t;
+    int rc = touch_make(&t, event_id, contact, type, at_ms, text, size);
+    free(text);
+    if (rc == 0)
+        push_touch_owned(account, t);
+    return rc;
 }
 
 static int merge_facts(account_t *account, const cJSON *facts) {
@@ -182,7 +188,7 @@ int account_committee(const account_t *account, const char *type, const contact_
     for (int i = 0; i < account->touch_count; i++) {
         const account_touch_t *t = &account->touches[i];
         if (t->at_ms < since_ms || (type && strcmp(t->type, type) != 0) ||
-            !contact_props_match(t->props, filter))
+            !contact_props_match(t->props, t->props_size, filter))
             continue;
         int is_new = 1;
         for (int k = 0; k < count && is_new; k++)
@@ -239,11 +245,7 @@ char *account_to_json(const account_t *account) {
     for (int i = 0; i < account->touch_count; i++) {
         if (i > 0)
             jsonw_char(&w, ',');
-        const account_touch_t *t = &account->touches[i];
-        if (t->row)
-            jsonw_raw(&w, t->row, t->row_size);
-        else
-            row_write(&w, t);
+        row_write(&w, &account->touches[i]);
     }
     jsonw_raw(&w, "],\"sent\":[", 10);
     for (int i = 0; i < account->sent_count; i++) {
@@ -262,25 +264,28 @@ char *account_to_json(const account_t *account) {
     return jsonw_finish(&w);
 }
 
-/* A touch keeps its stored row as read, so writing the state again copies it. */
+/* The props keep their stored text as it was read. */
 static int read_touch(jsonr_t *r, const char *key, void *ud) {
     (void)key;
-    account_touch_t t = {0};
+    char *event_id = NULL, *contact = NULL, *type = NULL;
+    const char *props = NULL;
+    size_t size = 0;
     double at;
-    if (!jsonr_eat(r, '['))
-        return -1;
-    const char *row = r->at - 1;
-    if (!(t.event_id = jsonr_string(r)) || !jsonr_eat(r, ',') ||
-        !(t.contact = jsonr_string(r)) || !jsonr_eat(r, ',') || !(t.type = jsonr_string(r)) ||
-        !jsonr_eat(r, ',') || jsonr_number(r, &at) ||
-        (jsonr_eat(r, ',') && !(t.props = jsonr_object(r, 1))) || !jsonr_eat(r, ']') ||
-        !(t.row = jsonr_copy(row, r->at))) {
-        touch_close(&t);
-        return -1;
+    int rc = -1;
+    if (jsonr_eat(r, '[') && (event_id = jsonr_string(r)) && jsonr_eat(r, ',') &&
+        (contact = jsonr_string(r)) && jsonr_eat(r, ',') && (type = jsonr_string(r)) &&
+        jsonr_eat(r, ',') && !jsonr_number(r, &at) &&
+        (!jsonr_eat(r, ',') || !jsonr_object_text(r, &props, &size)) && jsonr_eat(r, ']')) {
+        account_touch_t t;
+        if (touch_make(&t, event_id, contact, type, (int64_t)at, props, size) == 0) {
+            push_touch_owned(ud, t);
+            rc = 0;
+        }
     }
-    t.row_size = (size_t)(r->at - row);
-    t.at_ms = (int64_t)at;
-    return push_touch_owned(ud, t) ? -1 : 0;
+    free(event_id);
+    free(contact);
+    free(type);
+    return rc;
 }
 
 static int read_sent(jsonr_t *r, const char *key, void *ud) {

@@ -19,13 +19,12 @@
 #define ACCOUNT_SENT_MAX 32   /* recent deliveries for the account */
 
 typedef struct {
-    char *event_id;
-    char *contact;
-    char *type;
+    char *event_id;      /* owned: one block holding the id, contact, type and props */
+    const char *contact; /* in the event_id block */
+    const char *type;    /* in the event_id block */
+    const char *props;   /* JSON object text in the block, or NULL (see contact_touch_t) */
+    size_t props_size;
     int64_t at_ms;
-    cJSON *props; /* owned; NULL when none */
-    char *row;    /* the touch's row in the storage JSON, owned, made once (see contact.h) */
-    size_t row_size;
 } account_touch_t;
 
 typedef struct account_s {
@@ -57,10 +56,6 @@ int account_from_json(account_t *account, const char *id, const char *text, size
 
 /* Returns the storage JSON, owned (free with free()), or NULL when out of memory. */
 char *account_to_json(const account_t *account);
-
-/* Renders and keeps the stored row of every touch that has none yet (see contact_keep_rows).
- * Returns 0 or NERR_NOMEM (the account stays usable). */
-int account_keep_rows(account_t *account);
 
 /* Records 'event' (by contact 'contact') once: an event id already recorded is skipped, so
  * deciding an event again changes nothing. An `account_update` event's props become account

@@ -330,15 +330,12 @@ int batch_decide(batch_t *batch, playbook_t *playbook, batch_rule_error_cb on_ru
     }
     for (int i = 0; i < batch->contact_count; i++) {
         batch_contact_t *c = &batch->contacts[i];
-        /* Rows kept now are copied by every later commit of a contact the engine keeps. */
-        if (c->decided_count > 0 && (contact_keep_rows(&c->contact) != 0 ||
-                                     (c->state_json = contact_to_json(&c->contact)) == NULL))
+        if (c->decided_count > 0 && (c->state_json = contact_to_json(&c->contact)) == NULL)
             return nerr_set(err, NERR_NOMEM, "out of memory storing contact %s", c->id);
     }
     for (int i = 0; i < batch->account_count; i++) {
         batch_account_t *a = &batch->accounts[i];
-        if (a->decided_count > 0 && (account_keep_rows(&a->account) != 0 ||
-                                     (a->state_json = account_to_json(&a->account)) == NULL))
+        if (a->decided_count > 0 && (a->state_json = account_to_json(&a->account)) == NULL)
             return nerr_set(err, NERR_NOMEM, "out of memory storing account %s", a->id);
     }
     return 0;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "engine/core/hash.h"
-#include "engine/core/jsonflat.h"
+#include "engine/core/jsonr.h"
 #include "engine/core/jsonw.h"
 
 int contact_init(contact_t *contact, const char *id, nerr_t *err) {
@@ -27,9 +27,6 @@ int contact_init(contact_t *contact, const char *id, nerr_t *err) {
 
 static void touch_close(contact_touch_t *touch) {
     free(touch->event_id);
-    free(touch->type);
-    free(touch->row);
-    cJSON_Delete(touch->props);
     memset(touch, 0, sizeof *touch);
 }
 
@@ -102,34 +99,38 @@ static void row_write(jsonw_t *w, const contact_touch_t *touch) {
     jsonw_int64(w, touch->at_ms);
     if (touch->props) {
         jsonw_char(w, ',');
-        jsonw_item(w, touch->props);
+        jsonw_raw(w, touch->props, touch->props_size);
     }
     jsonw_char(w, ']');
 }
 
-/* Renders the touch's storage row and keeps it. Returns 0 or NERR_NOMEM. */
-static int render_row(contact_touch_t *touch) {
-    jsonw_t w;
-    jsonw_init(&w, 64 + (touch->props ? 160 : 0));
-    row_write(&w, touch);
-    touch->row_size = w.length;
-    touch->row = jsonw_finish(&w);
-    return touch->row ? 0 : NERR_NOMEM;
-}
-
-int contact_keep_rows(contact_t *contact) {
-    for (int i = 0; i < contact->history_count; i++)
-        if (contact->history[i].row == NULL && render_row(&contact->history[i]) != 0)
-            return NERR_NOMEM;
+/* Makes a touch of one block, "id\0type\0props\0", from borrowed parts: 'props' is 'size'
+ * bytes of object text, or NULL. Returns 0 or NERR_NOMEM. */
+static int touch_make(contact_touch_t *touch, const char *event_id, const char *type,
+                      int64_t at_ms, const char *props, size_t size) {
+    size_t id_size = strlen(event_id) + 1, type_size = strlen(type) + 1;
+    char *block = malloc(id_size + type_size + (props ? size + 1 : 0));
+    memset(touch, 0, sizeof *touch);
+    if (block == NULL)
+        return NERR_NOMEM;
+    memcpy(block, event_id, id_size);
+    memcpy(block + id_size, type, type_size);
+    if (props) {
+        memcpy(block + id_size + type_size, props, size);
+        block[id_size + type_size + size] = '\0';
+        touch->props = block + id_size + type_size;
+        touch->props_size = size;
+    }
+    touch->event_id = block;
+    touch->type = block + id_size;
+    touch->at_ms = at_ms;
     return 0;
 }
 
-/* Appends 'touch' (taken, closed on failure; its row, when it came with one, is kept; else it
- * is rendered when the state is first written: replay never writes one), dropping the oldest
- * touch when the history is full. */
+/* Appends 'touch' (taken, closed on failure), dropping the oldest touch when the history is
+ * full. */
 static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
-    if (!touch.event_id || !touch.type ||
-        reserve((void **)&contact->history, contact->history_count, &contact->history_capacity,
+    if (reserve((void **)&contact->history, contact->history_count, &contact->history_capacity,
                 CONTACT_HISTORY_MAX, sizeof *contact->history)) {
         touch_close(&touch);
         return NERR_NOMEM;
@@ -147,16 +148,23 @@ static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
     return 0;
 }
 
-/* Props are kept as one flat block: a touchpoint's props are only read until it is dropped. */
+/* Props arrive as a tree (from an event or a reference read) and are kept as their text. */
 static int push_touch(contact_t *contact, const char *event_id, const char *type, int64_t at_ms,
                       const cJSON *props) {
-    contact_touch_t touch = {.event_id = strdup(event_id), .type = strdup(type), .at_ms = at_ms,
-                             .props = jsonflat_copy(props)};
-    if (props && !touch.props) {
-        touch_close(&touch);
-        return NERR_NOMEM;
+    char *text = NULL;
+    size_t size = 0;
+    if (props) {
+        jsonw_t w;
+        jsonw_init(&w, 256);
+        jsonw_item(&w, props);
+        size = w.length;
+        if ((text = jsonw_finish(&w)) == NULL)
+            return NERR_NOMEM;
     }
-    return push_touch_owned(contact, touch);
+    contact_touch_t touch;
+    int rc = touch_make(&touch, event_id, type, at_ms, text, size);
+    free(text);
+    return rc ? rc : push_touch_owned(contact, touch);
 }
 
 int contact_record_touch(contact_t *contact, const event_t *event, nerr_t *err) {
@@ -169,20 +177,23 @@ nomem:
     return nerr_set(err, NERR_NOMEM, "out of memory recording touchpoint %s", event->id);
 }
 
-static int match_one(const cJSON *props, const contact_match_t *match) {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(props, match->key);
-    if (item == NULL)
+/* Props are matched on their text: the member's value is read in place, no tree is built. */
+static int match_one(const char *props, size_t size, const contact_match_t *match) {
+    jsonr_t r = jsonr_over(props, size);
+    if (jsonr_find_member(&r, match->key) != 1)
         return 0;
     if (match->text != NULL)
-        return cJSON_IsString(item) && strcmp(item->valuestring, match->text) == 0;
-    if (cJSON_IsBool(item))
-        return (cJSON_IsTrue(item) ? 1.0 : 0.0) == match->number;
-    return cJSON_IsNumber(item) && item->valuedouble == match->number;
+        return jsonr_string_equals(&r, match->text) == 1;
+    int flag;
+    if (jsonr_bool(&r, &flag) == 0)
+        return (flag ? 1.0 : 0.0) == match->number;
+    double number;
+    return jsonr_number(&r, &number) == 0 && number == match->number;
 }
 
-int contact_props_match(const cJSON *props, const contact_filter_t *filter) {
+int contact_props_match(const char *props, size_t size, const contact_filter_t *filter) {
     for (int i = 0; filter != NULL && i < filter->count; i++)
-        if (!match_one(props, &filter->matches[i]))
+        if (props == NULL || !match_one(props, size, &filter->matches[i]))
             return 0;
     return 1;
 }
@@ -193,7 +204,7 @@ int contact_props_match(const cJSON *props, const contact_filter_t *filter) {
 static int touch_matches(const contact_touch_t *touch, const char *type, uint64_t hash,
                          const contact_filter_t *filter) {
     return (type == NULL || (touch->type_hash == hash && strcmp(touch->type, type) == 0)) &&
-           contact_props_match(touch->props, filter);
+           contact_props_match(touch->props, touch->props_size, filter);
 }
 
 int contact_count(const contact_t *contact, const char *type, const contact_filter_t *filter,
@@ -219,6 +230,22 @@ int64_t contact_last(const contact_t *contact, const char *type, const contact_f
             touch_matches(&contact->history[i], type, hash, filter))
             last = contact->history[i].at_ms;
     return last;
+}
+
+double contact_dwell(const contact_t *contact, const char *type, const contact_filter_t *filter,
+                     int64_t since_ms) {
+    uint64_t hash = type ? type_hash(type) : 0;
+    double seconds = 0;
+    for (int i = 0; i < contact->history_count; i++) {
+        const contact_touch_t *t = &contact->history[i];
+        if (t->at_ms < since_ms || t->props == NULL || !touch_matches(t, type, hash, filter))
+            continue;
+        jsonr_t r = jsonr_over(t->props, t->props_size);
+        double dwell;
+        if (jsonr_find_member(&r, "dwell_s") == 1 && jsonr_number(&r, &dwell) == 0 && dwell > 0)
+            seconds += dwell;
+    }
+    return seconds;
 }
 
 /* ---- deliveries ------------------------------------------------------------------------- */
@@ -289,11 +316,7 @@ static void history_write(jsonw_t *w, const contact_t *contact) {
     for (int i = 0; i < contact->history_count; i++) {
         if (i > 0)
             jsonw_char(w, ',');
-        const contact_touch_t *touch = &contact->history[i];
-        if (touch->row)
-            jsonw_raw(w, touch->row, touch->row_size);
-        else
-            row_write(w, touch);
+        row_write(w, &contact->history[i]);
     }
     jsonw_char(w, ']');
 }
@@ -384,26 +407,27 @@ static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
  * lists, strings copied once. It accepts only that form (members in any order, each once;
  * rows of exactly the written arity; strings with no \u escape); anything else, including
  * every malformed state, goes to the cJSON reader below, which has the last word on what a
- * stored state means and on the error reported. Facts and props are parsed by cJSON. */
+ * stored state means and on the error reported. Facts are parsed by cJSON; props are kept as
+ * the text they are stored as. */
 
-/* A touch keeps its stored row as read, so writing the state again copies it. */
+/* The props keep their stored text as it was read. */
 static int read_touch(jsonr_t *r, const char *key, void *ud) {
     (void)key;
-    contact_touch_t touch = {0};
+    char *event_id = NULL, *type = NULL;
+    const char *props = NULL;
+    size_t size = 0;
     double at;
-    if (!jsonr_eat(r, '['))
-        return -1;
-    const char *row = r->at - 1;
-    if (!(touch.event_id = jsonr_string(r)) || !jsonr_eat(r, ',') ||
-        !(touch.type = jsonr_string(r)) || !jsonr_eat(r, ',') || jsonr_number(r, &at) ||
-        (jsonr_eat(r, ',') && !(touch.props = jsonr_object(r, 1))) || !jsonr_eat(r, ']') ||
-        !(touch.row = jsonr_copy(row, r->at))) {
-        touch_close(&touch);
-        return -1;
+    int rc = -1;
+    if (jsonr_eat(r, '[') && (event_id = jsonr_string(r)) && jsonr_eat(r, ',') &&
+        (type = jsonr_string(r)) && jsonr_eat(r, ',') && !jsonr_number(r, &at) &&
+        (!jsonr_eat(r, ',') || !jsonr_object_text(r, &props, &size)) && jsonr_eat(r, ']')) {
+        contact_touch_t touch;
+        rc = touch_make(&touch, event_id, type, (int64_t)at, props, size) ||
+                     push_touch_owned(ud, touch) ? -1 : 0;
     }
-    touch.row_size = (size_t)(r->at - row);
-    touch.at_ms = (int64_t)at;
-    return push_touch_owned(ud, touch) ? -1 : 0;
+    free(event_id);
+    free(type);
+    return rc;
 }
 
 static int read_sent(jsonr_t *r, const char *key, void *ud) {

@@ -19,15 +19,15 @@
 #define CONTACT_TYPE_SLOTS 64 /* see contact_t.type_slots */
 
 typedef struct {
-    char *event_id;
-    char *type;
+    char *event_id;     /* owned: one block holding the id, the type and the props */
+    const char *type;   /* in the event_id block */
+    const char *props;  /* the props object as JSON text, in the event_id block; NULL when the
+                           touchpoint had none. Text, not a tree: history is mostly carried
+                           and written back, and read only by a few filters */
+    size_t props_size;
     int64_t at_ms;
-    cJSON *props; /* owned; NULL when the touchpoint had none */
     uint64_t type_hash; /* hash_update of 'type', set when the touch is recorded: history
                            queries compare it before the strings */
-    char *row;          /* the touch's row in the storage JSON, owned, made once: a touch
-                           never changes, but the state holding it is written at every commit */
-    size_t row_size;
 } contact_touch_t;
 
 /* An action decided for the contact: delivered once its due time has passed (on the clock of
@@ -85,12 +85,6 @@ int contact_from_json(contact_t *contact, const char *id, const char *text, size
 /* Returns the storage JSON, owned (free with free()), or NULL when out of memory. */
 char *contact_to_json(const contact_t *contact);
 
-/* Renders and keeps the stored row of every touch that has none yet, so that each later
- * contact_to_json copies it instead of writing it again (a touch never changes). Touches are
- * recorded without a row: replay never writes states. Returns 0 or NERR_NOMEM (the contact
- * stays usable). */
-int contact_keep_rows(contact_t *contact);
-
 /* Appends 'event' to the history (dropping the oldest past CONTACT_HISTORY_MAX) and takes its
  * account. Returns 0 or NERR_NOMEM. */
 int contact_record_touch(contact_t *contact, const event_t *event, nerr_t *err);
@@ -98,8 +92,9 @@ int contact_record_touch(contact_t *contact, const event_t *event, nerr_t *err);
 /* Sets 'stage' (borrowed, copied). Returns 0 or NERR_NOMEM. */
 int contact_set_stage(contact_t *contact, const char *stage, nerr_t *err);
 
-/* Returns 1 when 'props' (may be NULL) has every property 'filter' asks for (NULL: all). */
-int contact_props_match(const cJSON *props, const contact_filter_t *filter);
+/* Returns 1 when the props object 'props' ('size' bytes of JSON text; NULL for none) has every
+ * property 'filter' asks for (NULL: all). */
+int contact_props_match(const char *props, size_t size, const contact_filter_t *filter);
 
 /* Touchpoints of 'type' (NULL: any) matching 'filter' (NULL: all) at or after 'since_ms'. */
 int contact_count(const contact_t *contact, const char *type, const contact_filter_t *filter,
@@ -107,6 +102,10 @@ int contact_count(const contact_t *contact, const char *type, const contact_filt
 
 /* Time of the newest such touchpoint, or -1 when there is none. */
 int64_t contact_last(const contact_t *contact, const char *type, const contact_filter_t *filter);
+
+/* The sum of the positive numeric `dwell_s` props of such touchpoints at or after 'since_ms'. */
+double contact_dwell(const contact_t *contact, const char *type, const contact_filter_t *filter,
+                     int64_t since_ms);
 
 /* Time 'content' was last delivered, or -1. */
 int64_t contact_last_sent(const contact_t *contact, const char *content);

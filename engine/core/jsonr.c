@@ -177,3 +177,171 @@ char *jsonr_copy(const char *start, const char *end) {
     }
     return copy;
 }
+
+/* Skips a string whose opening quote comes next. */
+static int skip_string(jsonr_t *r) {
+    if (!jsonr_eat(r, '"'))
+        return -1;
+    for (; r->at < r->end; r->at++) {
+        if (*r->at == '\\')
+            r->at++;
+        else if (*r->at == '"') {
+            r->at++;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int jsonr_skip(jsonr_t *r) {
+    skip_space(r);
+    if (r->at == r->end)
+        return -1;
+    char c = *r->at;
+    if (c == '"')
+        return skip_string(r);
+    if (c == '{' || c == '[') {
+        int depth = 0;
+        while (r->at < r->end) {
+            c = *r->at;
+            if (c == '"') {
+                if (skip_string(r))
+                    return -1;
+                continue;
+            }
+            r->at++;
+            if (c == '{' || c == '[')
+                depth++;
+            else if ((c == '}' || c == ']') && --depth == 0)
+                return 0;
+        }
+        return -1;
+    }
+    const char *start = r->at;
+    while (r->at < r->end && !strchr(",}] \t\n\r", *r->at))
+        r->at++;
+    return r->at > start ? 0 : -1;
+}
+
+static int hex_digit(char c) {
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Reads the 4 hex digits of a \u escape at 'at' into '*unit'; 0 or -1. */
+static int read_unit(const char *at, const char *end, unsigned *unit) {
+    if (end - at < 4)
+        return -1;
+    *unit = 0;
+    for (int i = 0; i < 4; i++) {
+        int d = hex_digit(at[i]);
+        if (d < 0)
+            return -1;
+        *unit = *unit << 4 | (unsigned)d;
+    }
+    return 0;
+}
+
+/* Decodes the escape after a backslash at r->at into UTF-8 bytes in 'out'; returns how many,
+ * or -1. A surrogate pair is one code point; a lone surrogate is refused, as cJSON does. */
+static int decode_escape(jsonr_t *r, char out[4]) {
+    char c = *r->at++;
+    switch (c) {
+    case '"': case '\\': case '/': out[0] = c; return 1;
+    case 'b': out[0] = '\b'; return 1;
+    case 'f': out[0] = '\f'; return 1;
+    case 'n': out[0] = '\n'; return 1;
+    case 'r': out[0] = '\r'; return 1;
+    case 't': out[0] = '\t'; return 1;
+    case 'u': break;
+    default: return -1;
+    }
+    unsigned cp;
+    if (read_unit(r->at, r->end, &cp))
+        return -1;
+    r->at += 4;
+    if (cp >= 0xDC00 && cp <= 0xDFFF)
+        return -1;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        unsigned low;
+        if (r->end - r->at < 6 || r->at[0] != '\\' || r->at[1] != 'u' ||
+            read_unit(r->at + 2, r->end, &low) || low < 0xDC00 || low > 0xDFFF)
+            return -1;
+        r->at += 6;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    }
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+int jsonr_string_equals(jsonr_t *r, const char *expected) {
+    if (!jsonr_eat(r, '"'))
+        return -1;
+    size_t k = 0, n = strlen(expected);
+    int is_equal = 1;
+    while (r->at < r->end && *r->at != '"') {
+        char bytes[4];
+        int count = 1;
+        if (*r->at == '\\') {
+            r->at++;
+            if (r->at == r->end || (count = decode_escape(r, bytes)) < 0)
+                return -1;
+        } else {
+            bytes[0] = *r->at++;
+        }
+        for (int i = 0; i < count; i++, k++)
+            is_equal = is_equal && k < n && expected[k] == bytes[i];
+    }
+    if (r->at == r->end)
+        return -1;
+    r->at++;
+    return is_equal && k == n;
+}
+
+int jsonr_find_member(jsonr_t *r, const char *key) {
+    if (!jsonr_eat(r, '{'))
+        return -1;
+    if (jsonr_eat(r, '}'))
+        return 0;
+    do {
+        int is_key = jsonr_string_equals(r, key);
+        if (is_key < 0 || !jsonr_eat(r, ':'))
+            return -1;
+        if (is_key)
+            return 1;
+        if (jsonr_skip(r))
+            return -1;
+    } while (jsonr_eat(r, ','));
+    return jsonr_eat(r, '}') ? 0 : -1;
+}
+
+int jsonr_object_text(jsonr_t *r, const char **start, size_t *size) {
+    skip_space(r);
+    if (r->at == r->end || *r->at != '{')
+        return -1;
+    *start = r->at;
+    if (jsonr_skip(r))
+        return -1;
+    *size = (size_t)(r->at - *start);
+    return 0;
+}

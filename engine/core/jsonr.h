@@ -43,6 +43,22 @@ int jsonr_bool(jsonr_t *r, int *out);
  * change). NULL unless the next value is an object. */
 cJSON *jsonr_object(jsonr_t *r, int is_flat);
 
+/* Skips the object that comes next and sets '*start' and '*size' to its text. Returns 0, or
+ * -1 when the next value is not an object. */
+int jsonr_object_text(jsonr_t *r, const char **start, size_t *size);
+
+/* Skips one value of any kind. Returns 0, or -1 when the text is not JSON there. */
+int jsonr_skip(jsonr_t *r);
+
+/* Reads a string and compares it, escapes undone, with 'expected'. Returns 1 when equal, 0
+ * when not, -1 when the next value is not a string. */
+int jsonr_string_equals(jsonr_t *r, const char *expected);
+
+/* Finds the first member named 'key' in the object that comes next and leaves the reader at
+ * its value. Returns 1 when found, 0 when the object has no such member, -1 when the text is
+ * not an object. Reads objects as cJSON does: the first of duplicate members wins. */
+int jsonr_find_member(jsonr_t *r, const char *key);
+
 /* Returns a NUL-terminated copy of the text from 'start' to 'end' (a value just read, say),
  * owned (free with free()), or NULL when out of memory. */
 char *jsonr_copy(const char *start, const char *end);

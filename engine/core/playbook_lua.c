@@ -1463,18 +1463,9 @@ static int contact_since_method(lua_State *L) {
 static int contact_dwell_method(lua_State *L) {
     contact_filter_t filter;
     int64_t since_ms;
-    const contact_t *c = from_state(L)->contact;
     const char *type = luaL_checkstring(L, 2);
     query_args(L, 3, &filter, &since_ms);
-    double seconds = 0;
-    for (int i = 0; i < c->history_count; i++) {
-        const contact_touch_t *t = &c->history[i];
-        const cJSON *dwell = cJSON_GetObjectItemCaseSensitive(t->props, "dwell_s");
-        if (t->at_ms >= since_ms && strcmp(t->type, type) == 0 &&
-            contact_props_match(t->props, &filter) && cJSON_IsNumber(dwell) && dwell->valuedouble > 0)
-            seconds += dwell->valuedouble;
-    }
-    lua_pushnumber(L, seconds);
+    lua_pushnumber(L, contact_dwell(from_state(L)->contact, type, &filter, since_ms));
     return 1;
 }
 

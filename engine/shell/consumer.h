@@ -33,8 +33,8 @@ typedef struct {
                              dead-lettered (default 5) */
     int64_t claim_idle_ms; /* entries idle this long with another consumer are claimed
                               (default 60000; negative disables) */
-    int cache_size;       /* contact states kept between batches (default 512; negative:
-                             none) */
+    int cache_size;       /* contact states kept between batches, and as many account states
+                             (default 2048; negative: none) */
 } consumer_options_t;
 
 typedef struct {
