@@ -8,8 +8,7 @@
 void mind_init(mind_t *mind) { memset(mind, 0, sizeof *mind); }
 
 static void evidence_close(mind_evidence_t *evidence) {
-    free(evidence->event_id);
-    free(evidence->rule);
+    free(evidence->event_id); /* 'rule' lives in the same block */
     memset(evidence, 0, sizeof *evidence);
 }
 
@@ -73,11 +72,14 @@ nomem:
 
 int mind_push_evidence(mind_state_t *state, const char *event_id, const char *rule, double delta,
                        int64_t at_ms, nerr_t *err) {
-    mind_evidence_t fresh = {strdup(event_id), strdup(rule), delta, at_ms};
-    if (fresh.event_id == NULL || fresh.rule == NULL) {
-        evidence_close(&fresh);
+    /* One allocation for both strings: evidence is recorded at every inference. */
+    size_t id_size = strlen(event_id) + 1, rule_size = strlen(rule) + 1;
+    char *block = malloc(id_size + rule_size);
+    if (block == NULL)
         return nerr_set(err, NERR_NOMEM, "out of memory recording evidence");
-    }
+    memcpy(block, event_id, id_size);
+    memcpy(block + id_size, rule, rule_size);
+    mind_evidence_t fresh = {block, block + id_size, delta, at_ms};
     if (state->evidence_count == MIND_EVIDENCE_MAX) {
         evidence_close(&state->evidence[0]);
         memmove(&state->evidence[0], &state->evidence[1],

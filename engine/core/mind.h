@@ -15,8 +15,8 @@
 #define MIND_EVIDENCE_MAX 4 /* the newest evidence kept per state */
 
 typedef struct {
-    char *event_id; /* the touchpoint that moved the state */
-    char *rule;     /* the inference rule that moved it */
+    char *event_id; /* the touchpoint that moved the state; owns one block holding 'rule' too */
+    char *rule;     /* the inference rule that moved it (inside event_id's block) */
     double delta;   /* by how much (negative lowers) */
     int64_t at_ms;  /* when (the touchpoint's time) */
 } mind_evidence_t;
