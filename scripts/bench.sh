@@ -188,7 +188,9 @@ for run in $(seq 1 "$runs"); do
     record actions "$actions"
     action_bytes=$(sample_action_bytes)
     account_bytes=$(sample_account_bytes)
-    held=$(rcli XLEN 'nurture:{0}:held')
+    # entries-added, not XLEN: the stream is capped, the count of records is not.
+    held=$(rcli XINFO STREAM 'nurture:{0}:held' | awk 'prev == "entries-added" { print; exit } { prev = $0 }')
+    [ -n "$held" ] || held=0
     record held_records "$held"
     held_bytes=$(sample_held_bytes)
 

@@ -38,7 +38,7 @@
 #define MAX_DELIVERIES_DEFAULT 5
 #define CLAIM_IDLE_DEFAULT_MS 60000
 #define CLAIM_COUNT 256
-#define CACHE_DEFAULT 2048 /* contact (and account) states kept: ~6 KiB each when full */
+#define CACHE_DEFAULT 1024 /* contact (and account) states kept: about 11 (23) KiB each when full */
 
 typedef enum {
     FLIGHT_FREE,       /* no batch */

@@ -34,7 +34,7 @@ typedef struct {
     int64_t claim_idle_ms; /* entries idle this long with another consumer are claimed
                               (default 60000; negative disables) */
     int cache_size;       /* contact states kept between batches, and as many account states
-                             (default 2048; negative: none) */
+                             (default 1024; negative: none) */
 } consumer_options_t;
 
 typedef struct {
