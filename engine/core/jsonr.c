@@ -182,13 +182,16 @@ char *jsonr_copy(const char *start, const char *end) {
 static int skip_string(jsonr_t *r) {
     if (!jsonr_eat(r, '"'))
         return -1;
-    for (; r->at < r->end; r->at++) {
-        if (*r->at == '\\')
-            r->at++;
-        else if (*r->at == '"') {
-            r->at++;
+    while (r->at < r->end) {
+        const char *quote = memchr(r->at, '"', (size_t)(r->end - r->at));
+        if (quote == NULL)
+            return -1;
+        const char *escape = memchr(r->at, '\\', (size_t)(quote - r->at));
+        if (escape == NULL) {
+            r->at = quote + 1;
             return 0;
         }
+        r->at = escape + 2; /* past the escaped character, which may be a quote */
     }
     return -1;
 }
@@ -297,7 +300,14 @@ static int decode_escape(jsonr_t *r, char out[4]) {
 int jsonr_string_equals(jsonr_t *r, const char *expected) {
     if (!jsonr_eat(r, '"'))
         return -1;
-    size_t k = 0, n = strlen(expected);
+    size_t n = strlen(expected);
+    /* Most strings have no escape: find the closing quote and compare the bytes at once. */
+    const char *start = r->at, *quote = memchr(start, '"', (size_t)(r->end - start));
+    if (quote != NULL && memchr(start, '\\', (size_t)(quote - start)) == NULL) {
+        r->at = quote + 1;
+        return (size_t)(quote - start) == n && memcmp(start, expected, n) == 0;
+    }
+    size_t k = 0;
     int is_equal = 1;
     while (r->at < r->end && *r->at != '"') {
         char bytes[4];
