@@ -3,10 +3,16 @@
 -- (functions survive restarts with persistence; loading again is cheap and covers the rest).
 -- Every read and check comes before the first write (a refusal only drops what the caller
 -- staged for it): functions are atomic but not transactional, so nothing may fail after a
--- write. Return values stay flat (hiredis 0.14
--- drops the connection on replies nested deeper than 7).
+-- write. Return values stay flat (hiredis 0.14 drops the connection on replies nested
+-- deeper than 7).
 
 local HELD_MAXLEN = '100000' -- the held stream keeps about this many records
+
+-- A refused commit drops the states staged for it and writes nothing else.
+local function refuse(keys)
+  redis.call('DEL', keys[6], keys[7])
+  return 0
+end
 
 -- Commits the decisions for one contact's events of a batch, atomically.
 -- The new states come staged: the caller writes them with plain HSETs into staging hashes
@@ -29,24 +35,20 @@ local HELD_MAXLEN = '100000' -- the held stream keeps about this many records
 -- pending, and the caller decides again from fresh state.
 local function commit(keys, args)
   local has_account = args[3] ~= ''
-  local function refuse()
-    redis.call('DEL', keys[6], keys[7])
-    return 0
-  end
   local version = redis.call('HGET', keys[1], 'ver') or '0'
   if version ~= args[1] then
-    return refuse()
+    return refuse(keys)
   end
   local account_version = has_account and (redis.call('HGET', keys[5], 'ver') or '0')
   if has_account and account_version ~= args[3] then
-    return refuse()
+    return refuse(keys)
   end
   if redis.call('EXISTS', keys[6]) == 0 or (has_account and redis.call('EXISTS', keys[7]) == 0) then
-    return refuse()
+    return refuse(keys)
   end
   for i = 9, #keys do
     if redis.call('EXISTS', keys[i]) == 1 then
-      return refuse()
+      return refuse(keys)
     end
   end
   redis.call('RENAME', keys[6], keys[1])
