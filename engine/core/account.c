@@ -83,45 +83,32 @@ static int has_event(const account_t *account, const event_t *event) {
     return 0;
 }
 
-/* Writes the touch's storage row: ["event","contact","type",ms,{props}]. */
-static void row_write(jsonw_t *w, const account_touch_t *t) {
-    jsonw_char(w, '[');
-    jsonw_string(w, t->event_id);
-    jsonw_char(w, ',');
-    jsonw_string(w, t->contact);
-    jsonw_char(w, ',');
-    jsonw_string(w, t->type);
-    jsonw_char(w, ',');
-    jsonw_int64(w, t->at_ms);
-    if (t->props) {
-        jsonw_char(w, ',');
-        jsonw_raw(w, t->props, t->props_size);
-    }
-    jsonw_char(w, ']');
-}
-
-/* Makes a touch of one block, "id\0contact\0type\0props\0", from borrowed parts: 'props'
- * is 'size' bytes of object text, or NULL. Returns 0 or NERR_NOMEM. */
+/* Makes a touch of one block, "id\0contact\0type\0row\0", from borrowed parts: 'row' is
+ * the storage row of 'row_size' bytes, with the props object at 'props_at' for 'props_size'
+ * bytes (props_size 0: none). Returns 0 or NERR_NOMEM. */
 static int touch_make(account_touch_t *t, const char *event_id, const char *contact,
-                      const char *type, int64_t at_ms, const char *props, size_t size) {
+                      const char *type, int64_t at_ms, const char *row, size_t row_size,
+                      size_t props_at, size_t props_size) {
     size_t id_size = strlen(event_id) + 1, contact_size = strlen(contact) + 1;
     size_t type_size = strlen(type) + 1, head = id_size + contact_size + type_size;
-    char *block = malloc(head + (props ? size + 1 : 0));
+    char *block = malloc(head + row_size + 1);
     memset(t, 0, sizeof *t);
     if (block == NULL)
         return NERR_NOMEM;
     memcpy(block, event_id, id_size);
     memcpy(block + id_size, contact, contact_size);
     memcpy(block + id_size + contact_size, type, type_size);
-    if (props) {
-        memcpy(block + head, props, size);
-        block[head + size] = '\0';
-        t->props = block + head;
-        t->props_size = size;
-    }
+    memcpy(block + head, row, row_size);
+    block[head + row_size] = '\0';
     t->event_id = block;
     t->contact = block + id_size;
     t->type = block + id_size + contact_size;
+    t->row = block + head;
+    t->row_size = row_size;
+    if (props_size > 0) {
+        t->props = block + head + props_at;
+        t->props_size = props_size;
+    }
     t->at_ms = at_ms;
     return 0;
 }
@@ -137,22 +124,34 @@ static void push_touch_owned(account_t *account, account_touch_t t) {
     account->touches[account->touch_count++] = t;
 }
 
-/* Props arrive as a tree (from an event or a reference read) and are kept as their text. */
+/* Props arrive as a tree (from an event or a reference read); the row is written once. */
 static int push_touch(account_t *account, const char *event_id, const char *contact,
                       const char *type, int64_t at_ms, const cJSON *props) {
-    char *text = NULL;
-    size_t size = 0;
+    jsonw_t w;
+    jsonw_init(&w, 384);
+    jsonw_char(&w, '[');
+    jsonw_string(&w, event_id);
+    jsonw_char(&w, ',');
+    jsonw_string(&w, contact);
+    jsonw_char(&w, ',');
+    jsonw_string(&w, type);
+    jsonw_char(&w, ',');
+    jsonw_int64(&w, at_ms);
+    size_t props_at = 0, props_size = 0;
     if (props) {
-        jsonw_t w;
-        jsonw_init(&w, 256);
+        jsonw_char(&w, ',');
+        props_at = w.length;
         jsonw_item(&w, props);
-        size = w.length;
-        if ((text = jsonw_finish(&w)) == NULL)
-            return NERR_NOMEM;
+        props_size = w.length - props_at;
     }
+    jsonw_char(&w, ']');
+    size_t row_size = w.length;
+    char *row = jsonw_finish(&w);
+    if (row == NULL)
+        return NERR_NOMEM;
     account_touch_t t;
-    int rc = touch_make(&t, event_id, contact, type, at_ms, text, size);
-    free(text);
+    int rc = touch_make(&t, event_id, contact, type, at_ms, row, row_size, props_at, props_size);
+    free(row);
     if (rc == 0)
         push_touch_owned(account, t);
     return rc;
@@ -245,7 +244,7 @@ char *account_to_json(const account_t *account) {
     for (int i = 0; i < account->touch_count; i++) {
         if (i > 0)
             jsonw_char(&w, ',');
-        row_write(&w, &account->touches[i]);
+        jsonw_raw(&w, account->touches[i].row, account->touches[i].row_size);
     }
     jsonw_raw(&w, "],\"sent\":[", 10);
     for (int i = 0; i < account->sent_count; i++) {
@@ -264,20 +263,21 @@ char *account_to_json(const account_t *account) {
     return jsonw_finish(&w);
 }
 
-/* The props keep their stored text as it was read. */
+/* The row keeps its stored text as it was read. */
 static int read_touch(jsonr_t *r, const char *key, void *ud) {
     (void)key;
     char *event_id = NULL, *contact = NULL, *type = NULL;
-    const char *props = NULL;
+    const char *row = NULL, *props = NULL;
     size_t size = 0;
     double at;
     int rc = -1;
-    if (jsonr_eat(r, '[') && (event_id = jsonr_string(r)) && jsonr_eat(r, ',') &&
-        (contact = jsonr_string(r)) && jsonr_eat(r, ',') && (type = jsonr_string(r)) &&
-        jsonr_eat(r, ',') && !jsonr_number(r, &at) &&
+    if (jsonr_eat(r, '[') && (row = r->at - 1) && (event_id = jsonr_string(r)) &&
+        jsonr_eat(r, ',') && (contact = jsonr_string(r)) && jsonr_eat(r, ',') &&
+        (type = jsonr_string(r)) && jsonr_eat(r, ',') && !jsonr_number(r, &at) &&
         (!jsonr_eat(r, ',') || !jsonr_object_text(r, &props, &size)) && jsonr_eat(r, ']')) {
         account_touch_t t;
-        if (touch_make(&t, event_id, contact, type, (int64_t)at, props, size) == 0) {
+        if (touch_make(&t, event_id, contact, type, (int64_t)at, row, (size_t)(r->at - row),
+                       props ? (size_t)(props - row) : 0, size) == 0) {
             push_touch_owned(ud, t);
             rc = 0;
         }

@@ -19,10 +19,12 @@
 #define ACCOUNT_SENT_MAX 32   /* recent deliveries for the account */
 
 typedef struct {
-    char *event_id;      /* owned: one block holding the id, contact, type and props */
+    char *event_id;      /* owned: one block holding the id, contact, type and row */
     const char *contact; /* in the event_id block */
     const char *type;    /* in the event_id block */
-    const char *props;   /* JSON object text in the block, or NULL (see contact_touch_t) */
+    const char *row;     /* the storage row, in the block (see contact_touch_t) */
+    size_t row_size;
+    const char *props;   /* JSON object text inside the row, or NULL (see contact_touch_t) */
     size_t props_size;
     int64_t at_ms;
 } account_touch_t;

@@ -89,40 +89,30 @@ static int reserve(void **list, int count, int *capacity, int max, size_t size) 
 
 static uint64_t type_hash(const char *type) { return hash_update(HASH_SEED, type, strlen(type)); }
 
-/* Writes the touch's storage row: ["event","type",ms,{props}]. */
-static void row_write(jsonw_t *w, const contact_touch_t *touch) {
-    jsonw_char(w, '[');
-    jsonw_string(w, touch->event_id);
-    jsonw_char(w, ',');
-    jsonw_string(w, touch->type);
-    jsonw_char(w, ',');
-    jsonw_int64(w, touch->at_ms);
-    if (touch->props) {
-        jsonw_char(w, ',');
-        jsonw_raw(w, touch->props, touch->props_size);
-    }
-    jsonw_char(w, ']');
-}
-
-/* Makes a touch of one block, "id\0type\0props\0", from borrowed parts: 'props' is 'size'
- * bytes of object text, or NULL. Returns 0 or NERR_NOMEM. */
+/* Makes a touch of one block, "id\0type\0row\0", from borrowed parts: 'row' is the storage
+ * row of 'row_size' bytes, with the props object at 'props_at' for 'props_size' bytes
+ * (props_size 0: none). Returns 0 or NERR_NOMEM. */
 static int touch_make(contact_touch_t *touch, const char *event_id, const char *type,
-                      int64_t at_ms, const char *props, size_t size) {
+                      int64_t at_ms, const char *row, size_t row_size, size_t props_at,
+                      size_t props_size) {
     size_t id_size = strlen(event_id) + 1, type_size = strlen(type) + 1;
-    char *block = malloc(id_size + type_size + (props ? size + 1 : 0));
+    char *block = malloc(id_size + type_size + row_size + 1);
     memset(touch, 0, sizeof *touch);
     if (block == NULL)
         return NERR_NOMEM;
     memcpy(block, event_id, id_size);
     memcpy(block + id_size, type, type_size);
-    if (props) {
-        memcpy(block + id_size + type_size, props, size);
-        block[id_size + type_size + size] = '\0';
-        touch->props = block + id_size + type_size;
-        touch->props_size = size;
-    }
+    char *kept = block + id_size + type_size;
+    memcpy(kept, row, row_size);
+    kept[row_size] = '\0';
     touch->event_id = block;
     touch->type = block + id_size;
+    touch->row = kept;
+    touch->row_size = row_size;
+    if (props_size > 0) {
+        touch->props = kept + props_at;
+        touch->props_size = props_size;
+    }
     touch->at_ms = at_ms;
     return 0;
 }
@@ -148,22 +138,32 @@ static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
     return 0;
 }
 
-/* Props arrive as a tree (from an event or a reference read) and are kept as their text. */
+/* Props arrive as a tree (from an event or a reference read); the row is written once. */
 static int push_touch(contact_t *contact, const char *event_id, const char *type, int64_t at_ms,
                       const cJSON *props) {
-    char *text = NULL;
-    size_t size = 0;
+    jsonw_t w;
+    jsonw_init(&w, 320);
+    jsonw_char(&w, '[');
+    jsonw_string(&w, event_id);
+    jsonw_char(&w, ',');
+    jsonw_string(&w, type);
+    jsonw_char(&w, ',');
+    jsonw_int64(&w, at_ms);
+    size_t props_at = 0, props_size = 0;
     if (props) {
-        jsonw_t w;
-        jsonw_init(&w, 256);
+        jsonw_char(&w, ',');
+        props_at = w.length;
         jsonw_item(&w, props);
-        size = w.length;
-        if ((text = jsonw_finish(&w)) == NULL)
-            return NERR_NOMEM;
+        props_size = w.length - props_at;
     }
+    jsonw_char(&w, ']');
+    size_t row_size = w.length;
+    char *row = jsonw_finish(&w);
+    if (row == NULL)
+        return NERR_NOMEM;
     contact_touch_t touch;
-    int rc = touch_make(&touch, event_id, type, at_ms, text, size);
-    free(text);
+    int rc = touch_make(&touch, event_id, type, at_ms, row, row_size, props_at, props_size);
+    free(row);
     return rc ? rc : push_touch_owned(contact, touch);
 }
 
@@ -316,7 +316,7 @@ static void history_write(jsonw_t *w, const contact_t *contact) {
     for (int i = 0; i < contact->history_count; i++) {
         if (i > 0)
             jsonw_char(w, ',');
-        row_write(w, &contact->history[i]);
+        jsonw_raw(w, contact->history[i].row, contact->history[i].row_size);
     }
     jsonw_char(w, ']');
 }
@@ -410,19 +410,21 @@ static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
  * stored state means and on the error reported. Facts are parsed by cJSON; props are kept as
  * the text they are stored as. */
 
-/* The props keep their stored text as it was read. */
+/* The row keeps its stored text as it was read. */
 static int read_touch(jsonr_t *r, const char *key, void *ud) {
     (void)key;
     char *event_id = NULL, *type = NULL;
-    const char *props = NULL;
+    const char *row = NULL, *props = NULL;
     size_t size = 0;
     double at;
     int rc = -1;
-    if (jsonr_eat(r, '[') && (event_id = jsonr_string(r)) && jsonr_eat(r, ',') &&
-        (type = jsonr_string(r)) && jsonr_eat(r, ',') && !jsonr_number(r, &at) &&
-        (!jsonr_eat(r, ',') || !jsonr_object_text(r, &props, &size)) && jsonr_eat(r, ']')) {
+    if (jsonr_eat(r, '[') && (row = r->at - 1) && (event_id = jsonr_string(r)) &&
+        jsonr_eat(r, ',') && (type = jsonr_string(r)) && jsonr_eat(r, ',') &&
+        !jsonr_number(r, &at) && (!jsonr_eat(r, ',') || !jsonr_object_text(r, &props, &size)) &&
+        jsonr_eat(r, ']')) {
         contact_touch_t touch;
-        rc = touch_make(&touch, event_id, type, (int64_t)at, props, size) ||
+        rc = touch_make(&touch, event_id, type, (int64_t)at, row, (size_t)(r->at - row),
+                        props ? (size_t)(props - row) : 0, size) ||
                      push_touch_owned(ud, touch) ? -1 : 0;
     }
     free(event_id);

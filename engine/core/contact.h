@@ -19,11 +19,14 @@
 #define CONTACT_TYPE_SLOTS 64 /* see contact_t.type_slots */
 
 typedef struct {
-    char *event_id;     /* owned: one block holding the id, the type and the props */
+    char *event_id;     /* owned: one block holding the id, the type and the row */
     const char *type;   /* in the event_id block */
-    const char *props;  /* the props object as JSON text, in the event_id block; NULL when the
-                           touchpoint had none. Text, not a tree: history is mostly carried
-                           and written back, and read only by a few filters */
+    const char *row;    /* the touch's row in the storage JSON, in the block: a touch never
+                           changes, and the state holding it is written at every commit */
+    size_t row_size;
+    const char *props;  /* the props object as JSON text, inside the row (not terminated);
+                           NULL when the touchpoint had none. Text, not a tree: history is
+                           mostly carried and written back, and read only by a few filters */
     size_t props_size;
     int64_t at_ms;
     uint64_t type_hash; /* hash_update of 'type', set when the touch is recorded: history

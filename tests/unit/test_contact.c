@@ -112,8 +112,10 @@ static void assert_same_contact(const contact_t *a, const contact_t *b) {
         assert_string_equal(a->history[i].type, b->history[i].type);
         assert_true(a->history[i].at_ms == b->history[i].at_ms);
         assert_int_equal(a->history[i].props == NULL, b->history[i].props == NULL);
+        assert_int_equal(a->history[i].props_size, b->history[i].props_size);
         if (a->history[i].props)
-            assert_string_equal(a->history[i].props, b->history[i].props);
+            assert_memory_equal(a->history[i].props, b->history[i].props, a->history[i].props_size);
+        assert_string_equal(a->history[i].row, b->history[i].row);
     }
     assert_int_equal(a->sent_count, b->sent_count);
     for (int i = 0; i < a->sent_count; i++) {
@@ -150,7 +152,9 @@ static void test_json_round_trip(void **state) {
     assert_true(price->evidence[0].delta == -0.25);
     assert_string_equal(price->evidence[1].rule, "pricing_loop");
     assert_string_equal(back.history[2].type, "identify");
-    assert_string_equal(back.history[2].props, "{\"title\":\"\xe9\x83\xa8\xe9\x95\xb7\"}");
+    const char *title = "{\"title\":\"\xe9\x83\xa8\xe9\x95\xb7\"}";
+    assert_int_equal(back.history[2].props_size, strlen(title));
+    assert_memory_equal(back.history[2].props, title, strlen(title));
     assert_null(back.history[1].props);
     assert_string_equal(back.sent[1].content, "task:call");
     assert_true(back.sent[1].at_ms == T0 + 2 * DAY_MS);
