@@ -321,7 +321,7 @@ static int read_member(jsonr_t *r, const char *key, void *ud) {
     top->seen |= 1 << which;
     switch (which) {
     case 0: {
-        cJSON *facts = jsonr_object(r, 0);
+        cJSON *facts = jsonr_object(r);
         if (facts == NULL)
             return -1;
         cJSON_Delete(a->facts);

@@ -469,7 +469,7 @@ static int read_top_member(jsonr_t *r, const char *key, void *ud) {
     case 0: return (c->stage = jsonr_string(r)) ? 0 : -1;
     case 1: return (c->account = jsonr_string(r)) ? 0 : -1;
     case 2: {
-        cJSON *facts = jsonr_object(r, 0);
+        cJSON *facts = jsonr_object(r);
         if (facts == NULL)
             return -1;
         cJSON_Delete(c->facts);

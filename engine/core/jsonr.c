@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/core/jsonflat.h"
 
 static void skip_space(jsonr_t *r) {
     while (r->at < r->end && (*r->at == ' ' || *r->at == '\t' || *r->at == '\n' || *r->at == '\r'))
@@ -128,14 +127,12 @@ int jsonr_bool(jsonr_t *r, int *out) {
     return -1;
 }
 
-cJSON *jsonr_object(jsonr_t *r, int is_flat) {
+cJSON *jsonr_object(jsonr_t *r) {
     skip_space(r);
     if (r->at == r->end || *r->at != '{')
         return NULL;
     const char *after = NULL;
-    cJSON *object = is_flat ? jsonflat_parse(r->at, (size_t)(r->end - r->at), &after) : NULL;
-    if (object == NULL)
-        object = cJSON_ParseWithLengthOpts(r->at, (size_t)(r->end - r->at), &after, 0);
+    cJSON *object = cJSON_ParseWithLengthOpts(r->at, (size_t)(r->end - r->at), &after, 0);
     if (object == NULL)
         return NULL;
     r->at = after;
@@ -168,16 +165,6 @@ int jsonr_list(jsonr_t *r, int is_object, int (*each)(jsonr_t *r, const char *ke
     return jsonr_eat(r, is_object ? '}' : ']') ? 0 : -1;
 }
 
-char *jsonr_copy(const char *start, const char *end) {
-    size_t size = (size_t)(end - start);
-    char *copy = malloc(size + 1);
-    if (copy != NULL) {
-        memcpy(copy, start, size);
-        copy[size] = '\0';
-    }
-    return copy;
-}
-
 /* Skips a string whose opening quote comes next. */
 static int skip_string(jsonr_t *r) {
     if (!jsonr_eat(r, '"'))
@@ -196,7 +183,8 @@ static int skip_string(jsonr_t *r) {
     return -1;
 }
 
-int jsonr_skip(jsonr_t *r) {
+/* Skips one value of any kind. Returns 0, or -1 when the text is not JSON there. */
+static int skip_value(jsonr_t *r) {
     skip_space(r);
     if (r->at == r->end)
         return -1;
@@ -339,7 +327,7 @@ int jsonr_find_member(jsonr_t *r, const char *key) {
             return -1;
         if (is_key)
             return 1;
-        if (jsonr_skip(r))
+        if (skip_value(r))
             return -1;
     } while (jsonr_eat(r, ','));
     return jsonr_eat(r, '}') ? 0 : -1;
@@ -350,7 +338,7 @@ int jsonr_object_text(jsonr_t *r, const char **start, size_t *size) {
     if (r->at == r->end || *r->at != '{')
         return -1;
     *start = r->at;
-    if (jsonr_skip(r))
+    if (skip_value(r))
         return -1;
     *size = (size_t)(r->at - *start);
     return 0;

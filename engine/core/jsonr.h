@@ -2,7 +2,7 @@
  * states), straight into the caller's structures with no tree in between. It accepts only
  * plain forms (strings without \u escapes, numbers as cJSON reads them); a caller that meets
  * anything else fails and falls back to cJSON, which has the last word on what a stored state
- * means and on the error reported. Pure; depends on cJSON and jsonflat for embedded objects.
+ * means and on the error reported. Pure; depends on cJSON for embedded objects.
  *
  * Every reading function skips white space first and returns failure without consuming a
  * meaningful amount; after a failure the reader's position is unspecified. */
@@ -38,17 +38,13 @@ int jsonr_number(jsonr_t *r, double *out);
 /* Reads true or false into '*out'. Returns 0. */
 int jsonr_bool(jsonr_t *r, int *out);
 
-/* Reads an object, owned (free with cJSON_Delete): as one read-only jsonflat block when
- * 'is_flat' (props of touchpoints), else as an ordinary cJSON tree (facts, which rules
- * change). NULL unless the next value is an object. */
-cJSON *jsonr_object(jsonr_t *r, int is_flat);
+/* Reads an object as a cJSON tree, owned (free with cJSON_Delete); NULL unless the next
+ * value is an object. */
+cJSON *jsonr_object(jsonr_t *r);
 
 /* Skips the object that comes next and sets '*start' and '*size' to its text. Returns 0, or
  * -1 when the next value is not an object. */
 int jsonr_object_text(jsonr_t *r, const char **start, size_t *size);
-
-/* Skips one value of any kind. Returns 0, or -1 when the text is not JSON there. */
-int jsonr_skip(jsonr_t *r);
 
 /* Reads a string and compares it, escapes undone, with 'expected'. Returns 1 when equal, 0
  * when not, -1 when the next value is not a string. */
@@ -58,10 +54,6 @@ int jsonr_string_equals(jsonr_t *r, const char *expected);
  * its value. Returns 1 when found, 0 when the object has no such member, -1 when the text is
  * not an object. Reads objects as cJSON does: the first of duplicate members wins. */
 int jsonr_find_member(jsonr_t *r, const char *key);
-
-/* Returns a NUL-terminated copy of the text from 'start' to 'end' (a value just read, say),
- * owned (free with free()), or NULL when out of memory. */
-char *jsonr_copy(const char *start, const char *end);
 
 /* Reads '{' members '}' (when 'is_object') or '[' elements ']', calling 'each' on every one
  * once its key (NULL for an array) and ':' were read; 'each' reads the value and returns 0,
