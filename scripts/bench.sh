@@ -211,12 +211,13 @@ for run in $(seq 1 "$runs"); do
 
     log "run $run/$runs: Redis-only reference (state $state_bytes B, account $account_bytes B, $actions actions, $held held)"
     fresh_backlog
-    action_every=$((actions > 0 ? events / actions : 0))
-    held_every=$((held > 0 ? events / held : 0))
+    # Per million events, so a rate like 0.77 per event is not rounded to 1.
+    action_rate=$((actions * 1000000 / events))
+    held_rate=$((held * 1000000 / events))
     "$reference" --port "$REDIS_PORT" --functions "$root/engine/shell/redis_functions.lua" \
         --total "$events" --batch "$batch" --state-bytes "$state_bytes" \
-        --account-bytes "$account_bytes" --action-every "$action_every" \
-        --action-bytes "$action_bytes" --held-every "$held_every" --held-bytes "$held_bytes" \
+        --account-bytes "$account_bytes" --action-rate "$action_rate" \
+        --action-bytes "$action_bytes" --held-rate "$held_rate" --held-bytes "$held_bytes" \
         >"$work_dir/reference.out"
     ref_per_s=$(value ref_per_s "$work_dir/reference.out")
     record reference_per_s "$ref_per_s"

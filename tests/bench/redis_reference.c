@@ -8,8 +8,8 @@
  *      seen-mark per event;
  *   3. pipelined per contact: the staged states (HSET + PEXPIRE of a contact state of
  *      --state-bytes and, for a contact with an account, of an account state of
- *      --account-bytes) and FCALL nurture_commit, with one action of --action-bytes every
- *      --action-every events and one held-back record of --held-bytes every --held-every
+ *      --account-bytes) and FCALL nurture_commit, with actions of --action-bytes and
+ *      held-back records of --held-bytes at --action-rate and --held-rate per million
  *      events (the engine's measured mix); the function acks each contact's entries.
  * Instead of deciding, it finds each event's id, contact and account with a plain string
  * scan; the account is the event's "account", as the synthetic workload always names one.
@@ -27,7 +27,8 @@
 typedef struct {
     const char *stream, *group, *prefix, *functions;
     int port, batch;
-    long total, action_every, held_every;
+    long total;
+    long action_rate, held_rate; /* actions and held-back records per 1,000,000 events */
     size_t state_bytes, account_bytes, action_bytes, held_bytes;
 } args_t;
 
@@ -98,6 +99,14 @@ static uint32_t fnv1a(const char *s) {
     for (; *s; s++)
         h = (h ^ (uint8_t)*s) * 16777619u;
     return h;
+}
+
+/* Whether event 'sequence' gets one of something that comes 'rate' times per million events
+ * (at most once per event): spread evenly, they add up to the rate over a million events. */
+static int per_event(long rate, long sequence) {
+    long long before = (long long)sequence * rate / 1000000;
+    long long after = (long long)(sequence + 1) * rate / 1000000;
+    return after > before;
 }
 
 static int table_index(table_t *t, const char *id) {
@@ -233,8 +242,8 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
                 continue;
             snprintf(keys[k], sizeof keys[k], "%s:{0}:seen:%s", a->prefix, e->event_id);
             argv[n++] = keys[k++];
-            actions += a->action_every > 0 && e->sequence % a->action_every == 0;
-            records += a->held_every > 0 && e->sequence % a->held_every == 0;
+            actions += per_event(a->action_rate, e->sequence);
+            records += per_event(a->held_rate, e->sequence);
         }
         snprintf(numbers[0], sizeof numbers[0], "%d", 8 + (k - 4));
         snprintf(numbers[1], sizeof numbers[1], "%lld", contact->version);
@@ -249,7 +258,7 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         int made = 0;
         for (int i = 0; i < b->entry_count && made < actions; i++) {
             const entry_t *e = &b->entries[i];
-            if (e->contact != ci || e->sequence % a->action_every != 0)
+            if (e->contact != ci || per_event(a->action_rate, e->sequence) == 0)
                 continue;
             snprintf(numbers[4 + 2 * made], sizeof numbers[0], "a-%ld", e->sequence);
             snprintf(numbers[5 + 2 * made], sizeof numbers[0], "%ld", 1767225600000L + e->sequence);
@@ -306,8 +315,8 @@ static char *filled(size_t size, char fill) {
 
 static const char USAGE[] =
     "usage: bench-redis-ref --port P --functions FILE --total N [--stream S] [--group G]\n"
-    "                       [--prefix P] [--batch B] [--state-bytes N] [--action-every K]\n"
-    "                       [--action-bytes N] [--account-bytes N] [--held-every K]\n"
+    "                       [--prefix P] [--batch B] [--state-bytes N] [--action-rate R]\n"
+    "                       [--action-bytes N] [--account-bytes N] [--held-rate R]\n"
     "                       [--held-bytes N]\n";
 
 static int parse_args(int argc, char **argv, args_t *a) {
@@ -324,10 +333,10 @@ static int parse_args(int argc, char **argv, args_t *a) {
         else if (strcmp(k, "--prefix") == 0) a->prefix = v;
         else if (strcmp(k, "--batch") == 0) a->batch = atoi(v);
         else if (strcmp(k, "--state-bytes") == 0) a->state_bytes = (size_t)atol(v);
-        else if (strcmp(k, "--action-every") == 0) a->action_every = atol(v);
+        else if (strcmp(k, "--action-rate") == 0) a->action_rate = atol(v);
         else if (strcmp(k, "--action-bytes") == 0) a->action_bytes = (size_t)atol(v);
         else if (strcmp(k, "--account-bytes") == 0) a->account_bytes = (size_t)atol(v);
-        else if (strcmp(k, "--held-every") == 0) a->held_every = atol(v);
+        else if (strcmp(k, "--held-rate") == 0) a->held_rate = atol(v);
         else if (strcmp(k, "--held-bytes") == 0) a->held_bytes = (size_t)atol(v);
         else return -1;
     }
