@@ -32,10 +32,11 @@ int jsonr_at_end(jsonr_t *r);
  * a plain string or memory ran out. */
 char *jsonr_string(jsonr_t *r);
 
-/* Reads a number as cJSON does (the characters it takes, converted by strtod). Returns 0. */
+/* Reads a number as cJSON does (the characters it takes, converted by strtod). Returns 0, or
+ * -1 when the next value is not a number. */
 int jsonr_number(jsonr_t *r, double *out);
 
-/* Reads true or false into '*out'. Returns 0. */
+/* Reads true or false into '*out' (1 or 0). Returns 0, or -1 when the next value is neither. */
 int jsonr_bool(jsonr_t *r, int *out);
 
 /* Reads an object as a cJSON tree, owned (free with cJSON_Delete); NULL unless the next
