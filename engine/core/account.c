@@ -83,30 +83,32 @@ static int has_event(const account_t *account, const event_t *event) {
     return 0;
 }
 
-/* Makes a touch of one block, "id\0contact\0type\0row\0", from borrowed parts: 'row' is
- * the storage row of 'row_size' bytes, with the props object at 'props_at' for 'props_size'
- * bytes (props_size 0: none). Returns 0 or NERR_NOMEM. */
-static int touch_make(account_touch_t *t, const char *event_id, const char *contact,
-                      const char *type, int64_t at_ms, const char *row, size_t row_size,
-                      size_t props_at, size_t props_size) {
+/* A touch is one block, "id\0contact\0type\0row\0", written with jsonw as a contact's
+ * touches are (see contact.c): touch_begin, the row, touch_end. */
+static void touch_begin(jsonw_t *w, const char *event_id, const char *contact, const char *type,
+                        size_t row_guess) {
     size_t id_size = strlen(event_id) + 1, contact_size = strlen(contact) + 1;
-    size_t type_size = strlen(type) + 1, head = id_size + contact_size + type_size;
-    char *block = malloc(head + row_size + 1);
+    size_t type_size = strlen(type) + 1;
+    jsonw_init(w, id_size + contact_size + type_size + row_guess);
+    jsonw_raw(w, event_id, id_size);
+    jsonw_raw(w, contact, contact_size);
+    jsonw_raw(w, type, type_size);
+}
+
+static int touch_end(jsonw_t *w, account_touch_t *t, int64_t at_ms, size_t props_at,
+                     size_t props_size) {
     memset(t, 0, sizeof *t);
+    size_t length = w->length;
+    char *block = jsonw_finish(w);
     if (block == NULL)
         return NERR_NOMEM;
-    memcpy(block, event_id, id_size);
-    memcpy(block + id_size, contact, contact_size);
-    memcpy(block + id_size + contact_size, type, type_size);
-    memcpy(block + head, row, row_size);
-    block[head + row_size] = '\0';
     t->event_id = block;
-    t->contact = block + id_size;
-    t->type = block + id_size + contact_size;
-    t->row = block + head;
-    t->row_size = row_size;
+    t->contact = block + strlen(block) + 1;
+    t->type = t->contact + strlen(t->contact) + 1;
+    t->row = t->type + strlen(t->type) + 1;
+    t->row_size = length - (size_t)(t->row - block);
     if (props_size > 0) {
-        t->props = block + head + props_at;
+        t->props = block + props_at;
         t->props_size = props_size;
     }
     t->at_ms = at_ms;
@@ -128,7 +130,7 @@ static void push_touch_owned(account_t *account, account_touch_t t) {
 static int push_touch(account_t *account, const char *event_id, const char *contact,
                       const char *type, int64_t at_ms, const cJSON *props) {
     jsonw_t w;
-    jsonw_init(&w, 384);
+    touch_begin(&w, event_id, contact, type, 384);
     jsonw_char(&w, '[');
     jsonw_string(&w, event_id);
     jsonw_char(&w, ',');
@@ -145,16 +147,11 @@ static int push_touch(account_t *account, const char *event_id, const char *cont
         props_size = w.length - props_at;
     }
     jsonw_char(&w, ']');
-    size_t row_size = w.length;
-    char *row = jsonw_finish(&w);
-    if (row == NULL)
-        return NERR_NOMEM;
     account_touch_t t;
-    int rc = touch_make(&t, event_id, contact, type, at_ms, row, row_size, props_at, props_size);
-    free(row);
-    if (rc == 0)
-        push_touch_owned(account, t);
-    return rc;
+    if (touch_end(&w, &t, at_ms, props_at, props_size))
+        return NERR_NOMEM;
+    push_touch_owned(account, t);
+    return 0;
 }
 
 static int merge_facts(account_t *account, const cJSON *facts) {
@@ -275,9 +272,12 @@ static int read_touch(jsonr_t *r, const char *key, void *ud) {
         jsonr_eat(r, ',') && (contact = jsonr_string(r)) && jsonr_eat(r, ',') &&
         (type = jsonr_string(r)) && jsonr_eat(r, ',') && !jsonr_number(r, &at) &&
         (!jsonr_eat(r, ',') || !jsonr_object_text(r, &props, &size)) && jsonr_eat(r, ']')) {
+        jsonw_t w;
+        touch_begin(&w, event_id, contact, type, (size_t)(r->at - row));
+        size_t row_at = w.length;
+        jsonw_raw(&w, row, (size_t)(r->at - row));
         account_touch_t t;
-        if (touch_make(&t, event_id, contact, type, (int64_t)at, row, (size_t)(r->at - row),
-                       props ? (size_t)(props - row) : 0, size) == 0) {
+        if (touch_end(&w, &t, (int64_t)at, props ? row_at + (size_t)(props - row) : 0, size) == 0) {
             push_touch_owned(ud, t);
             rc = 0;
         }
@@ -313,24 +313,12 @@ static int read_member(jsonr_t *r, const char *key, void *ud) {
     static const char *const MEMBERS[] = {"facts", "mind", "touches", "sent"};
     top_reader_t *top = ud;
     account_t *a = top->account;
-    int which = 0;
-    while (which < 4 && strcmp(key, MEMBERS[which]) != 0)
-        which++;
-    if (which == 4 || (top->seen & (1 << which)))
-        return -1;
-    top->seen |= 1 << which;
-    switch (which) {
-    case 0: {
-        cJSON *facts = jsonr_object(r);
-        if (facts == NULL)
-            return -1;
-        cJSON_Delete(a->facts);
-        a->facts = facts;
-        return 0;
-    }
+    switch (jsonr_member_index(key, MEMBERS, 4, &top->seen)) {
+    case 0: return jsonr_object_into(r, &a->facts);
     case 1: return mind_read_json(r, &a->mind);
     case 2: return jsonr_list(r, 0, read_touch, a);
-    default: return jsonr_list(r, 0, read_sent, a);
+    case 3: return jsonr_list(r, 0, read_sent, a);
+    default: return -1;
     }
 }
 

@@ -89,28 +89,31 @@ static int reserve(void **list, int count, int *capacity, int max, size_t size) 
 
 static uint64_t type_hash(const char *type) { return hash_update(HASH_SEED, type, strlen(type)); }
 
-/* Makes a touch of one block, "id\0type\0row\0", from borrowed parts: 'row' is the storage
- * row of 'row_size' bytes, with the props object at 'props_at' for 'props_size' bytes
- * (props_size 0: none). Returns 0 or NERR_NOMEM. */
-static int touch_make(contact_touch_t *touch, const char *event_id, const char *type,
-                      int64_t at_ms, const char *row, size_t row_size, size_t props_at,
-                      size_t props_size) {
+/* A touch is one block, "id\0type\0row\0", written with jsonw: touch_begin puts the id and
+ * type, the caller writes the row (rendered, or copied as stored), touch_end points the
+ * touch into the block. */
+static void touch_begin(jsonw_t *w, const char *event_id, const char *type, size_t row_guess) {
     size_t id_size = strlen(event_id) + 1, type_size = strlen(type) + 1;
-    char *block = malloc(id_size + type_size + row_size + 1);
+    jsonw_init(w, id_size + type_size + row_guess);
+    jsonw_raw(w, event_id, id_size);
+    jsonw_raw(w, type, type_size);
+}
+
+/* 'props_at' (from the block's start) and 'props_size' place the props object inside the row;
+ * props_size 0: none. Returns 0 or NERR_NOMEM. */
+static int touch_end(jsonw_t *w, contact_touch_t *touch, int64_t at_ms, size_t props_at,
+                     size_t props_size) {
     memset(touch, 0, sizeof *touch);
+    size_t length = w->length;
+    char *block = jsonw_finish(w);
     if (block == NULL)
         return NERR_NOMEM;
-    memcpy(block, event_id, id_size);
-    memcpy(block + id_size, type, type_size);
-    char *kept = block + id_size + type_size;
-    memcpy(kept, row, row_size);
-    kept[row_size] = '\0';
     touch->event_id = block;
-    touch->type = block + id_size;
-    touch->row = kept;
-    touch->row_size = row_size;
+    touch->type = block + strlen(block) + 1;
+    touch->row = touch->type + strlen(touch->type) + 1;
+    touch->row_size = length - (size_t)(touch->row - block);
     if (props_size > 0) {
-        touch->props = kept + props_at;
+        touch->props = block + props_at;
         touch->props_size = props_size;
     }
     touch->at_ms = at_ms;
@@ -142,7 +145,7 @@ static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
 static int push_touch(contact_t *contact, const char *event_id, const char *type, int64_t at_ms,
                       const cJSON *props) {
     jsonw_t w;
-    jsonw_init(&w, 320);
+    touch_begin(&w, event_id, type, 320);
     jsonw_char(&w, '[');
     jsonw_string(&w, event_id);
     jsonw_char(&w, ',');
@@ -157,14 +160,9 @@ static int push_touch(contact_t *contact, const char *event_id, const char *type
         props_size = w.length - props_at;
     }
     jsonw_char(&w, ']');
-    size_t row_size = w.length;
-    char *row = jsonw_finish(&w);
-    if (row == NULL)
-        return NERR_NOMEM;
     contact_touch_t touch;
-    int rc = touch_make(&touch, event_id, type, at_ms, row, row_size, props_at, props_size);
-    free(row);
-    return rc ? rc : push_touch_owned(contact, touch);
+    return touch_end(&w, &touch, at_ms, props_at, props_size) ? NERR_NOMEM
+                                                               : push_touch_owned(contact, touch);
 }
 
 int contact_record_touch(contact_t *contact, const event_t *event, nerr_t *err) {
@@ -422,9 +420,12 @@ static int read_touch(jsonr_t *r, const char *key, void *ud) {
         jsonr_eat(r, ',') && (type = jsonr_string(r)) && jsonr_eat(r, ',') &&
         !jsonr_number(r, &at) && (!jsonr_eat(r, ',') || !jsonr_object_text(r, &props, &size)) &&
         jsonr_eat(r, ']')) {
+        jsonw_t w;
+        touch_begin(&w, event_id, type, (size_t)(r->at - row));
+        size_t row_at = w.length;
+        jsonw_raw(&w, row, (size_t)(r->at - row));
         contact_touch_t touch;
-        rc = touch_make(&touch, event_id, type, (int64_t)at, row, (size_t)(r->at - row),
-                        props ? (size_t)(props - row) : 0, size) ||
+        rc = touch_end(&w, &touch, (int64_t)at, props ? row_at + (size_t)(props - row) : 0, size) ||
                      push_touch_owned(ud, touch) ? -1 : 0;
     }
     free(event_id);
@@ -447,38 +448,23 @@ static int read_sent(jsonr_t *r, const char *key, void *ud) {
     return push_sent_owned(ud, d) ? -1 : 0;
 }
 
-enum { SEEN_STAGE = 1, SEEN_ACCOUNT = 2, SEEN_FACTS = 4, SEEN_MIND = 8, SEEN_HISTORY = 16,
-       SEEN_SENT = 32 };
-
 typedef struct {
     contact_t *contact;
-    int seen; /* SEEN_* */
+    int seen; /* bit per member of MEMBERS */
 } top_t;
 
 static int read_top_member(jsonr_t *r, const char *key, void *ud) {
+    static const char *const MEMBERS[] = {"stage", "account", "facts", "mind", "history", "sent"};
     top_t *top = ud;
     contact_t *c = top->contact;
-    static const char *const names[] = {"stage", "account", "facts", "mind", "history", "sent"};
-    int which = 0;
-    while (which < 6 && strcmp(key, names[which]) != 0)
-        which++;
-    if (which == 6 || (top->seen & (1 << which)))
-        return -1;
-    top->seen |= 1 << which;
-    switch (which) {
+    switch (jsonr_member_index(key, MEMBERS, 6, &top->seen)) {
     case 0: return (c->stage = jsonr_string(r)) ? 0 : -1;
     case 1: return (c->account = jsonr_string(r)) ? 0 : -1;
-    case 2: {
-        cJSON *facts = jsonr_object(r);
-        if (facts == NULL)
-            return -1;
-        cJSON_Delete(c->facts);
-        c->facts = facts;
-        return 0;
-    }
+    case 2: return jsonr_object_into(r, &c->facts);
     case 3: return mind_read_json(r, &c->mind);
     case 4: return jsonr_list(r, 0, read_touch, c);
-    default: return jsonr_list(r, 0, read_sent, c);
+    case 5: return jsonr_list(r, 0, read_sent, c);
+    default: return -1;
     }
 }
 

@@ -8,6 +8,7 @@
 
 #include "engine/core/clock.h"
 #include "engine/core/jsonflat.h"
+#include "engine/core/jsonr.h"
 
 int event_is_utf8(const char *text, size_t size) {
     const unsigned char *s = (const unsigned char *)text;
@@ -183,18 +184,10 @@ static char *read_text(reader_t *r) {
             break;
         if (c < 32 || at == r->end)
             return NULL;
-        switch (*at++) { /* after a backslash */
-        case '"': c = '"'; break;
-        case '\\': c = '\\'; break;
-        case '/': c = '/'; break;
-        case 'b': c = '\b'; break;
-        case 'f': c = '\f'; break;
-        case 'n': c = '\n'; break;
-        case 'r': c = '\r'; break;
-        case 't': c = '\t'; break;
-        default: return NULL; /* \u and the invalid ones: the general readers decide */
-        }
-        *out++ = (char)c;
+        int escaped = jsonr_short_escape(*at++); /* after a backslash */
+        if (escaped < 0)
+            return NULL; /* \u and the invalid ones: the general readers decide */
+        *out++ = (char)escaped;
     }
     *out++ = '\0';
     r->text = out;
@@ -202,34 +195,11 @@ static char *read_text(reader_t *r) {
     return copy;
 }
 
-/* cJSON's number: the characters it takes (at most 63), read by strtod, which must use them
- * all; short integers without strtod (exact in a double either way). */
 static int read_number(reader_t *r, cJSON *node) {
-    const char *start = r->at;
-    while (r->at < r->end && r->at - start < 63 &&
-           ((*r->at >= '0' && *r->at <= '9') || *r->at == '+' || *r->at == '-' || *r->at == 'e' ||
-            *r->at == 'E' || *r->at == '.'))
-        r->at++;
-    size_t size = (size_t)(r->at - start), sign = size > 0 && *start == '-', digits = 0;
-    while (sign + digits < size && start[sign + digits] >= '0' && start[sign + digits] <= '9')
-        digits++;
     double value;
-    if (digits > 0 && digits <= 15 && sign + digits == size) {
-        int64_t whole = 0;
-        for (size_t i = sign; i < size; i++)
-            whole = whole * 10 + (start[i] - '0');
-        value = sign ? -(double)whole : (double)whole;
-    } else {
-        char text[64], *end;
-        memcpy(text, start, size);
-        text[size] = '\0';
-        value = strtod(text, &end);
-        if (size == 0 || end != text + size)
-            return -1;
-    }
-    node->type = cJSON_Number;
-    node->valuedouble = value;
-    node->valueint = value >= INT_MAX ? INT_MAX : value <= (double)INT_MIN ? INT_MIN : (int)value;
+    if (jsonr_scan_number(&r->at, r->end, &value))
+        return -1;
+    jsonflat_set_number(node, value);
     return 0;
 }
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/jsonr.h"
+
 /* ---- parsing ---------------------------------------------------------------------------
  * Two passes over the text with one parser: the first ('nodes' NULL) checks it and counts
  * nodes and string bytes, the second fills the block. */
@@ -53,52 +55,28 @@ static int parse_string(parser_t *p, char **out) {
             *p->text++ = *s;
             continue;
         }
-        switch (*++s) {
-        case '"': case '\\': case '/': *p->text++ = *s; break;
-        case 'b': *p->text++ = '\b'; break;
-        case 'f': *p->text++ = '\f'; break;
-        case 'n': *p->text++ = '\n'; break;
-        case 'r': *p->text++ = '\r'; break;
-        case 't': *p->text++ = '\t'; break;
-        default: return -1;
-        }
+        int c = jsonr_short_escape(*++s);
+        if (c < 0)
+            return -1;
+        *p->text++ = (char)c;
     }
     *p->text++ = '\0';
     *out = copy;
     return 0;
 }
 
-/* cJSON's number: the characters it takes, then strtod; and its saturated valueint. */
+void jsonflat_set_number(cJSON *node, double value) {
+    node->type = cJSON_Number;
+    node->valuedouble = value;
+    node->valueint = value >= INT_MAX ? INT_MAX : value <= (double)INT_MIN ? INT_MIN : (int)value;
+}
+
 static int parse_number(parser_t *p, cJSON *node) {
-    const char *start = p->at;
-    while (p->at < p->end && p->at - start < 63 &&
-           ((*p->at >= '0' && *p->at <= '9') || *p->at == '+' || *p->at == '-' ||
-            *p->at == 'e' || *p->at == 'E' || *p->at == '.'))
-        p->at++;
-    size_t size = (size_t)(p->at - start), sign = size > 0 && *start == '-';
-    size_t digits = 0;
-    while (sign + digits < size && start[sign + digits] >= '0' && start[sign + digits] <= '9')
-        digits++;
     double value;
-    if (digits > 0 && digits <= 15 && sign + digits == size) {
-        /* A short integer: exact in a double, so strtod would give the same. */
-        int64_t whole = 0;
-        for (size_t i = sign; i < size; i++)
-            whole = whole * 10 + (start[i] - '0');
-        value = sign ? -(double)whole : (double)whole;
-    } else {
-        char text[64], *end;
-        memcpy(text, start, size);
-        text[size] = '\0';
-        value = strtod(text, &end);
-        if (size == 0 || end != text + size)
-            return -1;
-    }
-    if (node != NULL) {
-        node->type = cJSON_Number;
-        node->valuedouble = value;
-        node->valueint = value >= INT_MAX ? INT_MAX : value <= (double)INT_MIN ? INT_MIN : (int)value;
-    }
+    if (jsonr_scan_number(&p->at, p->end, &value))
+        return -1;
+    if (node != NULL)
+        jsonflat_set_number(node, value);
     return 0;
 }
 

@@ -14,4 +14,7 @@
  * cJSON_Duplicate of it gives an ordinary tree. */
 cJSON *jsonflat_parse(const char *text, size_t size, const char **end);
 
+/* Makes 'node' the number 'value', with cJSON's saturated valueint. */
+void jsonflat_set_number(cJSON *node, double value);
+
 #endif

@@ -41,15 +41,12 @@ static char *unescape(const char *start, size_t size, size_t escapes) {
             *out++ = *s;
             continue;
         }
-        switch (*++s) {
-        case '"': case '\\': case '/': *out++ = *s; break;
-        case 'b': *out++ = '\b'; break;
-        case 'f': *out++ = '\f'; break;
-        case 'n': *out++ = '\n'; break;
-        case 'r': *out++ = '\r'; break;
-        case 't': *out++ = '\t'; break;
-        default: free(copy); return NULL;
+        int c = jsonr_short_escape(*++s);
+        if (c < 0) {
+            free(copy);
+            return NULL;
         }
+        *out++ = (char)c;
     }
     *out = '\0';
     return copy;
@@ -76,39 +73,47 @@ char *jsonr_string(jsonr_t *r) {
     return unescape(start, size, escapes);
 }
 
-/* The common case of a short integer is done by hand: below 2^53 it gives strtod's double. */
+int jsonr_scan_number(const char **at, const char *end, double *out) {
+    const char *start = *at, *stop = start;
+    while (stop < end && stop - start < 63 &&
+           ((*stop >= '0' && *stop <= '9') || *stop == '+' || *stop == '-' || *stop == 'e' ||
+            *stop == 'E' || *stop == '.'))
+        stop++;
+    size_t size = (size_t)(stop - start), sign = size > 0 && *start == '-', digits = 0;
+    while (sign + digits < size && start[sign + digits] >= '0' && start[sign + digits] <= '9')
+        digits++;
+    if (digits > 0 && digits <= 15 && sign + digits == size) {
+        int64_t whole = 0; /* below 2^53: exact in a double, as strtod would give */
+        for (size_t i = sign; i < size; i++)
+            whole = whole * 10 + (start[i] - '0');
+        *out = sign ? -(double)whole : (double)whole;
+    } else {
+        char text[64], *parsed;
+        memcpy(text, start, size);
+        text[size] = '\0';
+        *out = strtod(text, &parsed);
+        if (size == 0 || parsed != text + size)
+            return -1;
+    }
+    *at = stop;
+    return 0;
+}
+
+int jsonr_short_escape(char c) {
+    switch (c) {
+    case '"': case '\\': case '/': return c;
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    default: return -1;
+    }
+}
+
 int jsonr_number(jsonr_t *r, double *out) {
     skip_space(r);
-    const char *start = r->at;
-    int is_integer = 1;
-    while (r->at < r->end && r->at - start < 63) {
-        char c = *r->at;
-        if (c >= '0' && c <= '9')
-            ;
-        else if (c == '-' && r->at == start)
-            ;
-        else if (c == '+' || c == '-' || c == 'e' || c == 'E' || c == '.')
-            is_integer = 0;
-        else
-            break;
-        r->at++;
-    }
-    size_t size = (size_t)(r->at - start);
-    size_t digits = size - (size > 0 && *start == '-');
-    if (digits == 0)
-        return -1;
-    if (is_integer && digits <= 15) {
-        int64_t value = 0;
-        for (const char *s = start + (size - digits); s < r->at; s++)
-            value = value * 10 + (*s - '0');
-        *out = *start == '-' ? -(double)value : (double)value;
-        return 0;
-    }
-    char text[64], *end;
-    memcpy(text, start, size);
-    text[size] = '\0';
-    *out = strtod(text, &end);
-    return end == text + size ? 0 : -1;
+    return jsonr_scan_number(&r->at, r->end, out);
 }
 
 int jsonr_bool(jsonr_t *r, int *out) {
@@ -127,16 +132,30 @@ int jsonr_bool(jsonr_t *r, int *out) {
     return -1;
 }
 
-cJSON *jsonr_object(jsonr_t *r) {
+int jsonr_object_into(jsonr_t *r, cJSON **slot) {
     skip_space(r);
     if (r->at == r->end || *r->at != '{')
-        return NULL;
+        return -1;
     const char *after = NULL;
     cJSON *object = cJSON_ParseWithLengthOpts(r->at, (size_t)(r->end - r->at), &after, 0);
     if (object == NULL)
-        return NULL;
+        return -1;
     r->at = after;
-    return object;
+    cJSON_Delete(*slot);
+    *slot = object;
+    return 0;
+}
+
+int jsonr_member_index(const char *key, const char *const *names, int count, int *seen) {
+    for (int i = 0; i < count; i++) {
+        if (strcmp(key, names[i]) != 0)
+            continue;
+        if (*seen & (1 << i))
+            return -1;
+        *seen |= 1 << i;
+        return i;
+    }
+    return -1;
 }
 
 /* Reads a member name and its ':'; NULL when there is none. */
@@ -239,16 +258,13 @@ static int read_unit(const char *at, const char *end, unsigned *unit) {
  * or -1. A surrogate pair is one code point; a lone surrogate is refused, as cJSON does. */
 static int decode_escape(jsonr_t *r, char out[4]) {
     char c = *r->at++;
-    switch (c) {
-    case '"': case '\\': case '/': out[0] = c; return 1;
-    case 'b': out[0] = '\b'; return 1;
-    case 'f': out[0] = '\f'; return 1;
-    case 'n': out[0] = '\n'; return 1;
-    case 'r': out[0] = '\r'; return 1;
-    case 't': out[0] = '\t'; return 1;
-    case 'u': break;
-    default: return -1;
+    int byte = jsonr_short_escape(c);
+    if (byte >= 0) {
+        out[0] = (char)byte;
+        return 1;
     }
+    if (c != 'u')
+        return -1;
     unsigned cp;
     if (read_unit(r->at, r->end, &cp))
         return -1;

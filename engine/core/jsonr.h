@@ -22,6 +22,16 @@ static inline jsonr_t jsonr_over(const char *text, size_t size) {
     return (jsonr_t){text, text + size};
 }
 
+/* Reads the number at '*at' (before 'end') as cJSON does: the characters it takes (digits,
+ * signs, 'e', '.', at most 63), all of which strtod must use; a short integer is converted
+ * by hand, which gives the same double. Returns 0 with '*at' past the number, or -1. Shared
+ * by every reader of nurture's JSON so that all read numbers alike. */
+int jsonr_scan_number(const char **at, const char *end, double *out);
+
+/* The byte a short escape ("\n", "\"", ...) stands for, given the character after the
+ * backslash; -1 for "\u" and for characters that are no escape. */
+int jsonr_short_escape(char c);
+
 /* Consumes 'c' when it comes next; returns 1 if it did. */
 int jsonr_eat(jsonr_t *r, char c);
 
@@ -39,9 +49,14 @@ int jsonr_number(jsonr_t *r, double *out);
 /* Reads true or false into '*out' (1 or 0). Returns 0, or -1 when the next value is neither. */
 int jsonr_bool(jsonr_t *r, int *out);
 
-/* Reads an object as a cJSON tree, owned (free with cJSON_Delete); NULL unless the next
- * value is an object. */
-cJSON *jsonr_object(jsonr_t *r);
+/* Reads an object as a cJSON tree into '*slot', deleting the tree it held (facts, which rules
+ * change). Returns 0, or -1 with '*slot' untouched unless the next value is an object. */
+int jsonr_object_into(jsonr_t *r, cJSON **slot);
+
+/* Which of the 'count' member 'names' of a stored form 'key' is: its index, marked in the
+ * bits of '*seen'; -1 for an unknown name or one seen before (the caller falls back to
+ * cJSON, which reads any form). */
+int jsonr_member_index(const char *key, const char *const *names, int count, int *seen);
 
 /* Skips the object that comes next and sets '*start' and '*size' to its text. Returns 0, or
  * -1 when the next value is not an object. */

@@ -151,25 +151,23 @@ static int read_evidence(jsonr_t *r, const char *key, void *ud) {
 
 typedef struct {
     mind_state_t *state;
-    int seen; /* 1: v, 2: t, 4: ev */
+    int seen; /* bit per member of MEMBERS */
 } member_reader_t;
 
 static int read_member(jsonr_t *r, const char *key, void *ud) {
+    static const char *const MEMBERS[] = {"v", "t", "ev"};
     member_reader_t *m = ud;
-    int which = strcmp(key, "v") == 0 ? 1 : strcmp(key, "t") == 0 ? 2 : strcmp(key, "ev") == 0 ? 4 : 0;
-    if (which == 0 || (m->seen & which))
-        return -1;
-    m->seen |= which;
-    if (which == 4)
-        return jsonr_list(r, 0, read_evidence, m->state);
     double number;
-    if (jsonr_number(r, &number))
-        return -1;
-    if (which == 1)
-        m->state->value = number;
-    else
+    switch (jsonr_member_index(key, MEMBERS, 3, &m->seen)) {
+    case 0: return jsonr_number(r, &m->state->value);
+    case 1:
+        if (jsonr_number(r, &number))
+            return -1;
         m->state->updated_ms = (int64_t)number;
-    return 0;
+        return 0;
+    case 2: return jsonr_list(r, 0, read_evidence, m->state);
+    default: return -1;
+    }
 }
 
 /* One state: made first, its value and time filled in as its members come. */
