@@ -19,7 +19,8 @@ function(add_redis_test name)
     ENVIRONMENT "NURTURE_BIN=$<TARGET_FILE:nurture>;MA_CONSUMER_BIN=$<TARGET_FILE:ma-consumer>;NURTURE_SOURCE_DIR=${CMAKE_SOURCE_DIR};NURTURE_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
 endfunction()
 
-foreach(flow end_to_end duplicates dead_letters crash_recovery recovery reload policies)
+foreach(flow end_to_end duplicates dead_letters crash_recovery recovery reload policies
+             commit_function)
   add_redis_test(flow_${flow} ${CMAKE_CURRENT_SOURCE_DIR}/flow_${flow}.sh)
 endforeach()
 
