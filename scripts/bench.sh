@@ -131,7 +131,8 @@ wait_scheduler_idle() {
 }
 
 # The commit-weighted mean size of the stored states (each commit writes the whole state) and
-# the mean MEMORY USAGE of a contact's hash, over a sample of up to 500 contacts.
+# the mean MEMORY USAGE of a contact's hash, over a sample of up to 500 contacts. The history
+# rows are a text beside the hash (sample_rows).
 sample_states() {
     rcli --scan --pattern 'nurture:{0}:contact:*' | head -500 \
         | awk '{ printf "HGET %s ver\nHSTRLEN %s state\nMEMORY USAGE %s\n", $0, $0, $0 }' \
@@ -147,6 +148,21 @@ sample_account_bytes() {
         | awk '{ printf "HGET %s ver\nHSTRLEN %s state\n", $0, $0 }' \
         | rcli | awk 'NR % 2 == 1 { v = $1 } NR % 2 == 0 { sw += $1 * v; w += v }
               END { printf "%d\n", w ? sw / w : 0 }'
+}
+
+# Mean size of the rows in the texts named by PATTERN (rows are separated by "],["), and mean
+# MEMORY USAGE of such a text, over up to 200 texts.
+sample_rows() {
+    local texts
+    texts=$({ rcli --scan --pattern "$1" || true; } | head -200)
+    [ -n "$texts" ] || { echo "0 0"; return; }
+    local row_bytes text_bytes
+    row_bytes=$(echo "$texts" | awk '{ printf "GET %s\n", $0 }' | rcli --raw \
+        | awk '/^\[/ { rows += 1 + gsub(/\],\[/, "&"); b += length($0) }
+               END { printf "%d\n", rows ? b / rows : 0 }')
+    text_bytes=$(echo "$texts" | awk '{ printf "MEMORY USAGE %s\n", $0 }' | rcli \
+        | awk '{ n++; b += $1 } END { printf "%d\n", n ? b / n : 0 }')
+    echo "$row_bytes $text_bytes"
 }
 
 # Mean size of the held-back records over the first 200 of them.
@@ -184,6 +200,9 @@ for run in $(seq 1 "$runs"); do
     read -r state_bytes hash_bytes < <(sample_states)
     record state_json_bytes "$state_bytes"
     record contact_hash_bytes "$hash_bytes"
+    read -r row_bytes history_bytes < <(sample_rows 'nurture:{0}:history:*')
+    record history_text_bytes "$history_bytes"
+    read -r account_row_bytes _ < <(sample_rows 'nurture:{0}:account_touches:*')
     actions=$(($(rcli XLEN nurture:actions) + $(rcli HLEN 'nurture:{0}:scheduled')))
     record actions "$actions"
     action_bytes=$(sample_action_bytes)
@@ -218,6 +237,7 @@ for run in $(seq 1 "$runs"); do
         --total "$events" --batch "$batch" --state-bytes "$state_bytes" \
         --account-bytes "$account_bytes" --action-rate "$action_rate" \
         --action-bytes "$action_bytes" --held-rate "$held_rate" --held-bytes "$held_bytes" \
+        --row-bytes "$row_bytes" --account-row-bytes "$account_row_bytes" \
         >"$work_dir/reference.out"
     ref_per_s=$(value ref_per_s "$work_dir/reference.out")
     record reference_per_s "$ref_per_s"
@@ -256,6 +276,7 @@ latency XADD->commit at $(median latency_rate)/s: p50 $(median latency_p50_ms) m
 engine peak RSS (KiB)               $(stat engine_rss_kib)
 redis bytes per contact             $(stat redis_bytes_per_contact)
   contact hash (MEMORY USAGE, B)    $(stat contact_hash_bytes)
+  history rows (MEMORY USAGE, B)    $(stat history_text_bytes)
   stored state JSON (B, weighted)   $(stat state_json_bytes)
 actions emitted                     $(median actions)
 held-back records                   $(median held_records)

@@ -530,6 +530,25 @@ static void print_live_contact(const contact_t *c, int64_t version) {
     }
 }
 
+/* Reads the stored history rows of 'contact' into 'c'. Returns 0, or 1 after saying why. */
+static int restore_live_history(redisContext *redis, const keys_t *keys, const char *contact,
+                                contact_t *c) {
+    char key[KEYS_KEY_MAX];
+    keys_history(keys, contact, key, sizeof key);
+    redisReply *reply = redisCommand(redis, "GET %s", key);
+    nerr_t err;
+    int rc = 1;
+    if (reply == NULL || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL))
+        fprintf(stderr, "nurture explain: GET: %s\n", reply ? "unexpected reply" : redis->errstr);
+    else if (reply->type == REDIS_REPLY_STRING &&
+             contact_restore_history(c, reply->str, reply->len, &err) != 0)
+        fprintf(stderr, "nurture explain: %s\n", err.msg);
+    else
+        rc = 0;
+    freeReplyObject(reply);
+    return rc;
+}
+
 static int explain_live(const char *contact, const char *url, const char *prefix) {
     nerr_t err;
     redisContext *redis = redis_sync_connect_url(url, &err);
@@ -554,11 +573,14 @@ static int explain_live(const char *contact, const char *url, const char *prefix
                               version, &err) != 0) {
             fprintf(stderr, "nurture explain: %s\n", err.msg);
         } else {
-            printf("contact %s (live state)\n", contact);
-            print_live_contact(&c, version);
+            /* A state from before the rows had a list carries them itself. */
+            if (c.history_replace || restore_live_history(redis, &keys, contact, &c) == 0) {
+                printf("contact %s (live state)\n", contact);
+                print_live_contact(&c, version);
+                printf("scheduled actions:\n");
+                rc = scheduled_print(redis, &keys, contact);
+            }
             contact_close(&c);
-            printf("scheduled actions:\n");
-            rc = scheduled_print(redis, &keys, contact);
         }
     }
     freeReplyObject(reply);

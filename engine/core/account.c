@@ -1,8 +1,9 @@
 /* account: accounts, their committee's touchpoints and their deliveries.
  *
- * Storage JSON: {"facts":{..}, "mind":{..as a contact's..},
- *                "touches":[["event","contact","type",ms,{props}],..],
+ * Stored state: {"facts":{..}, "mind":{..as a contact's..},
  *                "sent":[["key",due ms,"action id","channel",is_task],..]}
+ * Touchpoint rows, a text beside it: ["event","contact","type",ms,{props}],[..],.. States
+ * written before that text existed carry the rows as "touches":[..] in the object.
  * Recording is idempotent (by event id and action id): several contacts of one account are
  * committed separately, and a retried commit must not count a touchpoint twice. */
 #include "engine/core/account.h"
@@ -44,6 +45,7 @@ int account_id_for(const event_t *event, const char *known_account, char *buf, s
 int account_init(account_t *account, const char *id, nerr_t *err) {
     memset(account, 0, sizeof *account);
     mind_init(&account->mind);
+    account->touches_replace = 1;
     account->id = strdup(id);
     account->facts = cJSON_CreateObject();
     account->touches = calloc(ACCOUNT_TOUCH_MAX, sizeof *account->touches);
@@ -174,6 +176,8 @@ int account_record_touch(account_t *account, const event_t *event, nerr_t *err) 
     if (push_touch(account, event->id, event->contact, event->type, event->at_ms, event->props) ||
         (strcmp(event->type, "account_update") == 0 && merge_facts(account, event->props)))
         return nerr_set(err, NERR_NOMEM, "out of memory recording touchpoint %s", event->id);
+    if (account->touches_unsaved < ACCOUNT_TOUCH_MAX)
+        account->touches_unsaved++;
     return 0;
 }
 
@@ -232,18 +236,12 @@ int account_mark_sent(account_t *account, const char *key, const char *action_id
 char *account_to_json(const account_t *account) {
     jsonw_t w;
     /* About the size of a full state, so that most accounts need one allocation. */
-    jsonw_init(&w, 512 + (size_t)account->touch_count * 160 + (size_t)account->sent_count * 64);
+    jsonw_init(&w, 512 + (size_t)account->sent_count * 64);
     jsonw_raw(&w, "{\"facts\":", 9);
     jsonw_item(&w, account->facts);
     jsonw_raw(&w, ",\"mind\":", 8);
     mind_write_json(&w, &account->mind);
-    jsonw_raw(&w, ",\"touches\":[", 12);
-    for (int i = 0; i < account->touch_count; i++) {
-        if (i > 0)
-            jsonw_char(&w, ',');
-        jsonw_raw(&w, account->touches[i].row, account->touches[i].row_size);
-    }
-    jsonw_raw(&w, "],\"sent\":[", 10);
+    jsonw_raw(&w, ",\"sent\":[", 9);
     for (int i = 0; i < account->sent_count; i++) {
         const contact_sent_t *d = &account->sent[i];
         jsonw_raw(&w, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
@@ -258,6 +256,51 @@ char *account_to_json(const account_t *account) {
     }
     jsonw_raw(&w, "]}", 2);
     return jsonw_finish(&w);
+}
+
+/* As contact.c's HISTORY_STORED_MAX. */
+#define TOUCHES_STORED_MAX (ACCOUNT_TOUCH_MAX + ACCOUNT_TOUCH_MAX / 4)
+
+static int rewrites_touches(const account_t *account) {
+    return account->touches_replace ||
+           account->touches_stored + account->touches_unsaved > TOUCHES_STORED_MAX;
+}
+
+char *account_rows_text(const account_t *account, int *rewrite, size_t *size) {
+    *rewrite = rewrites_touches(account);
+    *size = 0;
+    int first = *rewrite ? 0 : account->touch_count - account->touches_unsaved;
+    if (first == account->touch_count)
+        return NULL;
+    jsonw_t w;
+    jsonw_init(&w, (size_t)(account->touch_count - first) * 160);
+    for (int i = first; i < account->touch_count; i++) {
+        if (i > first || (!*rewrite && account->touches_stored > 0))
+            jsonw_char(&w, ',');
+        jsonw_raw(&w, account->touches[i].row, account->touches[i].row_size);
+    }
+    *size = w.length;
+    char *text = jsonw_finish(&w);
+    if (text == NULL) {
+        *rewrite = -1;
+        *size = 0;
+    }
+    return text;
+}
+
+void account_touches_saved(account_t *account) {
+    account->touches_stored = rewrites_touches(account)
+                                  ? account->touch_count
+                                  : account->touches_stored + account->touches_unsaved;
+    account->touches_unsaved = 0;
+    account->touches_replace = 0;
+}
+
+/* See contact.c: rows inside the state are moved to the text at the next commit. */
+static void touches_came_inside(account_t *account, int came_inside) {
+    account->touches_replace = came_inside != 0;
+    account->touches_unsaved = came_inside ? account->touch_count : 0;
+    account->touches_stored = 0;
 }
 
 /* The row keeps its stored text as it was read. */
@@ -330,8 +373,10 @@ static int restore_fast(account_t *account, const char *id, const char *text, si
     account->version = version;
     jsonr_t r = jsonr_over(text, size);
     top_reader_t top = {account, 0};
-    if (jsonr_list(&r, 1, read_member, &top) == 0 && jsonr_at_end(&r))
+    if (jsonr_list(&r, 1, read_member, &top) == 0 && jsonr_at_end(&r)) {
+        touches_came_inside(account, top.seen & (1 << 2));
         return 0;
+    }
     account_close(account);
     return -1;
 }
@@ -387,6 +432,7 @@ static int restore_with_cjson(account_t *account, const char *id, const char *te
     rc = mind_from_json(&account->mind, cJSON_GetObjectItemCaseSensitive(root, "mind"), err);
     if (rc == 0)
         rc = restore_lists(account, root, err);
+    touches_came_inside(account, cJSON_HasObjectItem(root, "touches"));
 done:
     cJSON_Delete(root);
     if (rc != 0)
@@ -399,4 +445,38 @@ int account_from_json(account_t *account, const char *id, const char *text, size
     if (restore_fast(account, id, text, size, version) == 0)
         return 0;
     return restore_with_cjson(account, id, text, size, version, err);
+}
+
+/* One stored row at 'r', read like a row inside a state, else by cJSON. */
+static int restore_row(account_t *account, jsonr_t *r) {
+    const char *start = r->at;
+    if (read_touch(r, NULL, account) == 0)
+        return 0;
+    const char *end = NULL; /* cJSON reads the row off the front of the rest */
+    cJSON *row = cJSON_ParseWithLengthOpts(start, (size_t)(r->end - start), &end, 0);
+    if (row && end)
+        r->at = end;
+    const char *event_id = row_string(row, 0), *contact = row_string(row, 1);
+    const char *type = row_string(row, 2);
+    const cJSON *at = cJSON_GetArrayItem(row, 3), *props = cJSON_GetArrayItem(row, 4);
+    int rc = NERR_INVALID;
+    if (cJSON_IsArray(row) && event_id && contact && type && cJSON_IsNumber(at))
+        rc = push_touch(account, event_id, contact, type, (int64_t)at->valuedouble,
+                        cJSON_IsObject(props) ? props : NULL);
+    cJSON_Delete(row);
+    return rc;
+}
+
+int account_restore_touches(account_t *account, const char *text, size_t size, nerr_t *err) {
+    jsonr_t r = jsonr_over(text, size);
+    for (int row = 1; !jsonr_at_end(&r); row++) {
+        int rc = (row > 1 && !jsonr_eat(&r, ',')) ? NERR_INVALID : restore_row(account, &r);
+        if (rc == NERR_NOMEM)
+            return nerr_set(err, NERR_NOMEM, "out of memory restoring account %s", account->id);
+        if (rc != 0)
+            return nerr_set(err, NERR_INVALID, "stored touchpoint row %d of account %s is malformed",
+                            row, account->id);
+        account->touches_stored++;
+    }
+    return 0;
 }

@@ -1,7 +1,10 @@
 /* account: what nurture remembers about a B2B account (a company) across its contacts — the
  * account's facts, the recent touchpoints of its buying committee, and the deliveries made
- * for the account itself — with its JSON storage form and the committee queries rules use.
- * Pure; depends on cJSON and event. */
+ * for the account itself — with its storage form and the committee queries rules use.
+ * Pure; depends on cJSON and event.
+ *
+ * Storage form: as a contact's (see contact.h), a small JSON state and a text of touchpoint
+ * rows beside it, appended to at each commit. */
 #ifndef NURTURE_ACCOUNT_H
 #define NURTURE_ACCOUNT_H
 
@@ -36,6 +39,10 @@ typedef struct account_s {
     mind_t mind;              /* states of the account as a whole ("committee_forming") */
     account_touch_t *touches; /* oldest first */
     int touch_count;
+    /* What the stored rows lack, as contact_t's history_unsaved/_replace/_stored. */
+    int touches_unsaved;
+    int touches_replace;
+    int touches_stored;
     contact_sent_t *sent;     /* deliveries made for the account, oldest first */
     int sent_count;
 } account_t;
@@ -45,19 +52,33 @@ typedef struct account_s {
  * it into 'buf' and returns 1, or returns 0 when there is none. */
 int account_id_for(const event_t *event, const char *known_account, char *buf, size_t size);
 
-/* Makes an empty account 'id' (copied) at version 0. Returns 0 or NERR_NOMEM. */
+/* Makes an empty account 'id' (copied) at version 0, whose stored rows are to be replaced.
+ * Returns 0 or NERR_NOMEM. */
 int account_init(account_t *account, const char *id, nerr_t *err);
 
 /* Frees what the account owns; accepts a zeroed account. */
 void account_close(account_t *account);
 
-/* Restores from the storage JSON; returns 0, or NERR_INVALID/NERR_NOMEM (then nothing to
- * close). */
+/* Restores from the stored state; its rows follow with account_restore_touches. A state with
+ * a "touches" member (written before the rows had a list) is read with them, and the stored
+ * list is to be replaced. Returns 0, or NERR_INVALID/NERR_NOMEM (then nothing to close). */
 int account_from_json(account_t *account, const char *id, const char *text, size_t size,
                       int64_t version, nerr_t *err);
 
-/* Returns the storage JSON, owned (free with free()), or NULL when out of memory. */
+/* Appends the stored touchpoint rows (a text as contact_restore_history's) as rows the
+ * stored text already has. Returns 0, or NERR_INVALID (a malformed row) or NERR_NOMEM with
+ * the reason in 'err'. */
+int account_restore_touches(account_t *account, const char *text, size_t size, nerr_t *err);
+
+/* Returns the stored state (without the touchpoints), owned (free with free()), or NULL when
+ * out of memory. */
 char *account_to_json(const account_t *account);
+
+/* The rows the next commit writes, as contact_rows_text. */
+char *account_rows_text(const account_t *account, int *rewrite, size_t *size);
+
+/* Notes that the rows of account_rows_text are stored. */
+void account_touches_saved(account_t *account);
 
 /* Records 'event' (by contact 'contact') once: an event id already recorded is skipped, so
  * deciding an event again changes nothing. An `account_update` event's props become account

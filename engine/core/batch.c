@@ -168,7 +168,7 @@ void batch_reject(batch_t *batch, int index, const char *reason) {
 }
 
 int batch_restore(batch_t *batch, int index, const char *state, size_t size, int64_t version,
-                  nerr_t *err) {
+                  const char *rows, size_t rows_size, nerr_t *err) {
     batch_contact_t *c = &batch->contacts[index];
     c->stored_version = version;
     c->contact.version = version;
@@ -176,6 +176,9 @@ int batch_restore(batch_t *batch, int index, const char *state, size_t size, int
         return 0;
     contact_t restored;
     int rc = contact_from_json(&restored, c->id, state, size, version, err);
+    if (rc == 0 && rows &&
+        (rc = contact_restore_history(&restored, rows, rows_size, err)))
+        contact_close(&restored);
     if (rc != 0)
         return rc; /* the fresh contact stays: the caller decides whether to go on */
     contact_close(&c->contact);
@@ -208,7 +211,7 @@ void batch_surrender_account(batch_t *batch, int index, account_t *out) {
 }
 
 int batch_restore_account(batch_t *batch, int index, const char *state, size_t size,
-                          int64_t version, nerr_t *err) {
+                          int64_t version, const char *rows, size_t rows_size, nerr_t *err) {
     batch_account_t *a = &batch->accounts[index];
     a->stored_version = version;
     a->account.version = version;
@@ -216,6 +219,9 @@ int batch_restore_account(batch_t *batch, int index, const char *state, size_t s
         return 0;
     account_t restored;
     int rc = account_from_json(&restored, a->id, state, size, version, err);
+    if (rc == 0 && rows &&
+        (rc = account_restore_touches(&restored, rows, rows_size, err)))
+        account_close(&restored);
     if (rc != 0)
         return rc;
     account_close(&a->account);

@@ -87,11 +87,11 @@ int batch_add(batch_t *batch, const char *entry_id, const char *raw, size_t size
 void batch_reject(batch_t *batch, int index, const char *reason);
 
 /* Gives contact 'index' its stored state ('state' of 'size' bytes at 'version'; NULL when
- * the contact is new). Returns 0, or NERR_INVALID/NERR_NOMEM with 'err' set. On NERR_INVALID
- * (unreadable stored state) the contact stays fresh at 'version', so the caller may go on and
- * the next commit replaces the unreadable state. */
+ * the contact is new) and stored history rows ('rows' of 'rows_size' bytes; NULL: none). Returns 0, or NERR_INVALID/NERR_NOMEM
+ * with 'err' set. On NERR_INVALID (an unreadable state or row) the contact stays fresh at
+ * 'version', so the caller may go on and the next commit replaces what is stored. */
 int batch_restore(batch_t *batch, int index, const char *state, size_t size, int64_t version,
-                  nerr_t *err);
+                  const char *rows, size_t rows_size, nerr_t *err);
 
 /* Gives contact 'index' a state kept from an earlier batch instead of the stored one: takes
  * '*contact' (moved in; the caller must not close it), whose version the commit expects. */
@@ -105,7 +105,7 @@ void batch_surrender_account(batch_t *batch, int index, account_t *out);
 
 /* Gives account 'index' its stored state, like batch_restore. */
 int batch_restore_account(batch_t *batch, int index, const char *state, size_t size,
-                          int64_t version, nerr_t *err);
+                          int64_t version, const char *rows, size_t rows_size, nerr_t *err);
 
 /* Decides every valid, not-duplicate entry in stream order under 'playbook', and prepares
  * each touched contact's commit (new state JSON, actions). Returns 0 or NERR_NOMEM. */

@@ -1,9 +1,11 @@
 /* contact: state, storage form and history queries.
  *
- * Storage JSON: {"stage":..,"account":..,"facts":{..},
+ * Stored state: {"stage":..,"account":..,"facts":{..},
  *   "mind":{"anxiety":{"v":0.6,"t":ms,"ev":[["event","rule",delta,ms],..]}},
- *   "history":[["event","type",ms,{props}],..], "sent":[["content",due ms,"action id","channel",is_task],..]}
- * Arrays of arrays keep the stored state small; the version lives beside it in Redis. */
+ *   "sent":[["content",due ms,"action id","channel",is_task],..]}
+ * History rows, a text beside it: ["event","type",ms,{props}],[..],.. States written before
+ * that text existed carry the rows as "history":[..] in the object. Arrays of arrays keep the stored
+ * state small; the version lives beside it in Redis. */
 #include "engine/core/contact.h"
 
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 int contact_init(contact_t *contact, const char *id, nerr_t *err) {
     memset(contact, 0, sizeof *contact);
     mind_init(&contact->mind);
+    contact->history_replace = 1;
     contact->id = strdup(id);
     contact->facts = cJSON_CreateObject();
     if (!contact->id || !contact->facts) {
@@ -170,6 +173,8 @@ int contact_record_touch(contact_t *contact, const event_t *event, nerr_t *err) 
         goto nomem;
     if (push_touch(contact, event->id, event->type, event->at_ms, event->props))
         goto nomem;
+    if (contact->history_unsaved < CONTACT_HISTORY_MAX)
+        contact->history_unsaved++;
     return 0;
 nomem:
     return nerr_set(err, NERR_NOMEM, "out of memory recording touchpoint %s", event->id);
@@ -308,17 +313,7 @@ int contact_take_pending(contact_t *contact, int64_t after_ms, int with_tasks,
 
 /* ---- storage form ----------------------------------------------------------------------- */
 
-/* Member order is {"stage","account","facts","mind","history","sent"}. */
-static void history_write(jsonw_t *w, const contact_t *contact) {
-    jsonw_char(w, '[');
-    for (int i = 0; i < contact->history_count; i++) {
-        if (i > 0)
-            jsonw_char(w, ',');
-        jsonw_raw(w, contact->history[i].row, contact->history[i].row_size);
-    }
-    jsonw_char(w, ']');
-}
-
+/* Member order is {"stage","account","facts","mind","sent"}. */
 static void sent_write(jsonw_t *w, const contact_t *contact) {
     jsonw_char(w, '[');
     for (int i = 0; i < contact->sent_count; i++) {
@@ -339,7 +334,7 @@ static void sent_write(jsonw_t *w, const contact_t *contact) {
 char *contact_to_json(const contact_t *contact) {
     jsonw_t w;
     /* About the size of a full state, so that most contacts need one allocation. */
-    jsonw_init(&w, 1024 + (size_t)contact->history_count * 96 + (size_t)contact->sent_count * 64);
+    jsonw_init(&w, 1024 + (size_t)contact->sent_count * 64);
     jsonw_char(&w, '{');
     if (contact->stage) {
         jsonw_raw(&w, "\"stage\":", 8);
@@ -355,12 +350,50 @@ char *contact_to_json(const contact_t *contact) {
     jsonw_item(&w, contact->facts);
     jsonw_raw(&w, ",\"mind\":", 8);
     mind_write_json(&w, &contact->mind);
-    jsonw_raw(&w, ",\"history\":", 11);
-    history_write(&w, contact);
     jsonw_raw(&w, ",\"sent\":", 8);
     sent_write(&w, contact);
     jsonw_char(&w, '}');
     return jsonw_finish(&w);
+}
+
+/* The stored text is written afresh once it holds this many rows, so that a reader parses
+ * at most a quarter more rows than it keeps, and a commit rewrites the rows once in a
+ * quarter of the cap's commits. */
+#define HISTORY_STORED_MAX (CONTACT_HISTORY_MAX + CONTACT_HISTORY_MAX / 4)
+
+static int rewrites_history(const contact_t *contact) {
+    return contact->history_replace ||
+           contact->history_stored + contact->history_unsaved > HISTORY_STORED_MAX;
+}
+
+char *contact_rows_text(const contact_t *contact, int *rewrite, size_t *size) {
+    *rewrite = rewrites_history(contact);
+    *size = 0;
+    int first = *rewrite ? 0 : contact->history_count - contact->history_unsaved;
+    if (first == contact->history_count)
+        return NULL;
+    jsonw_t w;
+    jsonw_init(&w, (size_t)(contact->history_count - first) * 128);
+    for (int i = first; i < contact->history_count; i++) {
+        if (i > first || (!*rewrite && contact->history_stored > 0))
+            jsonw_char(&w, ',');
+        jsonw_raw(&w, contact->history[i].row, contact->history[i].row_size);
+    }
+    *size = w.length;
+    char *text = jsonw_finish(&w);
+    if (text == NULL) {
+        *rewrite = -1;
+        *size = 0;
+    }
+    return text;
+}
+
+void contact_history_saved(contact_t *contact) {
+    contact->history_stored = rewrites_history(contact)
+                                  ? contact->history_count
+                                  : contact->history_stored + contact->history_unsaved;
+    contact->history_unsaved = 0;
+    contact->history_replace = 0;
 }
 
 /* Reads row[index] as a number, or fails the whole restore. */
@@ -398,6 +431,15 @@ static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
             return NERR_NOMEM;
     }
     return 0;
+}
+
+/* A state with a "history" member holds its rows itself, from before they had a list of
+ * their own: the list is rewritten from them at the next commit. Without one, the list is the
+ * history, as stored. */
+static void history_came_inside(contact_t *contact, int came_inside) {
+    contact->history_replace = came_inside != 0;
+    contact->history_unsaved = came_inside ? contact->history_count : 0;
+    contact->history_stored = 0;
 }
 
 /* ---- fast restore ------------------------------------------------------------------------
@@ -476,8 +518,10 @@ static int restore_fast(contact_t *contact, const char *id, const char *text, si
     contact->version = version;
     jsonr_t r = jsonr_over(text, size);
     top_t top = {contact, 0};
-    if (jsonr_list(&r, 1, read_top_member, &top) == 0 && jsonr_at_end(&r))
+    if (jsonr_list(&r, 1, read_top_member, &top) == 0 && jsonr_at_end(&r)) {
+        history_came_inside(contact, top.seen & (1 << 4));
         return 0;
+    }
     contact_close(contact);
     return -1;
 }
@@ -521,10 +565,45 @@ static int restore_with_cjson(contact_t *contact, const char *id, const char *te
     if ((rc = mind_from_json(&contact->mind, cJSON_GetObjectItemCaseSensitive(root, "mind"), err)) ||
         (rc = restore_lists(contact, root, err)))
         goto done;
+    history_came_inside(contact, cJSON_HasObjectItem(root, "history"));
     rc = 0;
 done:
     cJSON_Delete(root);
     if (rc != 0)
         contact_close(contact);
     return rc;
+}
+
+/* One stored row at 'r', read like a row inside a state, else by cJSON (which accepts any
+ * spelling of the same JSON). */
+static int restore_row(contact_t *contact, jsonr_t *r) {
+    const char *start = r->at;
+    if (read_touch(r, NULL, contact) == 0)
+        return 0;
+    const char *end = NULL; /* cJSON reads the row off the front of the rest */
+    cJSON *row = cJSON_ParseWithLengthOpts(start, (size_t)(r->end - start), &end, 0);
+    if (row && end)
+        r->at = end;
+    double at;
+    const char *event_id = row_string(row, 0), *type = row_string(row, 1);
+    const cJSON *props = cJSON_GetArrayItem(row, 3);
+    int rc = NERR_INVALID;
+    if (cJSON_IsArray(row) && event_id && type && row_number(row, 2, &at) == 0)
+        rc = push_touch(contact, event_id, type, (int64_t)at, cJSON_IsObject(props) ? props : NULL);
+    cJSON_Delete(row);
+    return rc;
+}
+
+int contact_restore_history(contact_t *contact, const char *text, size_t size, nerr_t *err) {
+    jsonr_t r = jsonr_over(text, size);
+    for (int row = 1; !jsonr_at_end(&r); row++) {
+        int rc = (row > 1 && !jsonr_eat(&r, ',')) ? NERR_INVALID : restore_row(contact, &r);
+        if (rc == NERR_NOMEM)
+            return nerr_set(err, NERR_NOMEM, "out of memory restoring history");
+        if (rc != 0)
+            return nerr_set(err, NERR_INVALID, "stored history row %d of contact %s is malformed",
+                            row, contact->id);
+        contact->history_stored++;
+    }
+    return 0;
 }

@@ -1,6 +1,12 @@
 /* contact: everything nurture remembers about one contact — stage, inferred mind, facts,
- * recent touchpoints and content already sent — with its JSON storage form and the history
- * queries rules use. Pure; depends on mind, event and cJSON. */
+ * recent touchpoints and content already sent — with its storage form and the history
+ * queries rules use. Pure; depends on mind, event and cJSON.
+ *
+ * Storage form: the state is one JSON object without the history, and the history is a text
+ * beside it, one JSON array per touchpoint, oldest first, separated by commas. A touchpoint
+ * changes the state a little and adds one row, so a commit rewrites the small object and
+ * appends the new rows instead of rewriting the whole history; the text is written afresh
+ * only when it has grown a quarter past the cap. */
 #ifndef NURTURE_CONTACT_H
 #define NURTURE_CONTACT_H
 
@@ -57,6 +63,13 @@ typedef struct {
      * CONTACT_TYPE_SLOTS: a query about a type whose slot is empty needs no scan (rules ask
      * most often about what never happened: an unsubscribe, an open defect). */
     uint8_t type_slots[CONTACT_TYPE_SLOTS];
+    /* What the stored rows lack: the newest 'history_unsaved' touches, or, when
+     * 'history_replace' is set, all of it (the text is to be replaced: nothing is known of
+     * it, or the rows came inside an older state). 'history_stored' counts the rows the text
+     * holds, past the cap too. */
+    int history_unsaved;
+    int history_replace;
+    int history_stored;
     contact_sent_t *sent;             /* oldest first */
     int sent_count;
     int sent_capacity;
@@ -74,19 +87,38 @@ typedef struct {
     int count;
 } contact_filter_t;
 
-/* Makes an empty contact called 'id' (borrowed, copied) at version 0. Returns 0 or NERR_NOMEM. */
+/* Makes an empty contact called 'id' (borrowed, copied) at version 0, whose stored history
+ * is to be replaced. Returns 0 or NERR_NOMEM. */
 int contact_init(contact_t *contact, const char *id, nerr_t *err);
 
 /* Frees everything the contact owns; accepts a zeroed contact. */
 void contact_close(contact_t *contact);
 
-/* Restores a contact from its storage JSON ('size' bytes of 'text') at 'version'. Returns 0,
- * or NERR_INVALID/NERR_NOMEM with the reason in 'err' (and 'contact' needs no close). */
+/* Restores a contact from its stored state ('size' bytes of JSON 'text') at 'version'; its
+ * history rows follow with contact_restore_history. A state written before the history had
+ * its own list carries a "history" member: it is read, and the stored list is to be
+ * replaced. Returns 0, or NERR_INVALID/NERR_NOMEM with the reason in 'err' (and 'contact'
+ * needs no close). */
 int contact_from_json(contact_t *contact, const char *id, const char *text, size_t size,
                       int64_t version, nerr_t *err);
 
-/* Returns the storage JSON, owned (free with free()), or NULL when out of memory. */
+/* Appends the stored history rows ('size' bytes of 'text': rows separated by commas, oldest
+ * first; empty for none) as touches the stored text already has. Returns 0, or NERR_INVALID
+ * (a malformed row) or NERR_NOMEM with the reason in 'err'; the contact then holds the rows
+ * before it. */
+int contact_restore_history(contact_t *contact, const char *text, size_t size, nerr_t *err);
+
+/* Returns the stored state (without the history), owned (free with free()), or NULL when out
+ * of memory. */
 char *contact_to_json(const contact_t *contact);
+
+/* The rows the next commit writes: owned text (free with free()) of '*size' bytes, to be
+ * appended to the stored text, or to replace it when '*rewrite' is set; NULL with size 0
+ * when there is nothing to write, or when out of memory (then '*rewrite' is -1). */
+char *contact_rows_text(const contact_t *contact, int *rewrite, size_t *size);
+
+/* Notes that the rows of contact_rows_text are stored. */
+void contact_history_saved(contact_t *contact);
 
 /* Appends 'event' to the history (dropping the oldest past CONTACT_HISTORY_MAX) and takes its
  * account. Returns 0 or NERR_NOMEM. */

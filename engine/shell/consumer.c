@@ -633,38 +633,74 @@ static int stage_state(consumer_t *c, const char *staged, const char *state, con
     return 0;
 }
 
+/* The pair of arguments that brings a stored text of rows up to date: "a" (append), "s"
+ * (set) or "" (nothing to write), and the rows. */
+typedef struct {
+    char mode[2];
+    char *text; /* owned */
+    size_t size;
+} rows_write_t;
+
+static int rows_write(rows_write_t *w, char *text, int rewrite, size_t size) {
+    if (rewrite < 0)
+        return -1;
+    w->mode[0] = rewrite ? 's' : text ? 'a' : '\0';
+    w->mode[1] = '\0';
+    w->text = text;
+    w->size = size;
+    return 0;
+}
+
 /* Stages the contact's (and account's) new state and sends FCALL nurture_commit for one
- * contact, which also acks its entries; see redis_functions.lua for the argument layout. */
+ * contact, which also writes their new rows and acks the entries; see redis_functions.lua
+ * for the argument layout. */
 static int send_commit(consumer_t *c, flight_t *f, int index) {
     batch_contact_t *contact = &f->batch.contacts[index];
     int seen_count = contact->decided_count;
-    int argc = 3 + 8 + seen_count + 5 + 3 * contact->action_count + 1 + contact->cancelled_count +
-               1 + contact->record_count + seen_count;
     batch_account_t *account =
         contact->account_index >= 0 ? &f->batch.accounts[contact->account_index] : NULL;
     if (account && account->state_json == NULL)
         account = NULL; /* nothing was decided for it in this batch */
+    int argc = 3 + 10 + seen_count + 5 + 3 * contact->action_count + 1 +
+               contact->cancelled_count + 1 + contact->record_count + 4 + seen_count;
     const char **argv = calloc((size_t)argc, sizeof *argv);
-    char(*keys)[KEYS_KEY_MAX] = calloc((size_t)(4 + seen_count), sizeof *keys);
+    size_t *lengths = calloc((size_t)argc, sizeof *lengths);
+    char(*keys)[KEYS_KEY_MAX] = calloc((size_t)(6 + seen_count), sizeof *keys);
     char(*numbers)[24] = calloc((size_t)(6 + contact->action_count), sizeof *numbers);
+    rows_write_t history = {{0}, NULL, 0}, touches = {{0}, NULL, 0};
+    int rewrite;
+    size_t size;
     int rc = -1;
-    if (!argv || !keys || !numbers)
+    if (!argv || !lengths || !keys || !numbers)
         goto done;
-    /* keys[0..3]: the contact, the account (or the contact), and their staging hashes. */
+    char *text = contact_rows_text(&contact->contact, &rewrite, &size);
+    if (rows_write(&history, text, rewrite, size) != 0)
+        goto done;
+    if (account) {
+        text = account_rows_text(&account->account, &rewrite, &size);
+        if (rows_write(&touches, text, rewrite, size) != 0)
+            goto done;
+    }
+    /* keys[0..5]: the contact, the account (or the contact), their staging hashes and their
+     * rows. */
     keys_contact(&c->keys, contact->id, keys[0], sizeof keys[0]);
-    if (account)
+    keys_history(&c->keys, contact->id, keys[4], sizeof keys[4]);
+    if (account) {
         keys_account(&c->keys, account->id, keys[1], sizeof keys[1]);
-    else
+        keys_account_touches(&c->keys, account->id, keys[5], sizeof keys[5]);
+    } else {
         memcpy(keys[1], keys[0], sizeof keys[0]);
+        memcpy(keys[5], keys[4], sizeof keys[4]);
+    }
     keys_staged(&c->keys, c->owner, keys[0], keys[2], sizeof keys[2]);
     keys_staged(&c->keys, c->owner, keys[1], keys[3], sizeof keys[3]);
     if (stage_state(c, keys[2], contact->state_json, contact->halt) != 0 ||
         (account && stage_state(c, keys[3], account->state_json, NULL) != 0))
         goto done;
-    int n = 0, k = 4;
+    int n = 0, k = 6;
     argv[n++] = "FCALL";
     argv[n++] = "nurture_commit";
-    snprintf(numbers[0], sizeof numbers[0], "%d", 8 + seen_count);
+    snprintf(numbers[0], sizeof numbers[0], "%d", 10 + seen_count);
     argv[n++] = numbers[0];
     argv[n++] = keys[0];
     argv[n++] = c->keys.due;
@@ -674,6 +710,8 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     argv[n++] = keys[2];
     argv[n++] = keys[3];
     argv[n++] = c->keys.events;
+    argv[n++] = keys[4];
+    argv[n++] = keys[5];
     for (int i = 0; i < f->batch.entry_count; i++) {
         const batch_entry_t *e = &f->batch.entries[i];
         if (e->contact_index == index && e->is_valid && !e->is_duplicate) {
@@ -710,17 +748,35 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     argv[n++] = numbers[5];
     for (int i = 0; i < contact->record_count; i++)
         argv[n++] = contact->records[i];
+    const rows_write_t *writes[] = {&history, &touches};
+    for (int i = 0; i < 2; i++) {
+        argv[n++] = writes[i]->mode;
+        lengths[n] = writes[i]->size;
+        argv[n++] = writes[i]->text ? writes[i]->text : "";
+    }
     for (int i = 0; i < f->batch.entry_count; i++) {
         const batch_entry_t *e = &f->batch.entries[i];
         if (e->contact_index == index && e->is_valid && !e->is_duplicate)
             argv[n++] = e->entry_id;
     }
     assert(n == argc);
+    for (int i = 0; i < n; i++)
+        if (lengths[i] == 0)
+            lengths[i] = strlen(argv[i]);
     reply_ctx_t *ctx = &f->contexts[f->batch.entry_count + index];
     *ctx = (reply_ctx_t){f, index, 0};
-    rc = rconn_command_argv(c->writer, commit_reply, ctx, n, argv, NULL);
+    rc = rconn_command_argv(c->writer, commit_reply, ctx, n, argv, lengths);
+    /* The rows are on their way: the next commit, if this one lands, writes only newer ones
+     * (a later commit of the same account in this batch, none). If it does not land, the
+     * flight fails and every state is read again. */
+    contact_history_saved(&contact->contact);
+    if (account)
+        account_touches_saved(&account->account);
 done:
+    free(history.text);
+    free(touches.text);
     free(argv);
+    free(lengths);
     free(keys);
     free(numbers);
     return rc;
@@ -803,31 +859,42 @@ static int64_t parse_version(const redisReply *item) {
 }
 
 /* The reply to `HMGET key ver state` for a contact or an account of the batch. */
+/* Restores a contact or account from the EXEC reply of fetch_state: [[ver, state], rows].
+ * Returns 0, or -1 when the reply is not of that shape or memory ran out. */
+static int restore_stored(flight_t *f, const reply_ctx_t *ctx, const redisReply *reply) {
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+        return -1;
+    const redisReply *fields = reply->element[0], *rows = reply->element[1];
+    if (fields->type != REDIS_REPLY_ARRAY || fields->elements != 2)
+        return -1;
+    const redisReply *state = fields->element[1];
+    const char *text = state->type == REDIS_REPLY_STRING ? state->str : NULL;
+    size_t size = text ? state->len : 0;
+    const char *rows_text = rows->type == REDIS_REPLY_STRING ? rows->str : NULL;
+    size_t rows_size = rows_text ? rows->len : 0;
+    int64_t version = parse_version(fields->element[0]);
+    nerr_t err;
+    int rc = ctx->is_account ? batch_restore_account(&f->batch, ctx->index, text, size, version,
+                                                     rows_text, rows_size, &err)
+                             : batch_restore(&f->batch, ctx->index, text, size, version,
+                                             rows_text, rows_size, &err);
+    if (rc != 0) {
+        if (err.code == NERR_NOMEM)
+            return -1;
+        LOG(LOG_ERROR, "stored state of %s %s unreadable (%s): starting it afresh",
+            ctx->is_account ? "account" : "contact",
+            ctx->is_account ? f->batch.accounts[ctx->index].id : f->batch.contacts[ctx->index].id,
+            err.msg);
+    }
+    return 0;
+}
+
 static void stored_state_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
     reply_ctx_t *ctx = privdata;
     flight_t *f = ctx->flight;
-    redisReply *reply = r;
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+    if (restore_stored(f, ctx, r) != 0)
         f->is_failed = 1;
-    } else {
-        const redisReply *state = reply->element[1];
-        const char *text = state->type == REDIS_REPLY_STRING ? state->str : NULL;
-        size_t size = text ? state->len : 0;
-        int64_t version = parse_version(reply->element[0]);
-        nerr_t err;
-        int rc = ctx->is_account
-                     ? batch_restore_account(&f->batch, ctx->index, text, size, version, &err)
-                     : batch_restore(&f->batch, ctx->index, text, size, version, &err);
-        if (rc != 0) {
-            if (err.code == NERR_NOMEM)
-                f->is_failed = 1;
-            LOG(LOG_ERROR, "stored state of %s %s unreadable (%s): starting it afresh",
-                ctx->is_account ? "account" : "contact",
-                ctx->is_account ? f->batch.accounts[ctx->index].id : f->batch.contacts[ctx->index].id,
-                err.msg);
-        }
-    }
     if (--f->outstanding == 0)
         fetch_phase_done(f->consumer, f);
 }
@@ -879,13 +946,22 @@ static int fetch_state(consumer_t *c, flight_t *f, reply_ctx_t *ctx, const char 
         free(cached);
         return 1;
     }
-    char key[KEYS_KEY_MAX];
-    if (ctx->is_account)
+    char key[KEYS_KEY_MAX], rows_key[KEYS_KEY_MAX];
+    if (ctx->is_account) {
         keys_account(&c->keys, id, key, sizeof key);
-    else
+        keys_account_touches(&c->keys, id, rows_key, sizeof rows_key);
+    } else {
         keys_contact(&c->keys, id, key, sizeof key);
-    const char *argv[] = {"HMGET", key, "ver", "state"};
-    if (rconn_command_argv(c->reader, stored_state_reply, ctx, 4, argv, NULL) == 0)
+        keys_history(&c->keys, id, rows_key, sizeof rows_key);
+    }
+    /* The state and its rows in one transaction, so that they come from the same commit. */
+    const char *multi[] = {"MULTI"}, *exec[] = {"EXEC"};
+    const char *state[] = {"HMGET", key, "ver", "state"};
+    const char *rows[] = {"GET", rows_key};
+    if (rconn_command_argv(c->reader, NULL, NULL, 1, multi, NULL) == 0 &&
+        rconn_command_argv(c->reader, NULL, NULL, 4, state, NULL) == 0 &&
+        rconn_command_argv(c->reader, NULL, NULL, 2, rows, NULL) == 0 &&
+        rconn_command_argv(c->reader, stored_state_reply, ctx, 1, exec, NULL) == 0)
         f->outstanding++;
     else
         f->is_failed = 1;

@@ -28,6 +28,14 @@ void keys_account(const keys_t *keys, const char *id, char *buf, size_t size) {
     snprintf(buf, size, "%s:" PARTITION ":account:%s", keys->prefix, id);
 }
 
+void keys_history(const keys_t *keys, const char *contact_id, char *buf, size_t size) {
+    snprintf(buf, size, "%s:" PARTITION ":history:%s", keys->prefix, contact_id);
+}
+
+void keys_account_touches(const keys_t *keys, const char *account_id, char *buf, size_t size) {
+    snprintf(buf, size, "%s:" PARTITION ":account_touches:%s", keys->prefix, account_id);
+}
+
 /* The staged key embeds the whole key it stands for, so distinct keys never share one. */
 void keys_staged(const keys_t *keys, const char *owner, const char *key, char *buf, size_t size) {
     snprintf(buf, size, "%s:" PARTITION ":staged:%s:%s", keys->prefix, owner, key);

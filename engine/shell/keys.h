@@ -27,6 +27,9 @@ void keys_init(keys_t *keys, const char *prefix);
 void keys_contact(const keys_t *keys, const char *id, char *buf, size_t size);
 void keys_seen(const keys_t *keys, const char *id, char *buf, size_t size);
 void keys_account(const keys_t *keys, const char *id, char *buf, size_t size);
+/* The list of a contact's history rows, and of an account's touchpoint rows. */
+void keys_history(const keys_t *keys, const char *contact_id, char *buf, size_t size);
+void keys_account_touches(const keys_t *keys, const char *account_id, char *buf, size_t size);
 
 /* Writes the key of the staging hash in which process 'owner' passes the new state of
  * 'key' (a contact or account key) to the commit function. */

@@ -20,19 +20,34 @@ end
 -- them into place with RENAME. Strings passed to a function are hashed byte by byte on
 -- their way into Lua; states of several KiB per commit made that most of the commit's cost.
 -- It also acknowledges the events' stream entries, so an event is applied and settled in one
--- step, with no round trip of its own.
+-- step, with no round trip of its own. The touchpoint rows of the contact and of its account
+-- are texts beside their hashes: a commit appends the new rows instead of rewriting every row
+-- in the state (the caller rewrites a text when it has grown past its cap).
 -- KEYS: contact hash, due sorted set, scheduled hash, held stream, the account hash, the
 --       staged contact hash (fields state, halt), the staged account hash (field state),
---       the events stream, then one seen-mark key per event. Without an account, KEYS[5]
---       and KEYS[7] repeat KEYS[1] and KEYS[6].
+--       the events stream, the contact's history rows, the account's touchpoint rows, then
+--       one seen-mark key per event. Without an account, KEYS[5], KEYS[7] and KEYS[10]
+--       repeat KEYS[1], KEYS[6] and KEYS[9].
 -- ARGV: expected version, seen-mark TTL in seconds, the account's expected version ("" for
 --       no account), the consumer group, then the action count and per action: id, due time
 --       in ms, JSON without its closing brace; then the count of cancelled action ids and
---       the ids; then the count of held-back or cancelled records and their JSON; then the
---       events' stream entry ids.
+--       the ids; then the count of held-back or cancelled records and their JSON; then for
+--       the contact's history and then the account's touchpoints: "a" to append the rows
+--       that follow, "s" to set them in place of the stored ones, "" for nothing, and the
+--       rows; then the events' stream entry ids.
 -- Returns 1 when committed, 0 on a conflict (the version moved, an event was already seen,
 -- or a staged state is missing): then only the staged states are dropped, the entries stay
 -- pending, and the caller decides again from fresh state.
+-- Brings the rows at 'key' up to date: args[at] says how, args[at + 1] has the rows.
+local function write_rows(key, args, at)
+  local mode, rows = args[at], args[at + 1]
+  if mode == 'a' then
+    redis.call('APPEND', key, rows)
+  elseif mode == 's' then
+    redis.call('SET', key, rows)
+  end
+end
+
 local function commit(keys, args)
   local has_account = args[3] ~= ''
   local version = redis.call('HGET', keys[1], 'ver') or '0'
@@ -46,7 +61,7 @@ local function commit(keys, args)
   if redis.call('EXISTS', keys[6]) == 0 or (has_account and redis.call('EXISTS', keys[7]) == 0) then
     return refuse(keys)
   end
-  for i = 9, #keys do
+  for i = 11, #keys do
     if redis.call('EXISTS', keys[i]) == 1 then
       return refuse(keys)
     end
@@ -59,7 +74,7 @@ local function commit(keys, args)
     redis.call('PERSIST', keys[5])
     redis.call('HSET', keys[5], 'ver', tostring(tonumber(account_version) + 1))
   end
-  for i = 9, #keys do
+  for i = 11, #keys do
     redis.call('SET', keys[i], '1', 'EX', args[2])
   end
   local at = 5
@@ -82,7 +97,10 @@ local function commit(keys, args)
   for i = 1, records do
     redis.call('XADD', keys[4], 'MAXLEN', '~', HELD_MAXLEN, '*', 'record', args[at + i])
   end
-  redis.call('XACK', keys[8], args[4], unpack(args, at + records + 1))
+  at = at + 1 + records
+  write_rows(keys[9], args, at)
+  write_rows(keys[10], args, at + 2)
+  redis.call('XACK', keys[8], args[4], unpack(args, at + 4))
   return 1
 end
 

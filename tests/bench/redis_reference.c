@@ -4,13 +4,16 @@
  * function library (FUNCTION LOAD REPLACE of engine/shell/redis_functions.lua), one batch at
  * a time in three round trips:
  *   1. XREADGROUP COUNT B;
- *   2. pipelined HMGET ver state per contact and per account of the batch, and EXISTS
- *      seen-mark per event;
+ *   2. pipelined per contact and per account of the batch MULTI, HMGET ver state, GET of its
+ *      rows, EXEC; and EXISTS seen-mark per event;
  *   3. pipelined per contact: the staged states (HSET + PEXPIRE of a contact state of
  *      --state-bytes and, for a contact with an account, of an account state of
  *      --account-bytes) and FCALL nurture_commit, with actions of --action-bytes and
  *      held-back records of --held-bytes at --action-rate and --held-rate per million
- *      events (the engine's measured mix); the function acks each contact's entries.
+ *      events (the engine's measured mix), and per event a history row of --row-bytes and an
+ *      account row of --account-row-bytes, appended to their texts (the engine rewrites a
+ *      text now and then; the reference never does); the function acks each contact's
+ *      entries.
  * Instead of deciding, it finds each event's id, contact and account with a plain string
  * scan; the account is the event's "account", as the synthetic workload always names one.
  * Prints key=value lines for scripts/bench.sh. Depends on hiredis. */
@@ -29,7 +32,7 @@ typedef struct {
     int port, batch;
     long total;
     long action_rate, held_rate; /* actions and held-back records per 1,000,000 events */
-    size_t state_bytes, account_bytes, action_bytes, held_bytes;
+    size_t state_bytes, account_bytes, action_bytes, held_bytes, row_bytes, account_row_bytes;
 } args_t;
 
 /* A contact or an account of the batch. */
@@ -160,16 +163,24 @@ static int read_batch(redisContext *c, const args_t *a, batch_t *b, long *sequen
     return b->entry_count;
 }
 
-/* HMGET ver state of every holder of 't' under key kind 'kind'. */
-static void ask_versions(redisContext *c, const args_t *a, const table_t *t, const char *kind) {
-    for (int i = 0; i < t->count; i++)
+/* The state and rows of every holder of 't' under key kinds 'kind' and 'rows_kind', in one
+ * transaction each, as the engine reads them. */
+static void ask_versions(redisContext *c, const args_t *a, const table_t *t, const char *kind,
+                         const char *rows_kind) {
+    for (int i = 0; i < t->count; i++) {
+        redisAppendCommand(c, "MULTI");
         redisAppendCommand(c, "HMGET %s:{0}:%s:%s ver state", a->prefix, kind, t->items[i].id);
+        redisAppendCommand(c, "GET %s:{0}:%s:%s", a->prefix, rows_kind, t->items[i].id);
+        redisAppendCommand(c, "EXEC");
+    }
 }
 
 static void take_versions(redisContext *c, table_t *t) {
     for (int i = 0; i < t->count; i++) {
-        redisReply *reply = get_reply(c, "HMGET");
-        const redisReply *ver = reply->element[0];
+        for (int k = 0; k < 3; k++)
+            freeReplyObject(get_reply(c, "MULTI"));
+        redisReply *reply = get_reply(c, "EXEC");
+        const redisReply *ver = reply->element[0]->element[0];
         t->items[i].version = ver->type == REDIS_REPLY_STRING ? atoll(ver->str) : 0;
         freeReplyObject(reply);
     }
@@ -177,8 +188,8 @@ static void take_versions(redisContext *c, table_t *t) {
 
 /* Step 2: states and seen-marks in one pipelined round trip. */
 static void fetch(redisContext *c, const args_t *a, batch_t *b) {
-    ask_versions(c, a, &b->contacts, "contact");
-    ask_versions(c, a, &b->accounts, "account");
+    ask_versions(c, a, &b->contacts, "contact", "history");
+    ask_versions(c, a, &b->accounts, "account", "account_touches");
     for (int i = 0; i < b->entry_count; i++)
         redisAppendCommand(c, "EXISTS %s:{0}:seen:%s", a->prefix, b->entries[i].event_id);
     take_versions(c, &b->contacts);
@@ -197,14 +208,27 @@ static int stage(redisContext *c, const char *key, const char *state, int with_h
     return 2;
 }
 
+/* Writes 'count' copies of 'row' into 'out', each after a comma (all but the first rows of
+ * a stored text come so). */
+static void join_rows(char *out, size_t size, const char *row, int count) {
+    size_t row_size = strlen(row), used = 0;
+    for (int i = 0; i < count && used + row_size + 2 < size; i++) {
+        out[used++] = ',';
+        memcpy(out + used, row, row_size);
+        used += row_size;
+    }
+    out[used] = '\0';
+}
+
 /* Step 3: per contact the staged states and one FCALL nurture_commit, all pipelined;
  * returns how many committed. */
 static int commit(redisContext *c, const args_t *a, batch_t *b, const char *state,
-                  const char *account_state, const char *action_json, const char *held_json) {
-    enum { MAX_ARGS = 3 + 8 + 512 + 5 + 3 * 512 + 2 + 512 + 512 };
+                  const char *account_state, const char *action_json, const char *held_json,
+                  const char *row, const char *account_row) {
+    enum { MAX_ARGS = 3 + 10 + 512 + 5 + 3 * 512 + 2 + 512 + 4 + 512 };
     static const char *argv[MAX_ARGS];
     static size_t lengths[MAX_ARGS];
-    static char keys[4 + 512][320], numbers[4 + 2 * 512][48];
+    static char keys[6 + 512][320], numbers[4 + 2 * 512][48];
     char due[128], scheduled[128], held[128];
     snprintf(due, sizeof due, "%s:{0}:due", a->prefix);
     snprintf(scheduled, sizeof scheduled, "%s:{0}:scheduled", a->prefix);
@@ -221,10 +245,16 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
             memcpy(keys[1], keys[0], sizeof keys[0]);
         snprintf(keys[2], sizeof keys[2], "staged:%.300s", keys[0]);
         snprintf(keys[3], sizeof keys[3], "staged:%.300s", keys[1]);
+        snprintf(keys[4], sizeof keys[4], "%s:{0}:history:%s", a->prefix, contact->id);
+        if (account)
+            snprintf(keys[5], sizeof keys[5], "%s:{0}:account_touches:%s", a->prefix,
+                     account->id);
+        else
+            memcpy(keys[5], keys[4], sizeof keys[4]);
         staged[ci] = stage(c, keys[0], state, 1);
         if (account)
             staged[ci] += stage(c, keys[1], account_state, 0);
-        k = 4;
+        k = 6;
         argv[n++] = "FCALL";
         argv[n++] = "nurture_commit";
         argv[n++] = numbers[0];
@@ -236,6 +266,8 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         argv[n++] = keys[2];
         argv[n++] = keys[3];
         argv[n++] = a->stream;
+        argv[n++] = keys[4];
+        argv[n++] = keys[5];
         for (int i = 0; i < b->entry_count; i++) {
             const entry_t *e = &b->entries[i];
             if (e->contact != ci)
@@ -245,7 +277,8 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
             actions += per_event(a->action_rate, e->sequence);
             records += per_event(a->held_rate, e->sequence);
         }
-        snprintf(numbers[0], sizeof numbers[0], "%d", 8 + (k - 4));
+        int events = k - 6;
+        snprintf(numbers[0], sizeof numbers[0], "%d", 10 + events);
         snprintf(numbers[1], sizeof numbers[1], "%lld", contact->version);
         snprintf(numbers[2], sizeof numbers[2], "%lld",
                  account ? account->version + account->commits_sent++ : 0);
@@ -273,6 +306,14 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         argv[n++] = record_count;
         for (int i = 0; i < records; i++)
             argv[n++] = held_json;
+        /* The rows of the contact's events, appended to the contact's and the account's. */
+        static char rows_text[512 * 1024], account_rows_text[512 * 1024];
+        join_rows(rows_text, sizeof rows_text, row, events);
+        join_rows(account_rows_text, sizeof account_rows_text, account_row, events);
+        argv[n++] = "a";
+        argv[n++] = rows_text;
+        argv[n++] = account ? "a" : "";
+        argv[n++] = account ? account_rows_text : "";
         for (int i = 0; i < b->entry_count; i++)
             if (b->entries[i].contact == ci)
                 argv[n++] = b->entries[i].entry_id;
@@ -317,12 +358,13 @@ static const char USAGE[] =
     "usage: bench-redis-ref --port P --functions FILE --total N [--stream S] [--group G]\n"
     "                       [--prefix P] [--batch B] [--state-bytes N] [--action-rate R]\n"
     "                       [--action-bytes N] [--account-bytes N] [--held-rate R]\n"
-    "                       [--held-bytes N]\n";
+    "                       [--held-bytes N] [--row-bytes N] [--account-row-bytes N]\n";
 
 static int parse_args(int argc, char **argv, args_t *a) {
     *a = (args_t){.stream = "nurture:events", .group = "reference", .prefix = "ref",
                   .batch = 256, .state_bytes = 4096, .account_bytes = 4096,
-                  .action_bytes = 1500, .held_bytes = 300};
+                  .action_bytes = 1500, .held_bytes = 300, .row_bytes = 80,
+                  .account_row_bytes = 90};
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (strcmp(k, "--port") == 0) a->port = atoi(v);
@@ -338,6 +380,8 @@ static int parse_args(int argc, char **argv, args_t *a) {
         else if (strcmp(k, "--account-bytes") == 0) a->account_bytes = (size_t)atol(v);
         else if (strcmp(k, "--held-rate") == 0) a->held_rate = atol(v);
         else if (strcmp(k, "--held-bytes") == 0) a->held_bytes = (size_t)atol(v);
+        else if (strcmp(k, "--row-bytes") == 0) a->row_bytes = (size_t)atol(v);
+        else if (strcmp(k, "--account-row-bytes") == 0) a->account_row_bytes = (size_t)atol(v);
         else return -1;
     }
     return argc % 2 == 1 && a->port > 0 && a->functions && a->total > 0 && a->batch > 0 &&
@@ -363,6 +407,8 @@ int main(int argc, char **argv) {
     char *action_json = filled(a.action_bytes, 'a');
     char *account_state = filled(a.account_bytes, 'c');
     char *held_json = filled(a.held_bytes, 'h');
+    char *row = filled(a.row_bytes, 'r');
+    char *account_row = filled(a.account_row_bytes, 'w');
     batch_t *b = calloc(1, sizeof *b);
     b->entries = calloc((size_t)a.batch, sizeof *b->entries);
     long done = 0, sequence = 0, committed = 0, batches = 0;
@@ -374,7 +420,8 @@ int main(int argc, char **argv) {
         if (first == 0)
             first = now_ns();
         fetch(c, &a, b);
-        committed += commit(c, &a, b, state, account_state, action_json, held_json);
+        committed +=
+            commit(c, &a, b, state, account_state, action_json, held_json, row, account_row);
         done += count;
         batches++;
     }
@@ -385,6 +432,8 @@ int main(int argc, char **argv) {
     free(action_json);
     free(account_state);
     free(held_json);
+    free(row);
+    free(account_row);
     free(b->entries);
     free(b);
     redisFree(c);

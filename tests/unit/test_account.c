@@ -84,8 +84,16 @@ static void test_deliveries_and_round_trip(void **state) {
     assert_true(account_last_sent(&a, "story") == -1);
     char *json = account_to_json(&a);
     assert_non_null(json);
+    assert_null(strstr(json, "touches")); /* the rows live in a text of their own */
+    int rewrite;
+    size_t size;
+    char *rows = account_rows_text(&a, &rewrite, &size);
+    assert_int_equal(rewrite, 1);
     account_t back;
     assert_int_equal(account_from_json(&back, "acme", json, strlen(json), 7, NULL), 0);
+    assert_int_equal(account_restore_touches(&back, rows, size, NULL), 0);
+    free(rows);
+    assert_null(account_rows_text(&back, &rewrite, &size)); /* stored already */
     assert_true(back.version == 7);
     assert_int_equal(back.touch_count, 1);
     assert_string_equal(back.touches[0].contact, "ana");
@@ -100,8 +108,39 @@ static void test_deliveries_and_round_trip(void **state) {
     account_close(&a);
 }
 
+/* The rows a commit writes: all of a new account's, then those recorded since the last save;
+ * an event recorded twice adds no row. */
+static void test_rows_to_write(void **state) {
+    (void)state;
+    account_t a;
+    assert_int_equal(account_init(&a, "acme", NULL), 0);
+    record(&a, "e1", "ana", "02", "pricing");
+    int rewrite;
+    size_t size;
+    char *rows = account_rows_text(&a, &rewrite, &size);
+    assert_int_equal(rewrite, 1);
+    assert_memory_equal(rows, a.touches[0].row, size);
+    free(rows);
+    account_touches_saved(&a);
+    record(&a, "e2", "bo", "03", "faq");
+    record(&a, "e2", "bo", "03", "faq");
+    rows = account_rows_text(&a, &rewrite, &size);
+    assert_int_equal(rewrite, 0);
+    assert_int_equal(size, 1 + a.touches[1].row_size);
+    assert_true(rows[0] == ',');
+    assert_memory_equal(rows + 1, a.touches[1].row, a.touches[1].row_size);
+    free(rows);
+    nerr_t err;
+    const char *bad = "[\"e3\",\"ana\",\"page_view\"]";
+    assert_int_equal(account_restore_touches(&a, bad, strlen(bad), &err), NERR_INVALID);
+    assert_string_equal(err.msg, "stored touchpoint row 1 of account acme is malformed");
+    account_close(&a);
+}
+
 /* A state in another JSON form (spaces, members reordered, the old mind member order, \u
- * escapes, which only the cJSON reader reads) means the same as the compact form. */
+ * escapes, which only the cJSON reader reads) means the same as the compact form. Both are
+ * states from before the rows had a text of their own: the rows are read, to be written
+ * there. */
 static void test_any_json_form_reads_the_same(void **state) {
     (void)state;
     const char *compact =
@@ -114,12 +153,22 @@ static void test_any_json_form_reads_the_same(void **state) {
         "  \"mind\": {\"committee_forming\": {\"v\": 0.5, \"t\": 1000,\n"
         "               \"ev\": [[\"e1\", \"r\", 0.25, 1000]]}},\n"
         "  \"facts\": {\"tier\": \"gold\"} }";
+    const char *written =
+        "{\"facts\":{\"tier\":\"gold\"},\"mind\":{\"committee_forming\":{\"ev\":[[\"e1\",\"r\","
+        "0.25,1000]],\"v\":0.5,\"t\":1000}},\"sent\":[[\"task:call\",2000,\"a-1\",\"task\",true]]}";
+    const char *row = "[\"e1\",\"ana\",\"page_view\",1000,{\"page_type\":\"caf\u00e9\"}]";
     account_t a, b;
     assert_int_equal(account_from_json(&a, "acme", compact, strlen(compact), 1, NULL), 0);
     assert_int_equal(account_from_json(&b, "acme", loose, strlen(loose), 1, NULL), 0);
     char *from_compact = account_to_json(&a), *from_loose = account_to_json(&b);
-    assert_string_equal(from_compact, compact);
-    assert_string_equal(from_loose, compact);
+    assert_string_equal(from_compact, written);
+    assert_string_equal(from_loose, written);
+    for (account_t *x = &a; x; x = x == &a ? &b : NULL) {
+        assert_int_equal(x->touch_count, 1);
+        assert_int_equal(x->touches_replace, 1);
+        assert_string_equal(x->touches[0].contact, "ana");
+    }
+    assert_memory_equal(a.touches[0].row, row, strlen(row));
     free(from_compact);
     free(from_loose);
     account_close(&a);
@@ -135,6 +184,7 @@ int main(void) {
         cmocka_unit_test(test_account_id),
         cmocka_unit_test(test_committee_counts_people_once),
         cmocka_unit_test(test_deliveries_and_round_trip),
+        cmocka_unit_test(test_rows_to_write),
         cmocka_unit_test(test_any_json_form_reads_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
-/* test_contact: the storage form round trip (mind evidence included), the history and
+/* test_contact: the storage form round trip (state and history rows, mind evidence
+ * included), the rows a commit must append, the form of older states, the history and
  * delivery caps, and the history queries rules use. Depends on contact, event and mind. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,8 +49,10 @@ static void test_init(void **state) {
     assert_int_equal(c.history_count, 0);
     assert_int_equal(c.sent_count, 0);
     char *json = contact_to_json(&c);
-    assert_string_equal(json, "{\"facts\":{},\"mind\":{},\"history\":[],\"sent\":[]}");
+    assert_string_equal(json, "{\"facts\":{},\"mind\":{},\"sent\":[]}");
     free(json);
+    /* Nothing is known of stored rows: the first commit replaces them. */
+    assert_int_equal(c.history_replace, 1);
     contact_close(&c);
     assert_null(c.id);
     contact_close(&c); /* a closed (zeroed) contact can be closed again */
@@ -127,15 +130,45 @@ static void assert_same_contact(const contact_t *a, const contact_t *b) {
     }
 }
 
+/* The rows text 'c' writes at its next commit, as one string (empty for none). */
+static char *rows_of(const contact_t *c, int *rewrite) {
+    size_t size;
+    char *text = contact_rows_text(c, rewrite, &size);
+    if (text == NULL)
+        return strdup("");
+    assert_int_equal(strlen(text), size);
+    return text;
+}
+
+/* Restores 'back' as the engine does: the state, then the stored rows, here all of 'c''s
+ * history written afresh. Returns the state JSON (free it). */
+static char *store_and_restore(const contact_t *c, contact_t *back, int64_t version) {
+    char *json = contact_to_json(c);
+    assert_non_null(json);
+    nerr_t err = {0, ""};
+    assert_int_equal(contact_from_json(back, c->id, json, strlen(json), version, &err), 0);
+    contact_t fresh = *c;
+    fresh.history_replace = 1; /* all rows */
+    int rewrite;
+    char *rows = rows_of(&fresh, &rewrite);
+    assert_int_equal(rewrite, 1);
+    assert_int_equal(contact_restore_history(back, rows, strlen(rows), &err), 0);
+    free(rows);
+    /* The rows are what is stored: nothing to append or replace. */
+    assert_int_equal(back->history_replace, 0);
+    assert_int_equal(back->history_stored, c->history_count);
+    assert_null(contact_rows_text(back, &rewrite, &(size_t){0}));
+    assert_int_equal(rewrite, 0);
+    return json;
+}
+
 static void test_json_round_trip(void **state) {
     (void)state;
     contact_t c, back;
     assert_int_equal(contact_init(&c, "c-1", NULL), 0);
     fill(&c);
-    char *json = contact_to_json(&c);
-    assert_non_null(json);
-    nerr_t err = {0, ""};
-    assert_int_equal(contact_from_json(&back, "c-1", json, strlen(json), 7, &err), 0);
+    char *json = store_and_restore(&c, &back, 7);
+    assert_null(strstr(json, "history")); /* the rows live in their own list */
     assert_string_equal(back.id, "c-1");
     assert_true(back.version == 7);
     assert_same_contact(&c, &back);
@@ -168,6 +201,94 @@ static void test_json_round_trip(void **state) {
     contact_close(&c);
 }
 
+/* The rows a commit writes: all of a new contact's, then the touches recorded since the last
+ * save, appended after a comma; once the stored rows would pass a quarter over the cap, the
+ * whole history afresh. */
+static void test_rows_to_write(void **state) {
+    (void)state;
+    contact_t c;
+    int rewrite;
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    assert_null(contact_rows_text(&c, &rewrite, &(size_t){0})); /* nothing recorded yet */
+    touch(&c, "e1", "page_view", T0, "");
+    touch(&c, "e2", "page_view", T0 + 1, "");
+    char *rows = rows_of(&c, &rewrite);
+    assert_int_equal(rewrite, 1);
+    assert_string_equal(rows, "[\"e1\",\"page_view\",1795424400000],"
+                              "[\"e2\",\"page_view\",1795424400001]");
+    free(rows);
+    contact_history_saved(&c);
+    assert_null(contact_rows_text(&c, &rewrite, &(size_t){0}));
+    touch(&c, "e3", "email_open", T0 + 2, "");
+    rows = rows_of(&c, &rewrite);
+    assert_int_equal(rewrite, 0);
+    assert_string_equal(rows, ",[\"e3\",\"email_open\",1795424400002]");
+    free(rows);
+    contact_history_saved(&c);
+    assert_int_equal(c.history_stored, 3);
+    /* Appends until the stored rows would pass CONTACT_HISTORY_MAX * 5 / 4. */
+    int appends = 0;
+    for (int i = 0;; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "f%d", i);
+        touch(&c, id, "page_view", T0 + 10 + i, "");
+        rows = rows_of(&c, &rewrite);
+        free(rows);
+        contact_history_saved(&c);
+        if (rewrite)
+            break;
+        appends++;
+    }
+    assert_int_equal(3 + appends, CONTACT_HISTORY_MAX + CONTACT_HISTORY_MAX / 4);
+    assert_int_equal(c.history_stored, CONTACT_HISTORY_MAX);
+    contact_close(&c);
+}
+
+/* Stored rows are read like rows inside a state; another spelling of the same JSON reads the
+ * same; rows past the cap are counted as stored; a malformed row is reported with its place. */
+static void test_restore_history_rows(void **state) {
+    (void)state;
+    contact_t c;
+    nerr_t err = {0, ""};
+    assert_int_equal(contact_from_json(&c, "c-1", "{}", 2, 1, &err), 0);
+    const char *rows = "[\"e1\",\"page_view\",1795424400000,{\"page_type\":\"faq\"}],"
+                       "[ \"e2\" , \"email_\\u006fpen\" , 1795424460000 ] ,[\"e3\",\"click\",1]";
+    assert_int_equal(contact_restore_history(&c, rows, strlen(rows), &err), 0);
+    assert_int_equal(c.history_count, 3);
+    assert_string_equal(c.history[1].type, "email_open");
+    assert_true(c.history[1].at_ms == 1795424460000LL);
+    assert_string_equal(c.history[2].event_id, "e3");
+    assert_int_equal(contact_count(&c, "page_view", NULL, INT64_MIN), 1);
+    assert_int_equal(c.history_stored, 3);
+    contact_close(&c);
+
+    assert_int_equal(contact_from_json(&c, "c-1", "{}", 2, 1, &err), 0);
+    char many[CONTACT_HISTORY_MAX * 2 * 32] = "";
+    for (int i = 0; i < CONTACT_HISTORY_MAX + 10; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "%s[\"e%d\",\"click\",%d]",
+                 i ? "," : "", i, i);
+    assert_int_equal(contact_restore_history(&c, many, strlen(many), &err), 0);
+    assert_int_equal(c.history_count, CONTACT_HISTORY_MAX);
+    assert_string_equal(c.history[0].event_id, "e10");
+    assert_int_equal(c.history_stored, CONTACT_HISTORY_MAX + 10);
+    contact_close(&c);
+
+    const char *bad[] = {"[\"e3\",\"page_view\"]", "[\"e4\",\"page_view\",1] x",
+                         "[\"e4\",\"page_view\",1],", "[\"e4\",\"page_view\",1][\"e5\",\"a\",2]"};
+    const int bad_row[] = {1, 2, 2, 2};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(contact_from_json(&c, "c-1", "{}", 2, 1, &err), 0);
+        assert_int_equal(contact_restore_history(&c, bad[i], strlen(bad[i]), &err), NERR_INVALID);
+        char expected[80];
+        snprintf(expected, sizeof expected, "stored history row %d of contact c-1 is malformed",
+                 bad_row[i]);
+        assert_string_equal(err.msg, expected);
+        contact_close(&c);
+    }
+}
+
+/* A state written before the rows had a text of their own carries them as "history": they
+ * are read, and the next commit writes all of them afresh. */
 static void test_from_json_documented_form(void **state) {
     (void)state;
     const char *text =
@@ -187,11 +308,20 @@ static void test_from_json_documented_form(void **state) {
     assert_string_equal(c.mind.states[0].evidence[0].rule, "faq_loop");
     assert_int_equal(c.history_count, 2);
     assert_true(c.history[1].at_ms == 1795424460000LL);
+    assert_int_equal(c.history_replace, 1);
+    int rewrite;
+    char *rows = rows_of(&c, &rewrite);
+    assert_int_equal(rewrite, 1);
+    assert_string_equal(rows, "[\"e1\",\"page_view\",1795424400000,{\"page_type\":\"faq\"}],"
+                              "[\"e2\",\"email_open\",1795424460000]");
+    free(rows);
     assert_int_equal(c.sent_count, 1);
     assert_true(contact_last_sent(&c, "case_study") == 1795428000000LL);
-    /* Written back, it is the same document (members may come in another order). */
+    /* Written back, it is the same document but for the rows (members may come in another
+     * order). */
     char *json = contact_to_json(&c);
     cJSON *written = cJSON_Parse(json), *given = cJSON_Parse(text);
+    cJSON_DeleteItemFromObjectCaseSensitive(given, "history");
     assert_true(cJSON_Compare(written, given, 1));
     cJSON_Delete(written);
     cJSON_Delete(given);
@@ -202,6 +332,7 @@ static void test_from_json_documented_form(void **state) {
     assert_int_equal(contact_from_json(&c, "c-0", "{}", 2, 0, NULL), 0);
     assert_null(c.stage);
     assert_int_equal(c.history_count, 0);
+    assert_int_equal(c.history_replace, 0);
     assert_true(cJSON_IsObject(c.facts));
     contact_close(&c);
 }
@@ -256,9 +387,8 @@ static void test_history_cap(void **state) {
     assert_int_equal(contact_count(&c, NULL, NULL, INT64_MIN), CONTACT_HISTORY_MAX);
     assert_int_equal(contact_count(&c, "page_view", NULL, INT64_MIN), CONTACT_HISTORY_MAX / 2);
     /* The cap survives the storage form. */
-    char *json = contact_to_json(&c);
     contact_t back;
-    assert_int_equal(contact_from_json(&back, "c-1", json, strlen(json), 1, NULL), 0);
+    char *json = store_and_restore(&c, &back, 1);
     assert_same_contact(&c, &back);
     assert_memory_equal(c.type_slots, back.type_slots, sizeof c.type_slots);
     free(json);
@@ -448,6 +578,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init),
         cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_rows_to_write),
+        cmocka_unit_test(test_restore_history_rows),
         cmocka_unit_test(test_from_json_documented_form),
         cmocka_unit_test(test_from_json_errors),
         cmocka_unit_test(test_history_cap),
