@@ -621,13 +621,17 @@ static int send_dead_letter(consumer_t *c, flight_t *f, int index) {
 
 #define STAGED_TTL_MS "600000" /* a staged state outlives a dead engine by this much */
 
-/* Writes 'state' (and the contact's suppression 'halt', unless NULL) into the staging hash
- * 'staged', with an expiry; the commit function moves it into place. The replies are not
- * needed: a staged state that did not arrive makes the commit refuse. */
-static int stage_state(consumer_t *c, const char *staged, const char *state, const char *halt) {
-    const char *hset[] = {"HSET", staged, "state", state, "halt", halt};
+/* Writes 'state' (and the contact's suppression 'halt', unless NULL) with the version it
+ * brings into the staging hash 'staged', with an expiry; the commit function moves it into
+ * place. The replies are not needed: a staged state that did not arrive makes the commit
+ * refuse. */
+static int stage_state(consumer_t *c, const char *staged, const char *state, const char *halt,
+                       int64_t version) {
+    char ver[24];
+    snprintf(ver, sizeof ver, "%lld", (long long)version);
+    const char *hset[] = {"HSET", staged, "state", state, "ver", ver, "halt", halt};
     const char *expire[] = {"PEXPIRE", staged, STAGED_TTL_MS};
-    if (rconn_command_argv(c->writer, NULL, NULL, halt ? 6 : 4, hset, NULL) != 0 ||
+    if (rconn_command_argv(c->writer, NULL, NULL, halt ? 8 : 6, hset, NULL) != 0 ||
         rconn_command_argv(c->writer, NULL, NULL, 3, expire, NULL) != 0)
         return -1;
     return 0;
@@ -665,7 +669,7 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
                contact->cancelled_count + 1 + contact->record_count + 4 + seen_count;
     const char **argv = calloc((size_t)argc, sizeof *argv);
     size_t *lengths = calloc((size_t)argc, sizeof *lengths);
-    char(*keys)[KEYS_KEY_MAX] = calloc((size_t)(6 + seen_count), sizeof *keys);
+    char(*keys)[KEYS_KEY_MAX] = malloc((size_t)(6 + seen_count) * sizeof *keys); /* each written */
     char(*numbers)[24] = calloc((size_t)(6 + contact->action_count), sizeof *numbers);
     rows_write_t history = {{0}, NULL, 0}, touches = {{0}, NULL, 0};
     int rewrite;
@@ -694,8 +698,13 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     }
     keys_staged(&c->keys, c->owner, keys[0], keys[2], sizeof keys[2]);
     keys_staged(&c->keys, c->owner, keys[1], keys[3], sizeof keys[3]);
-    if (stage_state(c, keys[2], contact->state_json, contact->halt) != 0 ||
-        (account && stage_state(c, keys[3], account->state_json, NULL) != 0))
+    /* Each commit of the batch that writes this account expects the version the previous
+     * one left, so the account's commits stay in stream order. */
+    int64_t account_expects = account ? account->stored_version + account->commits_sent++ : 0;
+    if (stage_state(c, keys[2], contact->state_json, contact->halt,
+                    contact->stored_version + 1) != 0 ||
+        (account &&
+         stage_state(c, keys[3], account->state_json, NULL, account_expects + 1) != 0))
         goto done;
     int n = 0, k = 6;
     argv[n++] = "FCALL";
@@ -726,12 +735,9 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     snprintf(numbers[5], sizeof numbers[5], "%d", contact->record_count);
     argv[n++] = numbers[1];
     argv[n++] = numbers[2];
-    /* Each commit of the batch that writes this account expects the version the previous
-     * one left, so the account's commits stay in stream order. */
     char account_version[24] = "";
     if (account)
-        snprintf(account_version, sizeof account_version, "%lld",
-                 (long long)(account->stored_version + account->commits_sent++));
+        snprintf(account_version, sizeof account_version, "%lld", (long long)account_expects);
     argv[n++] = account_version;
     argv[n++] = c->keys.group;
     argv[n++] = numbers[3];

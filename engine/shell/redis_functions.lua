@@ -14,19 +14,31 @@ local function refuse(keys)
   return 0
 end
 
+-- Brings the rows at 'key' up to date: args[at] says how, args[at + 1] has the rows.
+local function write_rows(key, args, at)
+  local mode, rows = args[at], args[at + 1]
+  if mode == 'a' then
+    redis.call('APPEND', key, rows)
+  elseif mode == 's' then
+    redis.call('SET', key, rows)
+  end
+end
+
 -- Commits the decisions for one contact's events of a batch, atomically.
--- The new states come staged: the caller writes them with plain HSETs into staging hashes
--- named for its process (with an expiry, in case it dies before this call) and this moves
--- them into place with RENAME. Strings passed to a function are hashed byte by byte on
--- their way into Lua; states of several KiB per commit made that most of the commit's cost.
--- It also acknowledges the events' stream entries, so an event is applied and settled in one
--- step, with no round trip of its own. The touchpoint rows of the contact and of its account
--- are texts beside their hashes: a commit appends the new rows instead of rewriting every row
--- in the state (the caller rewrites a text when it has grown past its cap).
+-- The new states come staged: the caller writes them, with the version they bring, by plain
+-- HSETs into staging hashes named for its process (with an expiry, in case it dies before
+-- this call), and this moves them into place with RENAME. Strings passed to a function are
+-- hashed byte by byte on their way into Lua; states of several KiB per commit made that most
+-- of the commit's cost. It also acknowledges the events' stream entries, so an event is
+-- applied and settled in one step, with no round trip of its own. The touchpoint rows of the
+-- contact and of its account are texts beside their hashes: a commit appends the new rows
+-- instead of rewriting every row (the caller rewrites a text once it has grown past its cap).
+-- Each redis.call costs about a microsecond of its own, so checks are made in as few calls
+-- as they can be.
 -- KEYS: contact hash, due sorted set, scheduled hash, held stream, the account hash, the
---       staged contact hash (fields state, halt), the staged account hash (field state),
---       the events stream, the contact's history rows, the account's touchpoint rows, then
---       one seen-mark key per event. Without an account, KEYS[5], KEYS[7] and KEYS[10]
+--       staged contact hash (fields state, halt, ver), the staged account hash (fields state,
+--       ver), the events stream, the contact's history rows, the account's touchpoint rows,
+--       then one seen-mark key per event. Without an account, KEYS[5], KEYS[7] and KEYS[10]
 --       repeat KEYS[1], KEYS[6] and KEYS[9].
 -- ARGV: expected version, seen-mark TTL in seconds, the account's expected version ("" for
 --       no account), the consumer group, then the action count and per action: id, due time
@@ -38,16 +50,6 @@ end
 -- Returns 1 when committed, 0 on a conflict (the version moved, an event was already seen,
 -- or a staged state is missing): then only the staged states are dropped, the entries stay
 -- pending, and the caller decides again from fresh state.
--- Brings the rows at 'key' up to date: args[at] says how, args[at + 1] has the rows.
-local function write_rows(key, args, at)
-  local mode, rows = args[at], args[at + 1]
-  if mode == 'a' then
-    redis.call('APPEND', key, rows)
-  elseif mode == 's' then
-    redis.call('SET', key, rows)
-  end
-end
-
 local function commit(keys, args)
   local has_account = args[3] ~= ''
   local version = redis.call('HGET', keys[1], 'ver') or '0'
@@ -58,21 +60,18 @@ local function commit(keys, args)
   if has_account and account_version ~= args[3] then
     return refuse(keys)
   end
-  if redis.call('EXISTS', keys[6]) == 0 or (has_account and redis.call('EXISTS', keys[7]) == 0) then
+  -- EXISTS counts a key named twice twice: without an account KEYS[7] repeats KEYS[6].
+  if redis.call('EXISTS', keys[6], keys[7]) ~= 2 then
     return refuse(keys)
   end
-  for i = 11, #keys do
-    if redis.call('EXISTS', keys[i]) == 1 then
-      return refuse(keys)
-    end
+  if #keys > 10 and redis.call('EXISTS', unpack(keys, 11)) > 0 then
+    return refuse(keys)
   end
   redis.call('RENAME', keys[6], keys[1])
   redis.call('PERSIST', keys[1])
-  redis.call('HSET', keys[1], 'ver', tostring(tonumber(version) + 1))
   if has_account then
     redis.call('RENAME', keys[7], keys[5])
     redis.call('PERSIST', keys[5])
-    redis.call('HSET', keys[5], 'ver', tostring(tonumber(account_version) + 1))
   end
   for i = 11, #keys do
     redis.call('SET', keys[i], '1', 'EX', args[2])

@@ -198,12 +198,14 @@ static void fetch(redisContext *c, const args_t *a, batch_t *b) {
         freeReplyObject(get_reply(c, "EXISTS"));
 }
 
-/* Appends the staging of 'state' under 'key' as the engine does; returns the commands. */
-static int stage(redisContext *c, const char *key, const char *state, int with_halt) {
+/* Appends the staging of 'state' bringing 'version' under 'key' as the engine does; returns
+ * the commands. */
+static int stage(redisContext *c, const char *key, const char *state, int with_halt,
+                 long long version) {
     if (with_halt)
-        redisAppendCommand(c, "HSET staged:%s state %s halt %s", key, state, "");
+        redisAppendCommand(c, "HSET staged:%s state %s ver %lld halt %s", key, state, version, "");
     else
-        redisAppendCommand(c, "HSET staged:%s state %s", key, state);
+        redisAppendCommand(c, "HSET staged:%s state %s ver %lld", key, state, version);
     redisAppendCommand(c, "PEXPIRE staged:%s 600000", key);
     return 2;
 }
@@ -251,9 +253,10 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
                      account->id);
         else
             memcpy(keys[5], keys[4], sizeof keys[4]);
-        staged[ci] = stage(c, keys[0], state, 1);
+        long long account_expects = account ? account->version + account->commits_sent++ : 0;
+        staged[ci] = stage(c, keys[0], state, 1, contact->version + 1);
         if (account)
-            staged[ci] += stage(c, keys[1], account_state, 0);
+            staged[ci] += stage(c, keys[1], account_state, 0, account_expects + 1);
         k = 6;
         argv[n++] = "FCALL";
         argv[n++] = "nurture_commit";
@@ -280,8 +283,7 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         int events = k - 6;
         snprintf(numbers[0], sizeof numbers[0], "%d", 10 + events);
         snprintf(numbers[1], sizeof numbers[1], "%lld", contact->version);
-        snprintf(numbers[2], sizeof numbers[2], "%lld",
-                 account ? account->version + account->commits_sent++ : 0);
+        snprintf(numbers[2], sizeof numbers[2], "%lld", account_expects);
         argv[n++] = numbers[1];
         argv[n++] = SEEN_TTL;
         argv[n++] = account ? numbers[2] : "";

@@ -30,8 +30,9 @@ commit() {
         "$2" "$3" '' '' "$ENTRY"
 }
 history() { rcli GET "$HISTORY"; }
+# stage VERSION: the staged state, bringing VERSION.
 stage() {
-    rcli HSET "$STAGED" state '{"facts":{}}' halt '' >/dev/null
+    rcli HSET "$STAGED" state '{"facts":{}}' halt '' ver "$1" >/dev/null
     rcli PEXPIRE "$STAGED" 600000 >/dev/null
 }
 pending() { rcli XPENDING "$STREAM" nurture | head -1; }
@@ -44,11 +45,11 @@ nothing_written() {
 [ "$(commit 0 s r1)" = 0 ] || fail "a commit without its staged state was not refused"
 nothing_written "no staged state"
 
-stage
+stage 6
 [ "$(commit 5 s r1)" = 0 ] || fail "a commit expecting the wrong version was not refused"
 nothing_written "wrong version"
 
-stage
+stage 1
 [ "$(commit 0 s r1)" = 1 ] || fail "a good commit was refused"
 [ "$(rcli HGET "$CONTACT" ver)" = 1 ] || fail "the version did not move to 1"
 [ "$(rcli HGET "$CONTACT" state)" = '{"facts":{}}' ] || fail "the staged state is not in place"
@@ -61,7 +62,7 @@ stage
 [ "$(history)" = "r1" ] || fail "the history row was not set: $(history)"
 
 # The same commit again (a retry after a lost reply): the seen-mark refuses it.
-stage
+stage 2
 [ "$(commit 1 a ,r1)" = 0 ] || fail "a commit of an event already seen was not refused"
 [ "$(rcli HGET "$CONTACT" ver)" = 1 ] || fail "a refused commit moved the version"
 [ "$(rcli XLEN "$HELD")" = 1 ] || fail "a refused commit wrote a held-back record"
@@ -75,15 +76,15 @@ next_event() {
     rcli XREADGROUP GROUP nurture test COUNT 1 STREAMS "$STREAM" '>' >/dev/null
 }
 next_event e2
-stage
+stage 2
 [ "$(commit 1 a ,r2,r3)" = 1 ] || fail "a commit appending rows was refused"
 [ "$(history)" = "r1,r2,r3" ] || fail "the history rows were not appended: $(history)"
 next_event e3
-stage
+stage 3
 [ "$(commit 2 s s1)" = 1 ] || fail "a commit setting the history was refused"
 [ "$(history)" = "s1" ] || fail "the history was not set: $(history)"
 next_event e4
-stage
+stage 4
 [ "$(commit 3 '' '')" = 1 ] || fail "a commit writing no rows was refused"
 [ "$(history)" = "s1" ] || fail "a commit without rows changed the history: $(history)"
 echo "commit function: refusals and a good commit as specified"
