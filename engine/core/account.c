@@ -48,9 +48,8 @@ int account_init(account_t *account, const char *id, nerr_t *err) {
     account->touches_replace = 1;
     account->id = strdup(id);
     account->facts = cJSON_CreateObject();
-    account->touches = calloc(ACCOUNT_TOUCH_MAX, sizeof *account->touches);
     account->sent = calloc(ACCOUNT_SENT_MAX, sizeof *account->sent);
-    if (!account->id || !account->facts || !account->touches || !account->sent) {
+    if (!account->id || !account->facts || !account->sent) {
         account_close(account);
         return nerr_set(err, NERR_NOMEM, "out of memory creating account");
     }
@@ -117,8 +116,23 @@ static int touch_end(jsonw_t *w, account_touch_t *t, int64_t at_ms, size_t props
     return 0;
 }
 
-/* Appends 't' (taken), dropping the oldest touchpoint when full. */
-static void push_touch_owned(account_t *account, account_touch_t t) {
+/* Appends 't' (taken; closed when memory runs out), dropping the oldest touchpoint when full.
+ * The list grows as it fills: most accounts of a batch are read, changed and dropped, and
+ * zeroing room for every touchpoint up front cost more than reading them. */
+static int push_touch_owned(account_t *account, account_touch_t t) {
+    if (account->touch_count == account->touch_capacity &&
+        account->touch_capacity < ACCOUNT_TOUCH_MAX) {
+        int grown = account->touch_capacity ? account->touch_capacity * 2 : 8;
+        if (grown > ACCOUNT_TOUCH_MAX)
+            grown = ACCOUNT_TOUCH_MAX;
+        account_touch_t *fresh = realloc(account->touches, (size_t)grown * sizeof *fresh);
+        if (fresh == NULL) {
+            touch_close(&t);
+            return NERR_NOMEM;
+        }
+        account->touches = fresh;
+        account->touch_capacity = grown;
+    }
     if (account->touch_count == ACCOUNT_TOUCH_MAX) {
         touch_close(&account->touches[0]);
         memmove(&account->touches[0], &account->touches[1],
@@ -126,6 +140,7 @@ static void push_touch_owned(account_t *account, account_touch_t t) {
         account->touch_count--;
     }
     account->touches[account->touch_count++] = t;
+    return 0;
 }
 
 /* Props arrive as a tree (from an event or a reference read); the row is written once. */
@@ -152,8 +167,7 @@ static int push_touch(account_t *account, const char *event_id, const char *cont
     account_touch_t t;
     if (touch_end(&w, &t, at_ms, props_at, props_size))
         return NERR_NOMEM;
-    push_touch_owned(account, t);
-    return 0;
+    return push_touch_owned(account, t);
 }
 
 static int merge_facts(account_t *account, const cJSON *facts) {
@@ -320,10 +334,8 @@ static int read_touch(jsonr_t *r, const char *key, void *ud) {
         size_t row_at = w.length;
         jsonw_raw(&w, row, (size_t)(r->at - row));
         account_touch_t t;
-        if (touch_end(&w, &t, (int64_t)at, props ? row_at + (size_t)(props - row) : 0, size) == 0) {
-            push_touch_owned(ud, t);
-            rc = 0;
-        }
+        if (touch_end(&w, &t, (int64_t)at, props ? row_at + (size_t)(props - row) : 0, size) == 0)
+            rc = push_touch_owned(ud, t) ? -1 : 0;
     }
     free(event_id);
     free(contact);

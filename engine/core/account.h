@@ -39,6 +39,7 @@ typedef struct account_s {
     mind_t mind;              /* states of the account as a whole ("committee_forming") */
     account_touch_t *touches; /* oldest first */
     int touch_count;
+    int touch_capacity;
     /* What the stored rows lack, as contact_t's history_unsaved/_replace/_stored. */
     int touches_unsaved;
     int touches_replace;

@@ -131,8 +131,8 @@ void jsonw_key(jsonw_t *w, const char *key) {
 
 /* ---- numbers ---------------------------------------------------------------------------- */
 
-static void write_integer(jsonw_t *w, int64_t value) {
-    char digits[24];
+size_t jsonw_format_int64(char out[JSONW_INT64_MAX], int64_t value) {
+    char digits[JSONW_INT64_MAX];
     int at = (int)sizeof digits;
     uint64_t magnitude = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
     do {
@@ -141,7 +141,15 @@ static void write_integer(jsonw_t *w, int64_t value) {
     } while (magnitude);
     if (value < 0)
         digits[--at] = '-';
-    jsonw_raw(w, digits + at, sizeof digits - (size_t)at);
+    size_t length = sizeof digits - (size_t)at;
+    memcpy(out, digits + at, length);
+    out[length] = '\0';
+    return length;
+}
+
+static void write_integer(jsonw_t *w, int64_t value) {
+    char digits[JSONW_INT64_MAX];
+    jsonw_raw(w, digits, jsonw_format_int64(digits, value));
 }
 
 /* cJSON's test of whether 15 digits read back as the same number. */

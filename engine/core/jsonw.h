@@ -45,6 +45,12 @@ void jsonw_double(jsonw_t *w, double value);
 /* Appends an integer as cJSON prints (double)'value' (exact digits below 10^15). */
 void jsonw_int64(jsonw_t *w, int64_t value);
 
+#define JSONW_INT64_MAX 24 /* "-9223372036854775808" and its terminator fit */
+
+/* Writes 'value' in decimal, terminated, into 'out' (the text jsonw_int64 writes, without
+ * printf); returns its length. */
+size_t jsonw_format_int64(char out[JSONW_INT64_MAX], int64_t value);
+
 /* Appends 'item' (borrowed) and everything under it as cJSON_PrintUnformatted would. */
 void jsonw_item(jsonw_t *w, const cJSON *item);
 

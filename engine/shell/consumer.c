@@ -28,6 +28,7 @@
 
 #include "engine/core/batch.h"
 #include "engine/core/jsonr.h"
+#include "engine/core/jsonw.h"
 #include "engine/core/slotcache.h"
 #include "engine/core/strmap.h"
 #include "engine/shell/log.h"
@@ -627,8 +628,8 @@ static int send_dead_letter(consumer_t *c, flight_t *f, int index) {
  * refuse. */
 static int stage_state(consumer_t *c, const char *staged, const char *state, const char *halt,
                        int64_t version) {
-    char ver[24];
-    snprintf(ver, sizeof ver, "%lld", (long long)version);
+    char ver[JSONW_INT64_MAX];
+    jsonw_format_int64(ver, version);
     const char *hset[] = {"HSET", staged, "state", state, "ver", ver, "halt", halt};
     const char *expire[] = {"PEXPIRE", staged, STAGED_TTL_MS};
     if (rconn_command_argv(c->writer, NULL, NULL, halt ? 8 : 6, hset, NULL) != 0 ||
@@ -670,7 +671,7 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     const char **argv = calloc((size_t)argc, sizeof *argv);
     size_t *lengths = calloc((size_t)argc, sizeof *lengths);
     char(*keys)[KEYS_KEY_MAX] = malloc((size_t)(6 + seen_count) * sizeof *keys); /* each written */
-    char(*numbers)[24] = calloc((size_t)(6 + contact->action_count), sizeof *numbers);
+    char(*numbers)[JSONW_INT64_MAX] = calloc((size_t)(6 + contact->action_count), sizeof *numbers);
     rows_write_t history = {{0}, NULL, 0}, touches = {{0}, NULL, 0};
     int rewrite;
     size_t size;
@@ -709,7 +710,7 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     int n = 0, k = 6;
     argv[n++] = "FCALL";
     argv[n++] = "nurture_commit";
-    snprintf(numbers[0], sizeof numbers[0], "%d", 10 + seen_count);
+    jsonw_format_int64(numbers[0], 10 + seen_count);
     argv[n++] = numbers[0];
     argv[n++] = keys[0];
     argv[n++] = c->keys.due;
@@ -728,22 +729,23 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
             argv[n++] = keys[k++];
         }
     }
-    snprintf(numbers[1], sizeof numbers[1], "%lld", (long long)contact->stored_version);
-    snprintf(numbers[2], sizeof numbers[2], "%lld", (long long)c->options.seen_ttl_s);
-    snprintf(numbers[3], sizeof numbers[3], "%d", contact->action_count);
-    snprintf(numbers[4], sizeof numbers[4], "%d", contact->cancelled_count);
-    snprintf(numbers[5], sizeof numbers[5], "%d", contact->record_count);
+    /* Numbers without snprintf: a commit has a dozen, and printf cost more than the rest. */
+    jsonw_format_int64(numbers[1], contact->stored_version);
+    jsonw_format_int64(numbers[2], c->options.seen_ttl_s);
+    jsonw_format_int64(numbers[3], contact->action_count);
+    jsonw_format_int64(numbers[4], contact->cancelled_count);
+    jsonw_format_int64(numbers[5], contact->record_count);
     argv[n++] = numbers[1];
     argv[n++] = numbers[2];
-    char account_version[24] = "";
+    char account_version[JSONW_INT64_MAX] = "";
     if (account)
-        snprintf(account_version, sizeof account_version, "%lld", (long long)account_expects);
+        jsonw_format_int64(account_version, account_expects);
     argv[n++] = account_version;
     argv[n++] = c->keys.group;
     argv[n++] = numbers[3];
-    char(*due)[24] = numbers + 6;
+    char(*due)[JSONW_INT64_MAX] = numbers + 6;
     for (int i = 0; i < contact->action_count; i++) {
-        snprintf(due[i], sizeof due[i], "%lld", (long long)contact->action_due_ms[i]);
+        jsonw_format_int64(due[i], contact->action_due_ms[i]);
         argv[n++] = contact->action_ids[i];
         argv[n++] = due[i];
         argv[n++] = contact->action_json[i];

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/jsonw.h"
 #include "engine/shell/log.h"
 
 #define RCONN_DEFAULT_CONNECT_TIMEOUT_MS 2000
@@ -570,19 +571,6 @@ static int command_end(rconn_t *conn, rconn_cmd_t *cmd, int status) {
     return 0;
 }
 
-/* Writes the decimal digits of 'value' at 'out'; returns how many. */
-static size_t put_decimal(char *out, size_t value) {
-    char digits[24];
-    size_t count = 0;
-    do {
-        digits[count++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value > 0);
-    for (size_t i = 0; i < count; i++)
-        out[i] = digits[count - 1 - i];
-    return count;
-}
-
 /* Formats a command in the protocol's multi-bulk form ("*argc", then "$length" and the bytes
  * of each argument) into conn->wire; returns its length, or 0 when out of memory. hiredis
  * 0.14 formats each length with sdscatfmt, which cost more than a commit's own work. */
@@ -599,13 +587,13 @@ static size_t format_command(rconn_t *conn, int argc, const char **argv, const s
     }
     char *at = conn->wire;
     *at++ = '*';
-    at += put_decimal(at, (size_t)argc);
+    at += jsonw_format_int64(at, argc);
     *at++ = '\r';
     *at++ = '\n';
     for (int i = 0; i < argc; i++) {
         size_t length = argvlen ? argvlen[i] : strlen(argv[i]);
         *at++ = '$';
-        at += put_decimal(at, length);
+        at += jsonw_format_int64(at, (int64_t)length);
         *at++ = '\r';
         *at++ = '\n';
         memcpy(at, argv[i], length);

@@ -162,6 +162,7 @@ static void test_format_iso(void **state) {
     expect_format(-DAY_MS, "1969-12-31T00:00:00.000Z");
     expect_format(-62135596800000LL, "0001-01-01T00:00:00.000Z");
     expect_format(253402300799999LL, "9999-12-31T23:59:59.999Z");
+    expect_format(253402300800000LL, "10000-01-01T00:00:00.000Z"); /* past four digits */
 }
 
 static void test_format_parse_round_trip(void **state) {
