@@ -19,6 +19,7 @@ static void free_strings(char **list, int count) {
 
 static void contact_slot_close(batch_contact_t *c) {
     free_strings(c->records, c->record_count);
+    free_strings(c->record_labels, c->label_count);
     free_strings(c->cancelled_ids, c->cancelled_count);
     for (int i = 0; i < c->action_count; i++) {
         free(c->action_ids[i]);
@@ -273,16 +274,43 @@ static int push_taken(char ***list, int *count, char *text) {
     return 0;
 }
 
-/* Keeps what did not go out: the held-back and cancelled records, the ids to unschedule, and
- * the suppression in force. */
+/* "status\0reason\0channel\0" in one allocation, or NULL. The metrics count records by
+ * these once their commit lands; keeping them spares reading each record back. */
+static char *labels_of(const char *status, const char *reason, const char *channel) {
+    size_t a = strlen(status) + 1, b = strlen(reason) + 1, c = strlen(channel) + 1;
+    char *block = malloc(a + b + c);
+    if (block) {
+        memcpy(block, status, a);
+        memcpy(block + a, reason, b);
+        memcpy(block + a + b, channel, c);
+    }
+    return block;
+}
+
+int batch_record_labels(const batch_contact_t *c, int index, const char **status,
+                        const char **reason, const char **channel) {
+    if (index >= c->label_count)
+        return -1;
+    *status = c->record_labels[index];
+    *reason = *status + strlen(*status) + 1;
+    *channel = *reason + strlen(*reason) + 1;
+    return 0;
+}
+
+/* Keeps what did not go out: the held-back and cancelled records with their labels, the ids
+ * to unschedule, and the suppression in force. */
 static int keep_outcome(batch_contact_t *c, const decision_t *d, const event_t *event,
                         const char *version) {
     int held = d->held_count < DECIDE_MAX_HELD ? d->held_count : DECIDE_MAX_HELD;
     for (int i = 0; i < held; i++)
-        if (push_taken(&c->records, &c->record_count, decision_held_json(d, i, event, version)))
+        if (push_taken(&c->records, &c->record_count, decision_held_json(d, i, event, version)) ||
+            push_taken(&c->record_labels, &c->label_count,
+                       labels_of("held", d->held[i].policy, d->held[i].channel)))
             return NERR_NOMEM;
     for (int i = 0; i < d->cancelled_count; i++)
         if (push_taken(&c->records, &c->record_count, decision_cancelled_json(d, i, event, version)) ||
+            push_taken(&c->record_labels, &c->label_count,
+                       labels_of("cancelled", d->cancelled[i].goal->name, d->cancelled[i].channel)) ||
             push_taken(&c->cancelled_ids, &c->cancelled_count, strdup(d->cancelled[i].id)))
             return NERR_NOMEM;
     snprintf(c->halt, sizeof c->halt, "%s", d->suppressed_by ? d->suppressed_by->name : "");

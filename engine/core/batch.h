@@ -38,6 +38,9 @@ typedef struct {
     char *state_json;      /* the new state, once decided */
     char **records;        /* JSON of actions held back or cancelled, for the held stream */
     int record_count;
+    char **record_labels;  /* per record its metric labels, "status\0reason\0channel\0" in
+                              one block (see batch_record_labels) */
+    int label_count;
     char **cancelled_ids;  /* pending actions a goal cancelled: to be unscheduled */
     int cancelled_count;
     char halt[128];        /* the suppression in force after the batch, or "": content due
@@ -106,6 +109,11 @@ void batch_surrender_account(batch_t *batch, int index, account_t *out);
 /* Gives account 'index' its stored state, like batch_restore. */
 int batch_restore_account(batch_t *batch, int index, const char *state, size_t size,
                           int64_t version, const char *rows, size_t rows_size, nerr_t *err);
+
+/* The labels of record 'index' of 'c': "held" or "cancelled", the policy or goal, and the
+ * channel. Returns 0, or -1 when it has none (memory ran out while keeping it). */
+int batch_record_labels(const batch_contact_t *c, int index, const char **status,
+                        const char **reason, const char **channel);
 
 /* Decides every valid, not-duplicate entry in stream order under 'playbook', and prepares
  * each touched contact's commit (new state JSON, actions). Returns 0 or NERR_NOMEM. */

@@ -27,7 +27,6 @@
 #include <string.h>
 
 #include "engine/core/batch.h"
-#include "engine/core/jsonr.h"
 #include "engine/core/jsonw.h"
 #include "engine/core/slotcache.h"
 #include "engine/core/strmap.h"
@@ -510,49 +509,17 @@ static void commit_phase_done(consumer_t *c, flight_t *f) {
     send_ack(c, f);
 }
 
-/* The labels of a held-back or cancelled record: its status, what held or cancelled it (a
- * policy or a goal) and the channel. */
-typedef struct {
-    char *status, *reason, *channel;
-} record_labels_t;
-
-static int read_record_member(jsonr_t *r, const char *key, void *ud) {
-    record_labels_t *labels = ud;
-    char **slot = strcmp(key, "status") == 0                                      ? &labels->status
-                  : strcmp(key, "policy") == 0 || strcmp(key, "goal") == 0 ? &labels->reason
-                  : strcmp(key, "channel") == 0                                   ? &labels->channel
-                                                                                  : NULL;
-    char *text = jsonr_string(r);
-    if (text == NULL) {
-        double number;
-        int flag;
-        return slot == NULL && (jsonr_number(r, &number) == 0 || jsonr_bool(r, &flag) == 0) ? 0 : -1;
-    }
-    if (slot == NULL || *slot != NULL) {
-        free(text);
-        return slot == NULL ? 0 : -1;
-    }
-    *slot = text;
-    return 0;
-}
-
 /* Counts the held-back and cancelled actions of a committed contact by policy (or goal) and
- * channel, from the records the commit wrote. They are the engine's own flat JSON, read
- * without a tree; a record in any other form is not counted. */
+ * channel. */
 static void count_records(consumer_t *c, const batch_contact_t *contact) {
     for (int i = 0; i < contact->record_count; i++) {
-        record_labels_t labels = {NULL, NULL, NULL};
-        const char *record = contact->records[i];
-        jsonr_t r = jsonr_over(record, strlen(record));
-        if (jsonr_list(&r, 1, read_record_member, &labels) == 0 && labels.status) {
-            if (strcmp(labels.status, "held") == 0)
-                meter_count(&c->stats.held, labels.reason, labels.channel, 1);
-            else if (strcmp(labels.status, "cancelled") == 0)
-                meter_count(&c->stats.cancelled, labels.reason, labels.channel, 1);
-        }
-        free(labels.status);
-        free(labels.reason);
-        free(labels.channel);
+        const char *status, *reason, *channel;
+        if (batch_record_labels(contact, i, &status, &reason, &channel) != 0)
+            continue;
+        if (strcmp(status, "held") == 0)
+            meter_count(&c->stats.held, reason, channel, 1);
+        else
+            meter_count(&c->stats.cancelled, reason, channel, 1);
     }
 }
 
