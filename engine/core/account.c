@@ -247,7 +247,7 @@ int account_mark_sent(account_t *account, const char *key, const char *action_id
  * Written with jsonw (no tree), read back with jsonr; a state in any other form (written by
  * hand, say) is read by cJSON, which also reports what is wrong with a malformed one. */
 
-char *account_to_json(const account_t *account) {
+char *account_to_json(account_t *account) {
     jsonw_t w;
     /* About the size of a full state, so that most accounts need one allocation. */
     jsonw_init(&w, 512 + (size_t)account->sent_count * 64);

@@ -73,7 +73,7 @@ int account_restore_touches(account_t *account, const char *text, size_t size, n
 
 /* Returns the stored state (without the touchpoints), owned (free with free()), or NULL when
  * out of memory. */
-char *account_to_json(const account_t *account);
+char *account_to_json(account_t *account);
 
 /* The rows the next commit writes, as contact_rows_text. */
 char *account_rows_text(const account_t *account, int *rewrite, size_t *size);

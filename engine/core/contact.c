@@ -331,7 +331,7 @@ static void sent_write(jsonw_t *w, const contact_t *contact) {
     jsonw_char(w, ']');
 }
 
-char *contact_to_json(const contact_t *contact) {
+char *contact_to_json(contact_t *contact) {
     jsonw_t w;
     /* About the size of a full state, so that most contacts need one allocation. */
     jsonw_init(&w, 1024 + (size_t)contact->sent_count * 64);

@@ -109,8 +109,8 @@ int contact_from_json(contact_t *contact, const char *id, const char *text, size
 int contact_restore_history(contact_t *contact, const char *text, size_t size, nerr_t *err);
 
 /* Returns the stored state (without the history), owned (free with free()), or NULL when out
- * of memory. */
-char *contact_to_json(const contact_t *contact);
+ * of memory. The mind keeps the text of the states it wrote (see mind_write_json). */
+char *contact_to_json(contact_t *contact);
 
 /* The rows the next commit writes: owned text (free with free()) of '*size' bytes, to be
  * appended to the stored text, or to replace it when '*rewrite' is set; NULL with size 0

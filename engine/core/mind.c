@@ -17,6 +17,7 @@ void mind_close(mind_t *mind) {
         for (int k = 0; k < mind->states[i].evidence_count; k++)
             evidence_close(&mind->states[i].evidence[k]);
         free(mind->states[i].name);
+        free(mind->states[i].text);
     }
     free(mind->states);
     mind_init(mind);
@@ -99,38 +100,62 @@ int mind_adjust(mind_t *mind, const char *name, double delta, int64_t now_ms,
     state->value = value < 0.0 ? 0.0 : value > 1.0 ? 1.0 : value;
     if (now_ms > state->updated_ms)
         state->updated_ms = now_ms;
+    free(state->text); /* changed: written afresh */
+    state->text = NULL;
     return mind_push_evidence(state, event_id, rule, delta, now_ms, err);
 }
 
 /* ---- storage form ----------------------------------------------------------------------- */
 
 /* Member order and number forms are those contact states have always been stored with:
- * {"name":{"ev":[["event","rule",delta,ms],..],"v":value,"t":ms},..}. */
-void mind_write_json(jsonw_t *w, const mind_t *mind) {
+ * {"ev":[["event","rule",delta,ms],..],"v":value,"t":ms}. */
+static void write_state(jsonw_t *w, const mind_state_t *state) {
+    jsonw_raw(w, "{\"ev\":[", 7);
+    for (int k = 0; k < state->evidence_count; k++) {
+        const mind_evidence_t *e = &state->evidence[k];
+        jsonw_raw(w, k > 0 ? ",[" : "[", k > 0 ? 2 : 1);
+        jsonw_string(w, e->event_id);
+        jsonw_char(w, ',');
+        jsonw_string(w, e->rule);
+        jsonw_char(w, ',');
+        jsonw_double(w, e->delta);
+        jsonw_char(w, ',');
+        jsonw_int64(w, e->at_ms);
+        jsonw_char(w, ']');
+    }
+    jsonw_raw(w, "],\"v\":", 6);
+    jsonw_double(w, state->value);
+    jsonw_raw(w, ",\"t\":", 5);
+    jsonw_int64(w, state->updated_ms);
+    jsonw_char(w, '}');
+}
+
+/* Keeps a copy of the text just written for 'state' (w->data from 'at'); without memory the
+ * state is simply written afresh next time. */
+static void keep_text(mind_state_t *state, const jsonw_t *w, size_t at) {
+    size_t size = w->length - at;
+    char *text = !w->is_failed && w->data ? malloc(size ? size : 1) : NULL;
+    if (text) {
+        memcpy(text, w->data + at, size);
+        state->text = text;
+        state->text_size = size;
+    }
+}
+
+void mind_write_json(jsonw_t *w, mind_t *mind) {
     jsonw_char(w, '{');
     for (int i = 0; i < mind->count; i++) {
-        const mind_state_t *state = &mind->states[i];
+        mind_state_t *state = &mind->states[i];
         if (i > 0)
             jsonw_char(w, ',');
         jsonw_key(w, state->name);
-        jsonw_raw(w, "{\"ev\":[", 7);
-        for (int k = 0; k < state->evidence_count; k++) {
-            const mind_evidence_t *e = &state->evidence[k];
-            jsonw_raw(w, k > 0 ? ",[" : "[", k > 0 ? 2 : 1);
-            jsonw_string(w, e->event_id);
-            jsonw_char(w, ',');
-            jsonw_string(w, e->rule);
-            jsonw_char(w, ',');
-            jsonw_double(w, e->delta);
-            jsonw_char(w, ',');
-            jsonw_int64(w, e->at_ms);
-            jsonw_char(w, ']');
+        if (state->text) {
+            jsonw_raw(w, state->text, state->text_size);
+        } else {
+            size_t at = w->length;
+            write_state(w, state);
+            keep_text(state, w, at);
         }
-        jsonw_raw(w, "],\"v\":", 6);
-        jsonw_double(w, state->value);
-        jsonw_raw(w, ",\"t\":", 5);
-        jsonw_int64(w, state->updated_ms);
-        jsonw_char(w, '}');
     }
     jsonw_char(w, '}');
 }
@@ -170,12 +195,18 @@ static int read_member(jsonr_t *r, const char *key, void *ud) {
     }
 }
 
-/* One state: made first, its value and time filled in as its members come. */
+/* One state: made first, its value and time filled in as its members come, its text kept. */
 static int read_state(jsonr_t *r, const char *key, void *ud) {
+    const char *start = r->at;
     member_reader_t m = {mind_restore(ud, key, 0.0, 0, NULL), 0};
-    if (m.state == NULL || jsonr_list(r, 1, read_member, &m))
+    if (m.state == NULL || jsonr_list(r, 1, read_member, &m) || (m.seen & 3) != 3)
         return -1;
-    return (m.seen & 3) == 3 ? 0 : -1;
+    size_t size = (size_t)(r->at - start);
+    if ((m.state->text = malloc(size ? size : 1)) != NULL) {
+        memcpy(m.state->text, start, size);
+        m.state->text_size = size;
+    }
+    return 0;
 }
 
 int mind_read_json(jsonr_t *r, mind_t *mind) { return jsonr_list(r, 1, read_state, mind); }

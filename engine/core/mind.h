@@ -27,6 +27,10 @@ typedef struct {
     int64_t updated_ms; /* decay counts from here */
     mind_evidence_t evidence[MIND_EVIDENCE_MAX]; /* oldest first */
     int evidence_count;
+    /* Owned: the state's JSON value as last read or written, or NULL once the state changed
+     * since. A touchpoint moves one or two states; writing the others back is a copy. */
+    char *text;
+    size_t text_size;
 } mind_state_t;
 
 typedef struct {
@@ -67,8 +71,9 @@ int mind_push_evidence(mind_state_t *state, const char *event_id, const char *ru
 
 /* The storage form of a mind:
  * {"anxiety":{"ev":[["event","rule",delta,ms],..],"v":0.6,"t":ms},..}.
- * mind_write_json appends it to 'w'. */
-void mind_write_json(jsonw_t *w, const mind_t *mind);
+ * mind_write_json appends it to 'w', keeping the text of each state it had to write afresh
+ * (the mind is otherwise unchanged). */
+void mind_write_json(jsonw_t *w, mind_t *mind);
 
 /* Reads the storage form from 'r' into 'mind' (appending states) when it is in the form
  * mind_write_json writes (members in any order); returns 0, or -1 when it is not (or memory

@@ -19,17 +19,34 @@ static void check(int is_ok, const char *what, const char *detail) {
     }
 }
 
-static void round_trip(const contact_t *contact) {
-    char *json = contact_to_json(contact);
-    check(json != NULL, "contact_to_json failed", NULL);
+/* The stored state and history rows of 'contact' (a new one: all its rows are written). */
+static void store(contact_t *contact, char **json, char **rows, size_t *rows_size) {
+    *json = contact_to_json(contact);
+    check(*json != NULL, "contact_to_json failed", NULL);
+    int rewrite;
+    *rows = contact_rows_text(contact, &rewrite, rows_size);
+    check(rewrite == 1, "a new contact's rows are not all written", NULL);
+}
+
+static void round_trip(contact_t *contact) {
+    char *json, *rows, *json_again, *rows_again;
+    size_t rows_size, rows_size_again;
+    store(contact, &json, &rows, &rows_size);
     contact_t back;
     nerr_t err = {0, ""};
     int rc = contact_from_json(&back, contact->id, json, strlen(json), 7, &err);
     check(rc == 0, "contact_from_json refused its own storage form", err.msg);
-    char *again = contact_to_json(&back);
-    check(again != NULL && strcmp(json, again) == 0, "round trip changed the contact", json);
-    free(again);
+    rc = contact_restore_history(&back, rows ? rows : "", rows_size, &err);
+    check(rc == 0, "contact_restore_history refused its own rows", err.msg);
+    back.history_replace = 1; /* to write all its rows again */
+    store(&back, &json_again, &rows_again, &rows_size_again);
+    check(strcmp(json, json_again) == 0, "round trip changed the state", json);
+    check(rows_size == rows_size_again && (rows_size == 0 || memcmp(rows, rows_again, rows_size) == 0),
+          "round trip changed the history rows", rows);
+    free(json_again);
+    free(rows_again);
     free(json);
+    free(rows);
     contact_close(&back);
 }
 

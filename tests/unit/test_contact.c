@@ -142,7 +142,7 @@ static char *rows_of(const contact_t *c, int *rewrite) {
 
 /* Restores 'back' as the engine does: the state, then the stored rows, here all of 'c''s
  * history written afresh. Returns the state JSON (free it). */
-static char *store_and_restore(const contact_t *c, contact_t *back, int64_t version) {
+static char *store_and_restore(contact_t *c, contact_t *back, int64_t version) {
     char *json = contact_to_json(c);
     assert_non_null(json);
     nerr_t err = {0, ""};

@@ -1,5 +1,6 @@
-/* test_mind: inferred states decay by their half-life, stay in [0, 1] and keep their newest
- * MIND_EVIDENCE_MAX pieces of evidence. Depends on mind only. */
+/* test_mind: inferred states decay by their half-life, stay in [0, 1], keep their newest
+ * MIND_EVIDENCE_MAX pieces of evidence, and are written back as read until they change.
+ * Depends on mind only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/core/mind.h"
@@ -190,6 +192,36 @@ static void test_many_states_and_restore(void **state) {
     mind_close(&mind);
 }
 
+/* Writes 'mind' as mind_write_json does; the caller frees the text. */
+static char *written(mind_t *mind) {
+    jsonw_t w;
+    jsonw_init(&w, 256);
+    mind_write_json(&w, mind);
+    return jsonw_finish(&w);
+}
+
+/* States read back are written back as they were read, until they change: then they are
+ * written afresh, in the usual form. */
+static void test_unchanged_states_written_as_read(void **state) {
+    (void)state;
+    const char *stored = "{\"a\":{\"ev\":[[\"e1\",\"r\",0.5,1000]],\"v\":0.5,\"t\":1000},"
+                         "\"b\":{\"v\":0.25,\"t\":2000,\"ev\":[]}}";
+    mind_t mind;
+    mind_init(&mind);
+    jsonr_t r = jsonr_over(stored, strlen(stored));
+    assert_int_equal(mind_read_json(&r, &mind), 0);
+    assert_true(jsonr_at_end(&r));
+    char *text = written(&mind);
+    assert_string_equal(text, stored); /* b keeps its order of members */
+    free(text);
+    assert_int_equal(mind_adjust(&mind, "b", 0.25, 2000, 0, "e2", "r2", NULL), 0);
+    text = written(&mind);
+    assert_string_equal(text, "{\"a\":{\"ev\":[[\"e1\",\"r\",0.5,1000]],\"v\":0.5,\"t\":1000},"
+                              "\"b\":{\"ev\":[[\"e2\",\"r2\",0.25,2000]],\"v\":0.5,\"t\":2000}}");
+    free(text);
+    mind_close(&mind);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_mind),
@@ -199,6 +231,7 @@ int main(void) {
         cmocka_unit_test(test_evidence_keeps_newest),
         cmocka_unit_test(test_evidence_copies_its_strings),
         cmocka_unit_test(test_many_states_and_restore),
+        cmocka_unit_test(test_unchanged_states_written_as_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
