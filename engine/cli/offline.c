@@ -99,6 +99,7 @@ static contact_t *contact_for(offline_t *o, const char *id, nerr_t *err) {
     }
     const cJSON *facts = strmap_get(&o->facts, id);
     if (facts != NULL) {
+        contact_facts_changed(contact);
         cJSON_Delete(contact->facts);
         contact->facts = cJSON_Duplicate(facts, 1);
         if (contact->facts == NULL) {

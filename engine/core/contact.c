@@ -49,6 +49,7 @@ void contact_close(contact_t *contact) {
     free(contact->sent);
     mind_close(&contact->mind);
     cJSON_Delete(contact->facts);
+    free(contact->facts_text);
     free(contact->id);
     free(contact->account);
     free(contact->stage);
@@ -64,6 +65,23 @@ static int replace_string(char **slot, const char *value) {
     free(*slot);
     *slot = copy;
     return 0;
+}
+
+void contact_facts_changed(contact_t *contact) {
+    free(contact->facts_text);
+    contact->facts_text = NULL;
+}
+
+/* Keeps a copy of 'size' bytes at 'text' as the facts' text (without memory, they are
+ * simply written afresh next time). */
+static void keep_facts_text(contact_t *contact, const char *text, size_t size) {
+    char *copy = malloc(size ? size : 1);
+    if (copy == NULL)
+        return;
+    memcpy(copy, text, size);
+    free(contact->facts_text);
+    contact->facts_text = copy;
+    contact->facts_text_size = size;
 }
 
 int contact_set_stage(contact_t *contact, const char *stage, nerr_t *err) {
@@ -347,7 +365,14 @@ char *contact_to_json(contact_t *contact) {
         jsonw_char(&w, ',');
     }
     jsonw_raw(&w, "\"facts\":", 8);
-    jsonw_item(&w, contact->facts);
+    if (contact->facts_text) {
+        jsonw_raw(&w, contact->facts_text, contact->facts_text_size);
+    } else {
+        size_t at = w.length;
+        jsonw_item(&w, contact->facts);
+        if (!w.is_failed)
+            keep_facts_text(contact, w.data + at, w.length - at);
+    }
     jsonw_raw(&w, ",\"mind\":", 8);
     mind_write_json(&w, &contact->mind);
     jsonw_raw(&w, ",\"sent\":", 8);
@@ -502,7 +527,13 @@ static int read_top_member(jsonr_t *r, const char *key, void *ud) {
     switch (jsonr_member_index(key, MEMBERS, 6, &top->seen)) {
     case 0: return (c->stage = jsonr_string(r)) ? 0 : -1;
     case 1: return (c->account = jsonr_string(r)) ? 0 : -1;
-    case 2: return jsonr_object_into(r, &c->facts);
+    case 2: {
+        const char *start = r->at;
+        if (jsonr_object_into(r, &c->facts) != 0)
+            return -1;
+        keep_facts_text(c, start, (size_t)(r->at - start));
+        return 0;
+    }
     case 3: return mind_read_json(r, &c->mind);
     case 4: return jsonr_list(r, 0, read_touch, c);
     case 5: return jsonr_list(r, 0, read_sent, c);

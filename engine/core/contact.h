@@ -56,6 +56,9 @@ typedef struct {
     int64_t version; /* bumped by every commit; the optimistic-concurrency token */
     mind_t mind;
     cJSON *facts;                     /* owned object */
+    char *facts_text; /* owned: 'facts' as last read or written, or NULL once changed since
+                         (facts change rarely, and writing them is then a copy) */
+    size_t facts_text_size;
     contact_touch_t *history;         /* oldest first */
     int history_count;
     int history_capacity;
@@ -123,6 +126,9 @@ void contact_history_saved(contact_t *contact);
 /* Appends 'event' to the history (dropping the oldest past CONTACT_HISTORY_MAX) and takes its
  * account. Returns 0 or NERR_NOMEM. */
 int contact_record_touch(contact_t *contact, const event_t *event, nerr_t *err);
+
+/* To be called before changing 'facts': they are then written afresh. */
+void contact_facts_changed(contact_t *contact);
 
 /* Sets 'stage' (borrowed, copied). Returns 0 or NERR_NOMEM. */
 int contact_set_stage(contact_t *contact, const char *stage, nerr_t *err);

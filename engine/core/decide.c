@@ -30,6 +30,7 @@ static void record_rule_error(decision_t *out, const nerr_t *err) {
 
 /* Sets every member of 'facts' on the contact, replacing what was there. */
 static int merge_facts(contact_t *contact, const cJSON *facts, nerr_t *err) {
+    contact_facts_changed(contact);
     const cJSON *item;
     cJSON_ArrayForEach(item, facts) {
         cJSON *copy = cJSON_Duplicate(item, 1);

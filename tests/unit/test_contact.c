@@ -337,6 +337,24 @@ static void test_from_json_documented_form(void **state) {
     contact_close(&c);
 }
 
+/* Facts are written back as they were read until they change. */
+static void test_facts_written_as_read(void **state) {
+    (void)state;
+    const char *text = "{\"facts\":{\"tz\": \"Asia/Tokyo\",\"seats\":5},\"mind\":{},\"sent\":[]}";
+    contact_t c;
+    assert_int_equal(contact_from_json(&c, "c-1", text, strlen(text), 1, NULL), 0);
+    char *json = contact_to_json(&c);
+    assert_string_equal(json, text);
+    free(json);
+    contact_facts_changed(&c);
+    cJSON_AddNumberToObject(c.facts, "rank", 2);
+    json = contact_to_json(&c);
+    assert_string_equal(
+        json, "{\"facts\":{\"tz\":\"Asia/Tokyo\",\"seats\":5,\"rank\":2},\"mind\":{},\"sent\":[]}");
+    free(json);
+    contact_close(&c);
+}
+
 static void expect_from_json_error(const char *text, const char *message) {
     contact_t c;
     nerr_t err = {0, ""};
@@ -581,6 +599,7 @@ int main(void) {
         cmocka_unit_test(test_rows_to_write),
         cmocka_unit_test(test_restore_history_rows),
         cmocka_unit_test(test_from_json_documented_form),
+        cmocka_unit_test(test_facts_written_as_read),
         cmocka_unit_test(test_from_json_errors),
         cmocka_unit_test(test_history_cap),
         cmocka_unit_test(test_account_from_events),
