@@ -142,14 +142,6 @@ sample_states() {
                     printf "%d %d\n", sw / w, mem / n }'
 }
 
-# The commit-weighted mean size of the stored account states, over up to 500 accounts.
-sample_account_bytes() {
-    { rcli --scan --pattern 'nurture:{0}:account:*' || true; } | head -500 \
-        | awk '{ printf "HGET %s ver\nHSTRLEN %s state\n", $0, $0 }' \
-        | rcli | awk 'NR % 2 == 1 { v = $1 } NR % 2 == 0 { sw += $1 * v; w += v }
-              END { printf "%d\n", w ? sw / w : 0 }'
-}
-
 # Mean size of the rows in the texts named by PATTERN (rows are separated by "],["), and mean
 # MEMORY USAGE of such a text, over up to 200 texts.
 sample_rows() {
@@ -206,7 +198,6 @@ for run in $(seq 1 "$runs"); do
     actions=$(($(rcli XLEN nurture:actions) + $(rcli HLEN 'nurture:{0}:scheduled')))
     record actions "$actions"
     action_bytes=$(sample_action_bytes)
-    account_bytes=$(sample_account_bytes)
     # entries-added, not XLEN: the stream is capped, the count of records is not.
     held=$(rcli XINFO STREAM 'nurture:{0}:held' | awk 'prev == "entries-added" { print; exit } { prev = $0 }')
     [ -n "$held" ] || held=0
@@ -228,14 +219,14 @@ for run in $(seq 1 "$runs"); do
     wait "$engine_pid" || log "run $run/$runs: the engine exited with $?"
     engine_pid=
 
-    log "run $run/$runs: Redis-only reference (state $state_bytes B, account $account_bytes B, $actions actions, $held held)"
+    log "run $run/$runs: Redis-only reference (state $state_bytes B, $actions actions, $held held)"
     fresh_backlog
     # Per million events, so a rate like 0.77 per event is not rounded to 1.
     action_rate=$((actions * 1000000 / events))
     held_rate=$((held * 1000000 / events))
     "$reference" --port "$REDIS_PORT" --functions "$root/engine/shell/redis_functions.lua" \
         --total "$events" --batch "$batch" --state-bytes "$state_bytes" \
-        --account-bytes "$account_bytes" --action-rate "$action_rate" \
+        --action-rate "$action_rate" \
         --action-bytes "$action_bytes" --held-rate "$held_rate" --held-bytes "$held_bytes" \
         --row-bytes "$row_bytes" --account-row-bytes "$account_row_bytes" \
         >"$work_dir/reference.out"

@@ -70,6 +70,7 @@ void account_close(account_t *account) {
     free(account->sent);
     mind_close(&account->mind);
     cJSON_Delete(account->facts);
+    free(account->stored_state);
     free(account->id);
     memset(account, 0, sizeof *account);
 }
@@ -272,6 +273,17 @@ char *account_to_json(account_t *account) {
     return jsonw_finish(&w);
 }
 
+int account_state_changes(account_t *account, const char *state) {
+    if (account->stored_state && strcmp(account->stored_state, state) == 0)
+        return 0;
+    char *copy = strdup(state);
+    if (copy == NULL)
+        return -1;
+    free(account->stored_state);
+    account->stored_state = copy;
+    return 1;
+}
+
 /* As contact.c's HISTORY_STORED_MAX. */
 #define TOUCHES_STORED_MAX (ACCOUNT_TOUCH_MAX + ACCOUNT_TOUCH_MAX / 4)
 
@@ -452,11 +464,25 @@ done:
     return rc;
 }
 
+/* Keeps the stored state as read, unless its rows came inside it (then it changes anyway). */
+static int keep_stored_state(account_t *account, const char *text, size_t size, nerr_t *err) {
+    if (account->touches_replace)
+        return 0;
+    if ((account->stored_state = malloc(size + 1)) == NULL) {
+        account_close(account);
+        return nerr_set(err, NERR_NOMEM, "out of memory restoring account");
+    }
+    memcpy(account->stored_state, text, size);
+    account->stored_state[size] = '\0';
+    return 0;
+}
+
 int account_from_json(account_t *account, const char *id, const char *text, size_t size,
                       int64_t version, nerr_t *err) {
-    if (restore_fast(account, id, text, size, version) == 0)
-        return 0;
-    return restore_with_cjson(account, id, text, size, version, err);
+    int rc = restore_fast(account, id, text, size, version) == 0
+                 ? 0
+                 : restore_with_cjson(account, id, text, size, version, err);
+    return rc ? rc : keep_stored_state(account, text, size, err);
 }
 
 /* One stored row at 'r', read like a row inside a state, else by cJSON. */

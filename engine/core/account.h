@@ -40,6 +40,10 @@ typedef struct account_s {
     account_touch_t *touches; /* oldest first */
     int touch_count;
     int touch_capacity;
+    /* Owned: the state as last read or written, or NULL: a commit that leaves it as it was
+     * (most do: a touchpoint adds a row, the state changes with account facts, account
+     * states of mind and account deliveries only) need not write it. */
+    char *stored_state;
     /* What the stored rows lack, as contact_t's history_unsaved/_replace/_stored. */
     int touches_unsaved;
     int touches_replace;
@@ -74,6 +78,10 @@ int account_restore_touches(account_t *account, const char *text, size_t size, n
 /* Returns the stored state (without the touchpoints), owned (free with free()), or NULL when
  * out of memory. */
 char *account_to_json(account_t *account);
+
+/* Whether 'state' (a state from account_to_json) differs from the stored one; when it does,
+ * it becomes the stored one. Returns 1 (differs), 0 (the same), or -1 when out of memory. */
+int account_state_changes(account_t *account, const char *state);
 
 /* The rows the next commit writes, as contact_rows_text. */
 char *account_rows_text(const account_t *account, int *rewrite, size_t *size);

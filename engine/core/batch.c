@@ -369,8 +369,14 @@ int batch_decide(batch_t *batch, playbook_t *playbook, batch_rule_error_cb on_ru
     }
     for (int i = 0; i < batch->account_count; i++) {
         batch_account_t *a = &batch->accounts[i];
-        if (a->decided_count > 0 && (a->state_json = account_to_json(&a->account)) == NULL)
+        if (a->decided_count == 0)
+            continue;
+        int changes = (a->state_json = account_to_json(&a->account)) == NULL
+                          ? -1
+                          : account_state_changes(&a->account, a->state_json);
+        if (changes < 0)
             return nerr_set(err, NERR_NOMEM, "out of memory storing account %s", a->id);
+        a->is_state_unchanged = changes == 0;
     }
     return 0;
 }

@@ -56,6 +56,8 @@ typedef struct {
     char *state_json;       /* the new state, once decided; every commit of one of its
                                contacts writes it, each expecting the version the previous
                                one left */
+    int is_state_unchanged; /* the decided state is the stored one: the commits only move
+                               its version */
     int commits_sent;       /* commits of the batch that write it so far */
     int commits_done;       /* ... and that succeeded */
 } batch_account_t;

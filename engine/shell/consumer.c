@@ -665,13 +665,19 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
         memcpy(keys[5], keys[4], sizeof keys[4]);
     }
     keys_staged(&c->keys, c->owner, keys[0], keys[2], sizeof keys[2]);
-    keys_staged(&c->keys, c->owner, keys[1], keys[3], sizeof keys[3]);
+    /* An account whose state stays as stored is not staged: naming the contact's staging
+     * hash in its place tells the function to move only the account's version. */
+    int stages_account = account && !account->is_state_unchanged;
+    if (stages_account)
+        keys_staged(&c->keys, c->owner, keys[1], keys[3], sizeof keys[3]);
+    else
+        memcpy(keys[3], keys[2], sizeof keys[2]);
     /* Each commit of the batch that writes this account expects the version the previous
      * one left, so the account's commits stay in stream order. */
     int64_t account_expects = account ? account->stored_version + account->commits_sent++ : 0;
     if (stage_state(c, keys[2], contact->state_json, contact->halt,
                     contact->stored_version + 1) != 0 ||
-        (account &&
+        (stages_account &&
          stage_state(c, keys[3], account->state_json, NULL, account_expects + 1) != 0))
         goto done;
     int n = 0, k = 6;

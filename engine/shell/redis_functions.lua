@@ -39,7 +39,8 @@ end
 --       staged contact hash (fields state, halt, ver), the staged account hash (fields state,
 --       ver), the events stream, the contact's history rows, the account's touchpoint rows,
 --       then one seen-mark key per event. Without an account, KEYS[5], KEYS[7] and KEYS[10]
---       repeat KEYS[1], KEYS[6] and KEYS[9].
+--       repeat KEYS[1], KEYS[6] and KEYS[9]. An account whose state the commit leaves as it
+--       is comes without a staged state, KEYS[7] repeating KEYS[6]: only its version moves.
 -- ARGV: expected version, seen-mark TTL in seconds, the account's expected version ("" for
 --       no account), the consumer group, then the action count and per action: id, due time
 --       in ms, JSON without its closing brace; then the count of cancelled action ids and
@@ -69,9 +70,11 @@ local function commit(keys, args)
   end
   redis.call('RENAME', keys[6], keys[1])
   redis.call('PERSIST', keys[1])
-  if has_account then
+  if has_account and keys[7] ~= keys[6] then
     redis.call('RENAME', keys[7], keys[5])
     redis.call('PERSIST', keys[5])
+  elseif has_account then
+    redis.call('HINCRBY', keys[5], 'ver', 1)
   end
   for i = 11, #keys do
     redis.call('SET', keys[i], '1', 'EX', args[2])

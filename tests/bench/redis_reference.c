@@ -6,9 +6,10 @@
  *   1. XREADGROUP COUNT B;
  *   2. pipelined per contact and per account of the batch MULTI, HMGET ver state, GET of its
  *      rows, EXEC; and EXISTS seen-mark per event;
- *   3. pipelined per contact: the staged states (HSET + PEXPIRE of a contact state of
- *      --state-bytes and, for a contact with an account, of an account state of
- *      --account-bytes) and FCALL nurture_commit, with actions of --action-bytes and
+ *   3. pipelined per contact: the staged state (HSET + PEXPIRE of a contact state of
+ *      --state-bytes) and FCALL nurture_commit, which moves the account's version only (the
+ *      engine stages an account state only when it changes, which few touchpoints do; the
+ *      reference never does, so it errs on the fast side), with actions of --action-bytes and
  *      held-back records of --held-bytes at --action-rate and --held-rate per million
  *      events (the engine's measured mix), and per event a history row of --row-bytes and an
  *      account row of --account-row-bytes, appended to their texts (the engine rewrites a
@@ -32,7 +33,7 @@ typedef struct {
     int port, batch;
     long total;
     long action_rate, held_rate; /* actions and held-back records per 1,000,000 events */
-    size_t state_bytes, account_bytes, action_bytes, held_bytes, row_bytes, account_row_bytes;
+    size_t state_bytes, action_bytes, held_bytes, row_bytes, account_row_bytes;
 } args_t;
 
 /* A contact or an account of the batch. */
@@ -198,14 +199,10 @@ static void fetch(redisContext *c, const args_t *a, batch_t *b) {
         freeReplyObject(get_reply(c, "EXISTS"));
 }
 
-/* Appends the staging of 'state' bringing 'version' under 'key' as the engine does; returns
- * the commands. */
-static int stage(redisContext *c, const char *key, const char *state, int with_halt,
-                 long long version) {
-    if (with_halt)
-        redisAppendCommand(c, "HSET staged:%s state %s ver %lld halt %s", key, state, version, "");
-    else
-        redisAppendCommand(c, "HSET staged:%s state %s ver %lld", key, state, version);
+/* Appends the staging of a contact's 'state' bringing 'version' under 'key' as the engine
+ * does; returns the commands. */
+static int stage(redisContext *c, const char *key, const char *state, long long version) {
+    redisAppendCommand(c, "HSET staged:%s state %s ver %lld halt %s", key, state, version, "");
     redisAppendCommand(c, "PEXPIRE staged:%s 600000", key);
     return 2;
 }
@@ -225,7 +222,7 @@ static void join_rows(char *out, size_t size, const char *row, int count) {
 /* Step 3: per contact the staged states and one FCALL nurture_commit, all pipelined;
  * returns how many committed. */
 static int commit(redisContext *c, const args_t *a, batch_t *b, const char *state,
-                  const char *account_state, const char *action_json, const char *held_json,
+                  const char *action_json, const char *held_json,
                   const char *row, const char *account_row) {
     enum { MAX_ARGS = 3 + 10 + 512 + 5 + 3 * 512 + 2 + 512 + 4 + 512 };
     static const char *argv[MAX_ARGS];
@@ -246,7 +243,7 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         else
             memcpy(keys[1], keys[0], sizeof keys[0]);
         snprintf(keys[2], sizeof keys[2], "staged:%.300s", keys[0]);
-        snprintf(keys[3], sizeof keys[3], "staged:%.300s", keys[1]);
+        memcpy(keys[3], keys[2], sizeof keys[2]); /* no staged account state */
         snprintf(keys[4], sizeof keys[4], "%s:{0}:history:%s", a->prefix, contact->id);
         if (account)
             snprintf(keys[5], sizeof keys[5], "%s:{0}:account_touches:%s", a->prefix,
@@ -254,9 +251,7 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         else
             memcpy(keys[5], keys[4], sizeof keys[4]);
         long long account_expects = account ? account->version + account->commits_sent++ : 0;
-        staged[ci] = stage(c, keys[0], state, 1, contact->version + 1);
-        if (account)
-            staged[ci] += stage(c, keys[1], account_state, 0, account_expects + 1);
+        staged[ci] = stage(c, keys[0], state, contact->version + 1);
         k = 6;
         argv[n++] = "FCALL";
         argv[n++] = "nurture_commit";
@@ -359,12 +354,12 @@ static char *filled(size_t size, char fill) {
 static const char USAGE[] =
     "usage: bench-redis-ref --port P --functions FILE --total N [--stream S] [--group G]\n"
     "                       [--prefix P] [--batch B] [--state-bytes N] [--action-rate R]\n"
-    "                       [--action-bytes N] [--account-bytes N] [--held-rate R]\n"
+    "                       [--action-bytes N] [--held-rate R]\n"
     "                       [--held-bytes N] [--row-bytes N] [--account-row-bytes N]\n";
 
 static int parse_args(int argc, char **argv, args_t *a) {
     *a = (args_t){.stream = "nurture:events", .group = "reference", .prefix = "ref",
-                  .batch = 256, .state_bytes = 4096, .account_bytes = 4096,
+                  .batch = 256, .state_bytes = 4096,
                   .action_bytes = 1500, .held_bytes = 300, .row_bytes = 80,
                   .account_row_bytes = 90};
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -379,7 +374,6 @@ static int parse_args(int argc, char **argv, args_t *a) {
         else if (strcmp(k, "--state-bytes") == 0) a->state_bytes = (size_t)atol(v);
         else if (strcmp(k, "--action-rate") == 0) a->action_rate = atol(v);
         else if (strcmp(k, "--action-bytes") == 0) a->action_bytes = (size_t)atol(v);
-        else if (strcmp(k, "--account-bytes") == 0) a->account_bytes = (size_t)atol(v);
         else if (strcmp(k, "--held-rate") == 0) a->held_rate = atol(v);
         else if (strcmp(k, "--held-bytes") == 0) a->held_bytes = (size_t)atol(v);
         else if (strcmp(k, "--row-bytes") == 0) a->row_bytes = (size_t)atol(v);
@@ -407,7 +401,6 @@ int main(int argc, char **argv) {
 
     char *state = filled(a.state_bytes, 's');
     char *action_json = filled(a.action_bytes, 'a');
-    char *account_state = filled(a.account_bytes, 'c');
     char *held_json = filled(a.held_bytes, 'h');
     char *row = filled(a.row_bytes, 'r');
     char *account_row = filled(a.account_row_bytes, 'w');
@@ -423,7 +416,7 @@ int main(int argc, char **argv) {
             first = now_ns();
         fetch(c, &a, b);
         committed +=
-            commit(c, &a, b, state, account_state, action_json, held_json, row, account_row);
+            commit(c, &a, b, state, action_json, held_json, row, account_row);
         done += count;
         batches++;
     }
@@ -432,7 +425,6 @@ int main(int argc, char **argv) {
            done, batches, committed, seconds, (double)done / seconds);
     free(state);
     free(action_json);
-    free(account_state);
     free(held_json);
     free(row);
     free(account_row);

@@ -4,7 +4,7 @@
 # nothing but drop what was staged, and leave the entry pending; a good commit moves the
 # staged state into place for good (no expiry), marks the event seen, schedules the action,
 # records the held-back record, appends the history rows (or sets them, when asked) and acks
-# the entry.
+# the entry. An account's state is moved into place when staged, else only its version moves.
 . "$(dirname "$0")/lib.sh"
 
 rcli FUNCTION LOAD REPLACE "$(cat "$NURTURE_SOURCE_DIR/engine/shell/redis_functions.lua")" >/dev/null
@@ -87,4 +87,33 @@ next_event e4
 stage 4
 [ "$(commit 3 '' '')" = 1 ] || fail "a commit writing no rows was refused"
 [ "$(history)" = "s1" ] || fail "a commit without rows changed the history: $(history)"
-echo "commit function: refusals and a good commit as specified"
+# With an account: a staged account state is moved into place; without one (KEYS[7] naming
+# the contact's staging hash) the account keeps its state and only its version moves. Its
+# rows are appended either way.
+ACCOUNT="$PREFIX:{0}:account:acme"
+STAGED_ACCOUNT="$PREFIX:{0}:staged:test:$ACCOUNT"
+TOUCHES="$PREFIX:{0}:account_touches:acme"
+# commit_with_account VERSION ACCOUNT_VERSION ACCOUNT_STAGING
+commit_with_account() {
+    rcli FCALL nurture_commit 11 "$CONTACT" "$PREFIX:{0}:due" "$SCHEDULED" "$HELD" "$ACCOUNT" \
+        "$STAGED" "$3" "$STREAM" "$HISTORY" "$TOUCHES" "$SEEN" \
+        "$1" 60 "$2" nurture 0 0 0 a ",r" a "t$2" "$ENTRY"
+}
+next_event e5
+stage 5
+rcli HSET "$STAGED_ACCOUNT" state '{"facts":{"tier":1}}' ver 1 >/dev/null
+[ "$(commit_with_account 4 0 "$STAGED_ACCOUNT")" = 1 ] || fail "a commit with an account was refused"
+[ "$(rcli HGET "$ACCOUNT" state)" = '{"facts":{"tier":1}}' ] || fail "the account state is not in place"
+[ "$(rcli HGET "$ACCOUNT" ver)" = 1 ] || fail "the account version did not move to 1"
+next_event e6
+stage 6
+[ "$(commit_with_account 5 1 "$STAGED")" = 1 ] || fail "a commit keeping the account state was refused"
+[ "$(rcli HGET "$ACCOUNT" state)" = '{"facts":{"tier":1}}' ] || fail "the kept account state changed"
+[ "$(rcli HGET "$ACCOUNT" ver)" = 2 ] || fail "the account version did not move to 2"
+[ "$(rcli HGET "$CONTACT" ver)" = 6 ] || fail "the contact version did not move to 6"
+[ "$(rcli GET "$TOUCHES")" = "t0t1" ] || fail "the account rows were not appended: $(rcli GET "$TOUCHES")"
+next_event e7
+stage 7
+[ "$(commit_with_account 6 1 "$STAGED")" = 0 ] || fail "a commit expecting a moved account version was not refused"
+[ "$(rcli HGET "$CONTACT" ver)" = 6 ] || fail "a refused commit moved the contact version"
+echo "commit function: refusals and good commits as specified"

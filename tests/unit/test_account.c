@@ -137,6 +137,31 @@ static void test_rows_to_write(void **state) {
     account_close(&a);
 }
 
+/* A commit writes the account's state only when it differs from the stored one. */
+static void test_state_changes(void **state) {
+    (void)state;
+    account_t a;
+    assert_int_equal(account_init(&a, "acme", NULL), 0);
+    char *json = account_to_json(&a);
+    assert_int_equal(account_state_changes(&a, json), 1); /* nothing stored yet */
+    assert_int_equal(account_state_changes(&a, json), 0);
+    free(json);
+    account_close(&a);
+
+    const char *stored = "{\"facts\":{},\"mind\":{},\"sent\":[]}";
+    assert_int_equal(account_from_json(&a, "acme", stored, strlen(stored), 3, NULL), 0);
+    record(&a, "e1", "ana", "02", "pricing"); /* a row, not a change of state */
+    json = account_to_json(&a);
+    assert_int_equal(account_state_changes(&a, json), 0);
+    free(json);
+    assert_int_equal(account_mark_sent(&a, "task:call", "a-1", "task", 1, 1000, NULL), 0);
+    json = account_to_json(&a);
+    assert_int_equal(account_state_changes(&a, json), 1);
+    assert_int_equal(account_state_changes(&a, json), 0);
+    free(json);
+    account_close(&a);
+}
+
 /* A state in another JSON form (spaces, members reordered, the old mind member order, \u
  * escapes, which only the cJSON reader reads) means the same as the compact form. Both are
  * states from before the rows had a text of their own: the rows are read, to be written
@@ -185,6 +210,7 @@ int main(void) {
         cmocka_unit_test(test_committee_counts_people_once),
         cmocka_unit_test(test_deliveries_and_round_trip),
         cmocka_unit_test(test_rows_to_write),
+        cmocka_unit_test(test_state_changes),
         cmocka_unit_test(test_any_json_form_reads_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
