@@ -6,7 +6,7 @@
 # and SIGKILLing and restarting Redis once mid-run, pushes more events while that happens, and
 # finally lets a last engine settle everything. It then compares the ids of the actions
 # released and scheduled with those `nurture replay` derives from the same events:
-# lost and duplicated must both be 0.
+# lost and duplicated must both be 0, and no contact's history may hold a touchpoint twice.
 #   scripts/chaos.sh [--events N] [--kills K]      (default 20000 events, 5 kills)
 #   scripts/chaos.sh --short                       (4000 events, 3 kills: the CI form)
 set -euo pipefail
@@ -109,7 +109,12 @@ lost=$(comm -23 "$work/expected" <(sort -u "$work/live") | wc -l)
 duplicated=$(($(wc -l <"$work/live") - $(sort -u "$work/live" | wc -l)))
 unexpected=$(comm -13 "$work/expected" <(sort -u "$work/live") | wc -l)
 dead=$(rcli XLEN nurture:dead)
+# Touchpoints recorded twice: an event id found twice in one contact's history rows.
+twice=$(rcli --scan --pattern 'nurture:{0}:history:*' | while read -r key; do
+            rcli GET "$key" | grep -o '\["[^"]*","' | sort | uniq -d
+        done | wc -l)
 echo "chaos: events $events, engine SIGKILLs $kills, Redis restarts $restarts," \
      "actions expected $expected, lost $lost, duplicated $duplicated, unexpected $unexpected," \
-     "dead letters $dead"
-[ "$lost" = 0 ] && [ "$duplicated" = 0 ] && [ "$unexpected" = 0 ] && [ "$dead" = 0 ]
+     "dead letters $dead, touchpoints recorded twice $twice"
+[ "$lost" = 0 ] && [ "$duplicated" = 0 ] && [ "$unexpected" = 0 ] && [ "$dead" = 0 ] &&
+    [ "$twice" = 0 ]
