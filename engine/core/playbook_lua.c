@@ -1408,8 +1408,12 @@ static void query_args(lua_State *L, int arg, contact_filter_t *filter, int64_t 
                 luaL_error(L, "a filter takes at most %d properties", CONTACT_FILTER_MAX);
             contact_match_t *m = &filter->matches[filter->count++];
             m->key = luaL_checkstring(L, -2);
-            m->text = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-            m->number = lua_isboolean(L, -1) ? lua_toboolean(L, -1) : lua_tonumber(L, -1);
+            int type = lua_type(L, -1);
+            m->text = type == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+            /* The number is compared only when there is no text; converting a string to
+             * one would cost more than the match. */
+            m->number = type == LUA_TSTRING ? 0 : type == LUA_TBOOLEAN ? lua_toboolean(L, -1)
+                                                                        : lua_tonumber(L, -1);
             lua_pop(L, 1); /* the key stays and the value's string is anchored by the table */
         }
         arg++;
