@@ -40,12 +40,20 @@ typedef struct {
     char *name;
     size_t name_length; /* strlen(name): lookups compare lengths before bytes */
     int64_t half_life_ms;
+    /* The last read of the state through c.mind or c.account_mind. The act rules of one
+     * touchpoint read the same few states over and over, and a value changes only with its
+     * mind (its version) or the time. */
+    const mind_t *read_mind; /* NULL: no read yet */
+    uint64_t read_version;   /* read_mind->version at that read */
+    int64_t read_at_ms;
+    const mind_state_t *read_state; /* NULL: the mind had no such state */
+    double read_value;
 } state_def_t;
 
 /* A remembered lookup of a declared state by the address of the name a rule read it with. */
 typedef struct {
     const char *name;
-    const state_def_t *def;
+    state_def_t *def;
 } declared_hit_t;
 
 #define DECLARED_HITS 16
@@ -749,6 +757,7 @@ static int declare_state(lua_State *L) {
     pb->states = grow(L, pb->states, pb->state_count, sizeof *pb->states);
     memset(pb->declared_hits, 0, sizeof pb->declared_hits); /* the records may have moved */
     state_def_t *state = &pb->states[pb->state_count++];
+    memset(state, 0, sizeof *state);
     state->name = copy_string(L, name);
     state->name_length = strlen(name);
     state->half_life_ms = DEFAULT_HALF_LIFE_MS;
@@ -1227,7 +1236,7 @@ static void push_json(lua_State *L, const cJSON *item, int depth) {
 
 static void note_read(const char **list, int *count, const char *name) {
     for (int i = 0; i < *count; i++)
-        if (strcmp(list[i], name) == 0)
+        if (list[i] == name || strcmp(list[i], name) == 0) /* mostly the same string again */
             return;
     if (*count < PLAYBOOK_READS_MAX)
         list[(*count)++] = name;
@@ -1241,15 +1250,13 @@ static int state_declared(const playbook_t *pb, const char *name) {
 
 /* The declaration of state 'name', or NULL. Rules read states by name all the time: comparing
  * lengths first leaves one string comparison. */
-static const state_def_t *find_declared_length(const playbook_t *pb, const char *name,
-                                               size_t length);
+static state_def_t *find_declared_length(const playbook_t *pb, const char *name, size_t length);
 
 static const state_def_t *find_declared(const playbook_t *pb, const char *name) {
     return find_declared_length(pb, name, strlen(name));
 }
 
-static const state_def_t *find_declared_length(const playbook_t *pb, const char *name,
-                                               size_t length) {
+static state_def_t *find_declared_length(const playbook_t *pb, const char *name, size_t length) {
     for (int i = 0; i < pb->state_count; i++)
         if (pb->states[i].name_length == length && memcmp(pb->states[i].name, name, length) == 0)
             return &pb->states[i];
@@ -1261,9 +1268,9 @@ static const state_def_t *find_declared_length(const playbook_t *pb, const char 
  * keyed by the string's address: rules name their states with constants, so the same few
  * strings come back at every read. An entry is checked by its bytes, so an address reused by
  * another string after a collection finds the right state too. */
-static const state_def_t *find_declared_cached(playbook_t *pb, const char *name, size_t length) {
+static state_def_t *find_declared_cached(playbook_t *pb, const char *name, size_t length) {
     declared_hit_t *hit = &pb->declared_hits[((uintptr_t)name >> 4) % DECLARED_HITS];
-    const state_def_t *def = hit->name == name ? hit->def : NULL;
+    state_def_t *def = hit->name == name ? hit->def : NULL;
     if (def && def->name_length == length && memcmp(def->name, name, length) == 0)
         return def;
     def = find_declared_length(pb, name, length);
@@ -1274,13 +1281,15 @@ static const state_def_t *find_declared_cached(playbook_t *pb, const char *name,
     return def;
 }
 
-static int64_t checked_half_life(lua_State *L, playbook_t *pb, const char *name, size_t length) {
+/* The declaration of the state a rule reads, or NULL when the playbook declares no states (then
+ * any name goes, with the default half-life); raises when it declares them but not this one. */
+static state_def_t *checked_state(lua_State *L, playbook_t *pb, const char *name, size_t length) {
     if (pb->state_count == 0)
-        return DEFAULT_HALF_LIFE_MS;
-    const state_def_t *def = find_declared_cached(pb, name, length);
+        return NULL;
+    state_def_t *def = find_declared_cached(pb, name, length);
     if (def == NULL)
-        return luaL_error(L, "unknown mind state '%s' (the playbook declares its states)", name);
-    return def->half_life_ms;
+        luaL_error(L, "unknown mind state '%s' (the playbook declares its states)", name);
+    return def;
 }
 
 /* mind_find, comparing first letters before names. */
@@ -1291,18 +1300,40 @@ static const mind_state_t *find_state(const mind_t *mind, const char *name) {
     return NULL;
 }
 
+/* Finds state 'name' (declared as 'def', or NULL when the playbook declares none) in 'mind'
+ * and its value at the touchpoint's time, from the declaration's last read when that was of
+ * the same mind, unchanged, at the same time. Returns the state, or NULL when the mind has
+ * none. */
+static const mind_state_t *read_state(const playbook_t *pb, const mind_t *mind, const char *name,
+                                      state_def_t *def, double *value) {
+    int64_t at_ms = pb->event->at_ms;
+    if (def && def->read_mind == mind && def->read_version == mind->version &&
+        def->read_at_ms == at_ms) {
+        *value = def->read_value;
+        return def->read_state;
+    }
+    const mind_state_t *state = find_state(mind, name);
+    *value = state ? mind_state_value(state, at_ms, def ? def->half_life_ms : DEFAULT_HALF_LIFE_MS)
+                   : 0.0;
+    if (def) {
+        def->read_mind = mind;
+        def->read_version = mind->version;
+        def->read_at_ms = at_ms;
+        def->read_state = state;
+        def->read_value = *value;
+    }
+    return state;
+}
+
 /* Pushes the value of 'name' in 'mind' (NULL: none) at the touchpoint's time and notes the
  * read in 'list' when the state exists. */
 static void push_state(lua_State *L, playbook_t *pb, const mind_t *mind, const char *name,
-                       int64_t half_life_ms, const char **list, int *count) {
-    const mind_state_t *state = mind ? find_state(mind, name) : NULL;
-    if (state == NULL) {
-        lua_pushnumber(L, 0.0);
-        return;
-    }
-    if (pb->reads)
+                       state_def_t *def, const char **list, int *count) {
+    double value = 0.0;
+    const mind_state_t *state = mind ? read_state(pb, mind, name, def, &value) : NULL;
+    if (state && pb->reads)
         note_read(list, count, state->name);
-    lua_pushnumber(L, mind_state_value(state, pb->event->at_ms, half_life_ms));
+    lua_pushnumber(L, value);
 }
 
 /* c.mind.<state>: the decayed value at the touchpoint's time, 0 when never inferred. */
@@ -1310,8 +1341,8 @@ static int mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
     size_t length;
     const char *name = luaL_checklstring(L, 2, &length);
-    int64_t half_life_ms = checked_half_life(L, pb, name, length);
-    push_state(L, pb, &pb->contact->mind, name, half_life_ms, pb->reads ? pb->reads->states : NULL,
+    state_def_t *def = checked_state(L, pb, name, length);
+    push_state(L, pb, &pb->contact->mind, name, def, pb->reads ? pb->reads->states : NULL,
                pb->reads ? &pb->reads->state_count : NULL);
     return 1;
 }
@@ -1334,8 +1365,8 @@ static int account_mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
     size_t length;
     const char *name = luaL_checklstring(L, 2, &length);
-    int64_t half_life_ms = checked_half_life(L, pb, name, length);
-    push_state(L, pb, pb->account ? &pb->account->mind : NULL, name, half_life_ms,
+    state_def_t *def = checked_state(L, pb, name, length);
+    push_state(L, pb, pb->account ? &pb->account->mind : NULL, name, def,
                pb->reads ? pb->reads->account_states : NULL,
                pb->reads ? &pb->reads->account_state_count : NULL);
     return 1;
