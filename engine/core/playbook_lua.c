@@ -2056,9 +2056,11 @@ const rule_t *const *playbook_rules_on(const playbook_t *pb, unsigned kinds, con
 const playbook_hours_t *playbook_hours(const playbook_t *pb) { return &pb->hours; }
 const playbook_test_t *playbook_test(const playbook_t *pb, int index) { return &pb->tests[index]; }
 
+/* The lookups by name below compare first letters before calling strcmp: they run for every
+ * action (its content, the rules behind its evidence) and every touchpoint (its stage). */
 const rule_t *playbook_find_rule(const playbook_t *pb, const char *name) {
     for (int i = 0; i < pb->rule_count; i++)
-        if (strcmp(pb->rules[i].name, name) == 0)
+        if (pb->rules[i].name[0] == name[0] && strcmp(pb->rules[i].name, name) == 0)
             return &pb->rules[i];
     return NULL;
 }
@@ -2066,7 +2068,7 @@ const char *playbook_stage(const playbook_t *pb, int index) { return pb->stages[
 
 int playbook_stage_index(const playbook_t *pb, const char *name) {
     for (int i = 0; i < pb->stage_count; i++)
-        if (strcmp(pb->stages[i], name) == 0)
+        if (pb->stages[i][0] == name[0] && strcmp(pb->stages[i], name) == 0)
             return i;
     return -1;
 }
@@ -2079,7 +2081,7 @@ int64_t playbook_half_life_ms(const playbook_t *pb, const char *name) {
 
 const content_t *playbook_content(const playbook_t *pb, const char *id) {
     for (int i = 0; i < pb->content_count; i++)
-        if (strcmp(pb->contents[i].id, id) == 0)
+        if (pb->contents[i].id[0] == id[0] && strcmp(pb->contents[i].id, id) == 0)
             return &pb->contents[i];
     return NULL;
 }
