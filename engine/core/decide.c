@@ -66,6 +66,7 @@ typedef struct {
     nerr_t *err;
     const char *stage; /* the contact's stage, kept up to date by the mind and stage rules */
     int stage_index;   /* its playbook_stage_index */
+    int type_slot;     /* the touchpoint type's playbook_type_slot */
 } step_t;
 
 static void note_stage(step_t *s) {
@@ -105,8 +106,8 @@ static int take_mind_rule(void *ctx, const playbook_outcome_t *outcome) {
 /* Runs infer and advance rules in declaration order; each sees what the earlier ones did. */
 static int update_mind_and_stage(step_t *s) {
     int count;
-    const rule_t *const *rules = playbook_rules_on(
-        s->pb, (1u << RULE_INFER) | (1u << RULE_ADVANCE), s->event->type, &count);
+    const rule_t *const *rules = playbook_rules_in_slot(
+        s->pb, (1u << RULE_INFER) | (1u << RULE_ADVANCE), s->type_slot, &count);
     const playbook_visitor_t visitor = {wants_mind_rule, take_mind_rule, s, 0, 0};
     note_stage(s);
     return playbook_run_rules(s->pb, rules, count, s->contact, s->event, &visitor);
@@ -409,7 +410,7 @@ static int wants_act_rule(void *ctx, const rule_t *rule) {
 /* Runs act rules by priority; the policies hold back what may not go out. */
 static int choose_actions(step_t *s) {
     int count;
-    const rule_t *const *acts = playbook_rules_on(s->pb, 1u << RULE_ACT, s->event->type, &count);
+    const rule_t *const *acts = playbook_rules_in_slot(s->pb, 1u << RULE_ACT, s->type_slot, &count);
     const playbook_visitor_t visitor = {wants_act_rule, take_act_rule, s, 1, 1};
     note_stage(s); /* act rules see the stage the mind and stage rules left */
     return playbook_run_rules(s->pb, acts, count, s->contact, s->event, &visitor);
@@ -464,7 +465,7 @@ static int take_goal(void *ctx, const playbook_outcome_t *outcome) {
 /* A goal reached cancels the actions still pending after its touchpoint. */
 static void reach_goals(step_t *s) {
     int count;
-    const rule_t *const *goals = playbook_rules_on(s->pb, 1u << RULE_GOAL, s->event->type, &count);
+    const rule_t *const *goals = playbook_rules_in_slot(s->pb, 1u << RULE_GOAL, s->type_slot, &count);
     const playbook_visitor_t visitor = {NULL, take_goal, s, 0, 0};
     playbook_run_rules(s->pb, goals, count, s->contact, s->event, &visitor);
 }
@@ -499,7 +500,8 @@ int decide_account(playbook_t *pb, contact_t *contact, account_t *account, const
 
 static int decide_steps(playbook_t *pb, contact_t *contact, account_t *account,
                         const event_t *event, decision_t *out, nerr_t *err) {
-    step_t s = {pb, contact, account, event, out, err, NULL, -1};
+    step_t s = {pb, contact, account, event, out, err, NULL, -1,
+                playbook_type_slot(pb, event->type)};
     if (contact_record_touch(contact, event, err) ||
         (account && account_record_touch(account, event, err)))
         return NERR_NOMEM;

@@ -153,6 +153,13 @@ const rule_t *const *playbook_rules_of(const playbook_t *playbook, rule_kind_t k
 const rule_t *const *playbook_rules_on(const playbook_t *playbook, unsigned kinds,
                                        const char *type, int *count);
 
+/* The place of touchpoint type 'type' in those lists; with it, playbook_rules_in_slot gives
+ * what playbook_rules_on gives for 'type' without looking the type up again, so a touchpoint
+ * that asks for several kinds looks its type up once. */
+int playbook_type_slot(const playbook_t *playbook, const char *type);
+const rule_t *const *playbook_rules_in_slot(const playbook_t *playbook, unsigned kinds, int slot,
+                                            int *count);
+
 /* Returns the rule called 'name', or NULL; valid until free. */
 const rule_t *playbook_find_rule(const playbook_t *playbook, const char *name);
 

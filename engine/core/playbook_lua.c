@@ -2042,12 +2042,20 @@ const rule_t *const *playbook_rules_of(const playbook_t *pb, rule_kind_t kind, i
 }
 const rule_t *const *playbook_rules_on(const playbook_t *pb, unsigned kinds, const char *type,
                                        int *count) {
+    return playbook_rules_in_slot(pb, kinds, playbook_type_slot(pb, type), count);
+}
+
+int playbook_type_slot(const playbook_t *pb, const char *type) {
+    return pb->on_type_count ? (int)(intptr_t)strmap_get(&pb->on_types, type) : 0;
+}
+
+const rule_t *const *playbook_rules_in_slot(const playbook_t *pb, unsigned kinds, int slot,
+                                            int *count) {
     int group = on_group(kinds);
     if (group < 0) {
         *count = 0;
         return NULL;
     }
-    intptr_t slot = pb->on_type_count ? (intptr_t)strmap_get(&pb->on_types, type) : 0;
     const int *start = pb->on_start[group];
     *count = start[slot + 1] - start[slot];
     return pb->on_rules[group] + start[slot];

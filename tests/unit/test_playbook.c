@@ -532,6 +532,11 @@ static void expect_rules_on(const playbook_t *pb, unsigned kinds, const char *ty
         assert_ptr_equal(rules[k++], r);
     }
     assert_int_equal(k, count);
+    int slot_count;
+    const rule_t *const *in_slot =
+        playbook_rules_in_slot(pb, kinds, playbook_type_slot(pb, type), &slot_count);
+    assert_int_equal(slot_count, count); /* the same list, through the type's slot */
+    assert_ptr_equal(in_slot, rules);
 }
 
 static void test_rules_by_type(void **state) {
