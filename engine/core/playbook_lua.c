@@ -1234,6 +1234,23 @@ static void push_json(lua_State *L, const cJSON *item, int depth) {
     }
 }
 
+/* luaL_checklstring with the common case first: the functions rules call at every read take
+ * their names here. Raises luaL_checklstring's own error for a value that is not a string. */
+static const char *arg_string(lua_State *L, int arg, size_t *length) {
+    const char *text = lua_tolstring(L, arg, length);
+    return text ? text : luaL_checklstring(L, arg, length);
+}
+
+/* cJSON_GetObjectItemCaseSensitive, comparing first letters before names: events, props and
+ * facts are read by name all the time. */
+static const cJSON *member_of(const cJSON *object, const char *name) {
+    const cJSON *item = object ? object->child : NULL;
+    for (; item != NULL && item->string != NULL; item = item->next)
+        if (item->string[0] == name[0] && strcmp(item->string, name) == 0)
+            return item;
+    return NULL;
+}
+
 static void note_read(const char **list, int *count, const char *name) {
     for (int i = 0; i < *count; i++)
         if (list[i] == name || strcmp(list[i], name) == 0) /* mostly the same string again */
@@ -1340,7 +1357,7 @@ static void push_state(lua_State *L, playbook_t *pb, const mind_t *mind, const c
 static int mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
     size_t length;
-    const char *name = luaL_checklstring(L, 2, &length);
+    const char *name = arg_string(L, 2, &length);
     state_def_t *def = checked_state(L, pb, name, length);
     push_state(L, pb, &pb->contact->mind, name, def, pb->reads ? pb->reads->states : NULL,
                pb->reads ? &pb->reads->state_count : NULL);
@@ -1350,8 +1367,8 @@ static int mind_index(lua_State *L) {
 /* c.facts.<name>: a fact set by identify events or rules; nil when unknown. */
 static int facts_index(lua_State *L) {
     playbook_t *pb = from_state(L);
-    const char *name = luaL_checkstring(L, 2);
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(pb->contact->facts, name);
+    const char *name = arg_string(L, 2, NULL);
+    const cJSON *item = member_of(pb->contact->facts, name);
     if (item == NULL)
         return 0;
     if (pb->reads)
@@ -1364,7 +1381,7 @@ static int facts_index(lua_State *L) {
 static int account_mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
     size_t length;
-    const char *name = luaL_checklstring(L, 2, &length);
+    const char *name = arg_string(L, 2, &length);
     state_def_t *def = checked_state(L, pb, name, length);
     push_state(L, pb, pb->account ? &pb->account->mind : NULL, name, def,
                pb->reads ? pb->reads->account_states : NULL,
@@ -1375,8 +1392,8 @@ static int account_mind_index(lua_State *L) {
 /* c.account_facts.<name>: a fact of the contact's account; nil without one. */
 static int account_facts_index(lua_State *L) {
     playbook_t *pb = from_state(L);
-    const char *name = luaL_checkstring(L, 2);
-    const cJSON *item = pb->account ? cJSON_GetObjectItemCaseSensitive(pb->account->facts, name) : NULL;
+    const char *name = arg_string(L, 2, NULL);
+    const cJSON *item = pb->account ? member_of(pb->account->facts, name) : NULL;
     if (item == NULL)
         return 0;
     push_json(L, item, 0);
@@ -1391,10 +1408,10 @@ static int account_facts_index(lua_State *L) {
  * change the copy it gets, and absent fields are looked up again. */
 static int event_miss(lua_State *L) {
     playbook_t *pb = from_state(L);
-    const char *key = luaL_checkstring(L, 2);
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(pb->event->json, key);
-    if (item == NULL && pb->event->props)
-        item = cJSON_GetObjectItemCaseSensitive(pb->event->props, key);
+    const char *key = arg_string(L, 2, NULL);
+    const cJSON *item = member_of(pb->event->json, key);
+    if (item == NULL)
+        item = member_of(pb->event->props, key);
     if (item == NULL)
         return 0;
     push_json(L, item, 0);
@@ -1462,7 +1479,7 @@ static void query_args(lua_State *L, int arg, contact_filter_t *filter, int64_t 
 static int contact_count_method(lua_State *L) {
     contact_filter_t filter;
     int64_t since_ms;
-    const char *type = luaL_checkstring(L, 2);
+    const char *type = arg_string(L, 2, NULL);
     query_args(L, 3, &filter, &since_ms);
     lua_pushinteger(L, contact_count(from_state(L)->contact, type, &filter, since_ms));
     return 1;
@@ -1472,7 +1489,7 @@ static int contact_count_method(lua_State *L) {
 static int contact_did_method(lua_State *L) {
     contact_filter_t filter;
     int64_t since_ms;
-    const char *type = luaL_checkstring(L, 2);
+    const char *type = arg_string(L, 2, NULL);
     query_args(L, 3, &filter, &since_ms);
     lua_pushboolean(L, contact_count(from_state(L)->contact, type, &filter, since_ms) > 0);
     return 1;
@@ -1484,7 +1501,7 @@ static int contact_since_method(lua_State *L) {
     contact_filter_t filter;
     int64_t since_ms;
     playbook_t *pb = from_state(L);
-    const char *type = luaL_checkstring(L, 2);
+    const char *type = arg_string(L, 2, NULL);
     query_args(L, 3, &filter, &since_ms);
     int64_t last = contact_last(pb->contact, type, &filter);
     if (last < 0)
@@ -1498,7 +1515,7 @@ static int contact_since_method(lua_State *L) {
 static int contact_dwell_method(lua_State *L) {
     contact_filter_t filter;
     int64_t since_ms;
-    const char *type = luaL_checkstring(L, 2);
+    const char *type = arg_string(L, 2, NULL);
     query_args(L, 3, &filter, &since_ms);
     lua_pushnumber(L, contact_dwell(from_state(L)->contact, type, &filter, since_ms));
     return 1;
@@ -1520,7 +1537,7 @@ static int contact_committee_method(lua_State *L) {
     contact_filter_t filter;
     int64_t since_ms;
     playbook_t *pb = from_state(L);
-    const char *type = luaL_checkstring(L, 2);
+    const char *type = arg_string(L, 2, NULL);
     query_args(L, 3, &filter, &since_ms);
     lua_pushinteger(L, pb->account ? account_committee(pb->account, type, &filter, since_ms) : 0);
     return 1;
@@ -1530,7 +1547,7 @@ static int contact_committee_method(lua_State *L) {
  * mind and facts proxies are found first in the table behind the proxy (make_contact_proxy). */
 static int contact_field(lua_State *L) {
     playbook_t *pb = from_state(L);
-    const char *key = luaL_checkstring(L, 2);
+    const char *key = arg_string(L, 2, NULL);
     const contact_t *c = pb->contact;
     if (strcmp(key, "id") == 0)
         lua_pushstring(L, c->id);
