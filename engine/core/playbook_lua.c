@@ -2242,6 +2242,11 @@ static void call_in_run(playbook_t *pb, const rule_t *rule, int ref) {
     lua_call(L, 2, 1);
 }
 
+#define RESULTS_KEPT_MAX 12 /* see run_one_rule */
+_Static_assert(2 + RESULTS_KEPT_MAX + 2 + 3 <= LUA_MINSTACK,
+               "the proxies, kept results, a condition's and a content function's results and "
+               "a call's function and arguments fit the stack a C function is promised");
+
 /* Runs one rule's condition (and content function, when asked) and hands the outcome to the
  * visitor, returning the visitor's code. */
 static int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_t *rule) {
@@ -2266,7 +2271,11 @@ static int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_t *rule
     }
     pb->reads = NULL;
     int rc = visitor->take(visitor->ctx, &outcome);
-    lua_settop(L, 2); /* the proxies */
+    /* The results of the rules are dropped a dozen at a time rather than after each rule: a C
+     * function is promised LUA_MINSTACK (20) slots, enough for the proxies, RESULTS_KEPT_MAX
+     * results and the next call's function and arguments. */
+    if (lua_gettop(L) >= 2 + RESULTS_KEPT_MAX)
+        lua_settop(L, 2); /* the proxies */
     return rc;
 }
 
