@@ -139,7 +139,10 @@ static int apply_line(offline_t *o, const char *path, long line_number, const ch
     }
     int rc = -1;
     o->stats->events++;
-    if (strmap_get(&o->seen, event.id) != NULL) {
+    void **seen = strmap_slot(&o->seen, event.id); /* a new id is marked once decided */
+    if (seen == NULL)
+        goto done;
+    if (*seen != NULL) {
         o->stats->duplicates++;
         rc = 0;
         goto done;
@@ -149,8 +152,9 @@ static int apply_line(offline_t *o, const char *path, long line_number, const ch
     contact_t *contact = contact_for(o, event.contact, &err);
     int is_nomem;
     account_t *account = account_for(o, &event, &is_nomem);
-    if (contact == NULL || is_nomem || strmap_put(&o->seen, event.id, (void *)1) != 0)
+    if (contact == NULL || is_nomem)
         goto done;
+    *seen = (void *)1;
     decision_t decision;
     if (decide_account(o->playbook, contact, account, &event, &decision, &err) == 0) {
         count_decision(o, &decision, &event);
