@@ -114,9 +114,11 @@ struct playbook {
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
+/* The playbook is kept in the state's extra space (see playbook_load) as well as with its
+ * allocator: read there without a call, by every function a rule calls. */
 static playbook_t *from_state(lua_State *L) {
     playbook_t *pb;
-    lua_getallocf(L, (void **)&pb);
+    memcpy(&pb, lua_getextraspace(L), sizeof pb);
     return pb;
 }
 
@@ -1928,6 +1930,7 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
     if (pb->L == NULL)
         goto nomem;
     lua_State *L = pb->L;
+    memcpy(lua_getextraspace(L), &pb, sizeof pb); /* for from_state */
     lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
     open_sandbox(L);
     register_declarations(L);
