@@ -2227,6 +2227,7 @@ struct rule_run {
     int count;
     int next;    /* the index of the next rule to consider */
     int running; /* the index of the rule between its start and its visitor's return, or -1 */
+    int results_kept; /* rules whose results are still on the stack (see run_one_rule) */
     const playbook_visitor_t *visitor;
     playbook_reads_t reads;
     int rc; /* the visitor's code that ended the run, or 0 */
@@ -2235,7 +2236,7 @@ struct rule_run {
 /* Calls the rule's function 'ref' with the contact and event proxies (arguments 1 and 2 of
  * run_rules_protected) in the order its kind takes them, leaving one result, under a fresh
  * instruction budget. A failure unwinds to playbook_run_rules. */
-static void call_in_run(playbook_t *pb, const rule_t *rule, int ref) {
+static inline void call_in_run(playbook_t *pb, const rule_t *rule, int ref) {
     lua_State *L = pb->L;
     int is_contact_first = rule->kind == RULE_ACT || rule->kind == RULE_SUPPRESS;
     arm_budget(pb);
@@ -2252,7 +2253,7 @@ _Static_assert(2 + RESULTS_KEPT_MAX + 2 + 3 <= LUA_MINSTACK,
 
 /* Runs one rule's condition (and content function, when asked) and hands the outcome to the
  * visitor, returning the visitor's code. */
-static int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_t *rule) {
+static inline int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_t *rule) {
     lua_State *L = pb->L;
     const playbook_visitor_t *visitor = run->visitor;
     playbook_outcome_t outcome = {rule, 1, NULL, NULL, NULL};
@@ -2274,11 +2275,13 @@ static int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_t *rule
     }
     pb->reads = NULL;
     int rc = visitor->take(visitor->ctx, &outcome);
-    /* The results of the rules are dropped a dozen at a time rather than after each rule: a C
-     * function is promised LUA_MINSTACK (20) slots, enough for the proxies, RESULTS_KEPT_MAX
-     * results and the next call's function and arguments. */
-    if (lua_gettop(L) >= 2 + RESULTS_KEPT_MAX)
+    /* The results are dropped after every few rules rather than after each: a C function is
+     * promised LUA_MINSTACK (20) slots, enough for the proxies, RESULTS_KEPT_MAX results and
+     * the next call's function and arguments. */
+    if (++run->results_kept == RESULTS_KEPT_MAX / 2) { /* a rule leaves at most two */
         lua_settop(L, 2); /* the proxies */
+        run->results_kept = 0;
+    }
     return rc;
 }
 
@@ -2287,6 +2290,7 @@ static int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_t *rule
 static int run_rules_protected(lua_State *L) {
     playbook_t *pb = from_state(L);
     struct rule_run *run = pb->run;
+    run->results_kept = 0; /* the stack holds the proxies only */
     while (run->rc == 0 && run->next < run->count) {
         const rule_t *rule = run->rules[run->next];
         run->running = run->next++;
