@@ -410,9 +410,10 @@ static int wants_act_rule(void *ctx, const rule_t *rule) {
 /* Runs act rules by priority; the policies hold back what may not go out. */
 static int choose_actions(step_t *s) {
     int count;
-    const rule_t *const *acts = playbook_rules_in_slot(s->pb, 1u << RULE_ACT, s->type_slot, &count);
-    const playbook_visitor_t visitor = {wants_act_rule, take_act_rule, s, 1, 1};
     note_stage(s); /* act rules see the stage the mind and stage rules left */
+    const rule_t *const *acts =
+        playbook_act_rules_in_stage(s->pb, s->type_slot, s->stage_index, &count);
+    const playbook_visitor_t visitor = {wants_act_rule, take_act_rule, s, 1, 1};
     return playbook_run_rules(s->pb, acts, count, s->contact, s->event, &visitor);
 }
 

@@ -160,6 +160,13 @@ int playbook_type_slot(const playbook_t *playbook, const char *type);
 const rule_t *const *playbook_rules_in_slot(const playbook_t *playbook, unsigned kinds, int slot,
                                             int *count);
 
+/* The act rules of playbook_rules_in_slot(playbook, 1u << RULE_ACT, slot, count), in the
+ * same order, less those that do not apply in the stage of index 'stage_index' (from
+ * playbook_stage_index): act rules cannot move the contact, so the stage holds for the whole
+ * list. For a stage the playbook lacks (-1), the whole list. */
+const rule_t *const *playbook_act_rules_in_stage(const playbook_t *playbook, int slot,
+                                                 int stage_index, int *count);
+
 /* Returns the rule called 'name', or NULL; valid until free. */
 const rule_t *playbook_find_rule(const playbook_t *playbook, const char *name);
 

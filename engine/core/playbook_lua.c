@@ -90,6 +90,10 @@ struct playbook {
     int on_type_count;
     const rule_t **on_rules[ON_GROUPS]; /* per group: 'on_type_count' + 1 runs of rules */
     int *on_start[ON_GROUPS];          /* per group and slot: the run's start; one more: end */
+    /* The act rules of each slot's run that apply in each stage (see index_act_by_stage):
+     * 'stage_count' runs per slot; NULL with more than 64 stages. */
+    const rule_t **act_by_stage;
+    int *act_stage_start; /* per slot and stage: the run's start; one more: end */
 
     /* The evaluation in progress, read by the contact, mind, facts and event userdata. */
     contact_t *contact;
@@ -1877,6 +1881,34 @@ static int fill_on_group(playbook_t *pb, int group) {
     return 0;
 }
 
+/* Splits the act rules of each type slot by the stages they apply in: act rules cannot move
+ * the contact, so a touchpoint's act rules are those of its type and stage, and the others
+ * need not be looked at one by one. */
+static int index_act_by_stage(playbook_t *pb) {
+    if (pb->stage_count > 64)
+        return 0; /* stages past the bits of stage_bits: the per-type lists serve */
+    int slots = pb->on_type_count + 1;
+    const int *start = pb->on_start[RULE_ACT];
+    size_t room = (size_t)start[slots] * (size_t)pb->stage_count;
+    pb->act_stage_start =
+        calloc((size_t)slots * (size_t)pb->stage_count + 1, sizeof *pb->act_stage_start);
+    pb->act_by_stage = calloc(room ? room : 1, sizeof *pb->act_by_stage);
+    if (pb->act_stage_start == NULL || pb->act_by_stage == NULL)
+        return NERR_NOMEM;
+    int n = 0;
+    for (int slot = 0; slot < slots; slot++)
+        for (int stage = 0; stage < pb->stage_count; stage++) {
+            pb->act_stage_start[slot * pb->stage_count + stage] = n;
+            for (int i = start[slot]; i < start[slot + 1]; i++) {
+                const rule_t *r = pb->on_rules[RULE_ACT][i];
+                if (playbook_rule_in_stage(r, stage, pb->stages[stage]))
+                    pb->act_by_stage[n++] = r;
+            }
+        }
+    pb->act_stage_start[slots * pb->stage_count] = n;
+    return 0;
+}
+
 /* Lists, once the rules are sorted, the rules each touchpoint type can fire, so that deciding
  * a touchpoint compares its type once instead of every rule's `on`. */
 static int index_by_type(playbook_t *pb) {
@@ -1889,7 +1921,7 @@ static int index_by_type(playbook_t *pb) {
     for (int group = 0; group < ON_GROUPS; group++)
         if (fill_on_group(pb, group) != 0)
             return NERR_NOMEM;
-    return 0;
+    return index_act_by_stage(pb);
 }
 
 static int set_default_stages(playbook_t *pb) {
@@ -2015,6 +2047,8 @@ void playbook_free(playbook_t *pb) {
         free(pb->on_rules[group]);
         free(pb->on_start[group]);
     }
+    free(pb->act_by_stage);
+    free(pb->act_stage_start);
     strmap_close(&pb->on_types, NULL);
     for (int i = 0; i < pb->test_count; i++)
         test_close(&pb->tests[i]);
@@ -2079,6 +2113,15 @@ const rule_t *const *playbook_rules_in_slot(const playbook_t *pb, unsigned kinds
     const int *start = pb->on_start[group];
     *count = start[slot + 1] - start[slot];
     return pb->on_rules[group] + start[slot];
+}
+
+const rule_t *const *playbook_act_rules_in_stage(const playbook_t *pb, int slot, int stage_index,
+                                                 int *count) {
+    if (pb->act_by_stage == NULL || stage_index < 0 || stage_index >= pb->stage_count)
+        return playbook_rules_in_slot(pb, 1u << RULE_ACT, slot, count);
+    const int *start = pb->act_stage_start + slot * pb->stage_count + stage_index;
+    *count = start[1] - start[0];
+    return pb->act_by_stage + start[0];
 }
 
 const playbook_hours_t *playbook_hours(const playbook_t *pb) { return &pb->hours; }

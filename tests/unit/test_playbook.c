@@ -539,6 +539,23 @@ static void expect_rules_on(const playbook_t *pb, unsigned kinds, const char *ty
     assert_ptr_equal(in_slot, rules);
 }
 
+/* playbook_act_rules_in_stage must give the act rules of the type's list that apply in the
+ * stage, in the same order; for a stage the playbook lacks, the whole list. */
+static void expect_act_rules_in_stage(const playbook_t *pb, const char *type, int stage_index) {
+    int slot = playbook_type_slot(pb, type), all_count, count;
+    const rule_t *const *all = playbook_rules_in_slot(pb, 1u << RULE_ACT, slot, &all_count);
+    const rule_t *const *rules = playbook_act_rules_in_stage(pb, slot, stage_index, &count);
+    const char *stage = stage_index >= 0 ? playbook_stage(pb, stage_index) : "no_such_stage";
+    int k = 0;
+    for (int i = 0; i < all_count; i++) {
+        if (stage_index >= 0 && !playbook_rule_in_stage(all[i], stage_index, stage))
+            continue;
+        assert_true(k < count);
+        assert_ptr_equal(rules[k++], all[i]);
+    }
+    assert_int_equal(k, count);
+}
+
 static void test_rules_by_type(void **state) {
     (void)state;
     static const char *const fixtures[] = {"good", "decide_core", "policies", "language"};
@@ -553,6 +570,8 @@ static void test_rules_by_type(void **state) {
             for (int i = 0; i < playbook_rule_count(pb); i++)
                 if (playbook_rule(pb, i)->on)
                     expect_rules_on(pb, 1u << RULE_ACT, playbook_rule(pb, i)->on);
+            for (int stage = -1; stage < playbook_stage_count(pb); stage++)
+                expect_act_rules_in_stage(pb, types[t], stage);
         }
         int count = -1;
         assert_null(playbook_rules_on(pb, (1u << RULE_ACT) | (1u << RULE_GOAL), "page_view", &count));
