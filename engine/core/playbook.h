@@ -271,4 +271,18 @@ typedef struct {
 int playbook_run_rules(playbook_t *playbook, const rule_t *const *rules, int count,
                        contact_t *contact, const event_t *event, const playbook_visitor_t *visitor);
 
+/* A list of rules and the visitor of their outcomes, for playbook_run_lists. */
+typedef struct {
+    const rule_t *const *rules; /* borrowed */
+    int count;
+    const playbook_visitor_t *visitor;
+} playbook_list_t;
+
+/* Runs the 'list_count' lists one after the other as playbook_run_rules would run each, in
+ * one protected call for all (entering Lua costs more than a small condition): a visitor's
+ * PLAYBOOK_STOP ends its own list, and the run goes on with the next; a visitor's error code
+ * ends the run and is returned. Returns 0 otherwise. */
+int playbook_run_lists(playbook_t *playbook, const playbook_list_t *lists, int list_count,
+                       contact_t *contact, const event_t *event);
+
 #endif

@@ -2266,7 +2266,10 @@ char *playbook_eval_content(playbook_t *pb, const rule_t *rule, contact_t *conta
  * so the rules of a list run inside one protected call (run_rules_protected); only a rule that
  * fails costs another. */
 struct rule_run {
-    const rule_t *const *rules;
+    const playbook_list_t *lists; /* run one after the other */
+    int list_count;
+    int list; /* the index of the list in progress */
+    const rule_t *const *rules; /* that list's */
     int count;
     int next;    /* the index of the next rule to consider */
     int running; /* the index of the rule between its start and its visitor's return, or -1 */
@@ -2278,7 +2281,7 @@ struct rule_run {
 
 /* Calls the rule's function 'ref' with the contact and event proxies (arguments 1 and 2 of
  * run_rules_protected) in the order its kind takes them, leaving one result, under a fresh
- * instruction budget. A failure unwinds to playbook_run_rules. */
+ * instruction budget. A failure unwinds to playbook_run_lists. */
 static inline void call_in_run(playbook_t *pb, const rule_t *rule, int ref) {
     lua_State *L = pb->L;
     int is_contact_first = rule->kind == RULE_ACT || rule->kind == RULE_SUPPRESS;
@@ -2330,11 +2333,31 @@ static inline int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_
 
 /* The body of the protected call: works through the run from 'next' until it ends, the
  * visitor stops it, or a rule fails (then the error unwinds with 'running' set). */
+/* Returns 1 while the run has a rule to consider, moving it on to its next list once the
+ * current one is over (every rule considered, or its visitor said PLAYBOOK_STOP); a visitor's
+ * error code ends the whole run. */
+static inline int run_goes_on(struct rule_run *run) {
+    for (;;) {
+        if (run->rc != 0 && run->rc != PLAYBOOK_STOP)
+            return 0;
+        if (run->rc == 0 && run->next < run->count)
+            return 1;
+        if (run->list + 1 >= run->list_count)
+            return 0;
+        const playbook_list_t *list = &run->lists[++run->list];
+        run->rules = list->rules;
+        run->count = list->count;
+        run->visitor = list->visitor;
+        run->next = 0;
+        run->rc = 0;
+    }
+}
+
 static int run_rules_protected(lua_State *L) {
     playbook_t *pb = from_state(L);
     struct rule_run *run = pb->run;
     run->results_kept = 0; /* the stack holds the proxies only */
-    while (run->rc == 0 && run->next < run->count) {
+    while (run_goes_on(run)) {
         const rule_t *rule = run->rules[run->next];
         run->running = run->next++;
         if (run->visitor->wants == NULL || run->visitor->wants(run->visitor->ctx, rule))
@@ -2363,16 +2386,22 @@ static void report_failure(playbook_t *pb, struct rule_run *run, int status) {
 
 int playbook_run_rules(playbook_t *pb, const rule_t *const *rules, int count, contact_t *contact,
                        const event_t *event, const playbook_visitor_t *visitor) {
-    if (count == 0)
-        return 0;
-    struct rule_run run = {.rules = rules, .count = count, .running = -1, .visitor = visitor};
+    const playbook_list_t list = {rules, count, visitor};
+    return playbook_run_lists(pb, &list, 1, contact, event);
+}
+
+int playbook_run_lists(playbook_t *pb, const playbook_list_t *lists, int list_count,
+                       contact_t *contact, const event_t *event) {
+    struct rule_run run = {.lists = lists, .list_count = list_count, .list = -1, .running = -1};
+    if (!run_goes_on(&run))
+        return 0; /* no rule at all: Lua is not entered */
     lua_State *L = pb->L;
     pb->contact = contact;
     pb->event = event;
     pb->run = &run;
     event_table(pb, event);
     eval_base(pb);
-    while (run.rc == 0 && run.next < run.count) {
+    while (run_goes_on(&run)) {
         lua_pushcfunction(L, run_rules_protected);
         lua_pushvalue(L, 2);
         lua_pushvalue(L, 3);
