@@ -56,7 +56,8 @@ typedef struct {
     state_def_t *def;
 } declared_hit_t;
 
-#define DECLARED_HITS 16
+#define DECLARED_HITS 64 /* a power of two well over the states a playbook declares */
+#define ANCHORED_NAME_MAX 40 /* bytes: Lua's short strings, one object per content */
 
 struct playbook {
     lua_State *L;
@@ -74,6 +75,7 @@ struct playbook {
     state_def_t *states;
     int state_count;
     declared_hit_t declared_hits[DECLARED_HITS]; /* see find_declared_cached */
+    int name_anchors_ref; /* a table keeping the names in 'declared_hits' from collection */
     content_t *contents;
     int content_count;
     rule_t *rules;
@@ -1286,30 +1288,43 @@ static state_def_t *find_declared_length(const playbook_t *pb, const char *name,
     return NULL;
 }
 
-/* The half-life of state 'name'; raises when the playbook declares its states and not this. */
-/* The declared state 'name' ('length' bytes, a Lua string's), found through a small cache
- * keyed by the string's address: rules name their states with constants, so the same few
- * strings come back at every read. An entry is checked by its bytes, so an address reused by
- * another string after a collection finds the right state too. */
-static state_def_t *find_declared_cached(playbook_t *pb, const char *name, size_t length) {
+/* Keeps the Lua string at 'arg' from ever being collected, so that no other string can
+ * take its address. */
+static void anchor_string(lua_State *L, const playbook_t *pb, int arg) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, pb->name_anchors_ref);
+    lua_pushvalue(L, arg);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+/* The declared state named by the Lua string at 'arg' ('name', 'length' bytes), found through
+ * a small cache keyed by the string's address: rules name their states with constants, so
+ * the same few strings come back at every read. Only strings kept from collection are
+ * remembered, so an address found is the same string, and short ones only: Lua makes one
+ * object per short content, so the names stay as few as the states. */
+static state_def_t *find_declared_cached(lua_State *L, playbook_t *pb, int arg, const char *name,
+                                         size_t length) {
     declared_hit_t *hit = &pb->declared_hits[((uintptr_t)name >> 4) % DECLARED_HITS];
-    state_def_t *def = hit->name == name ? hit->def : NULL;
-    if (def && def->name_length == length && memcmp(def->name, name, length) == 0)
-        return def;
-    def = find_declared_length(pb, name, length);
-    if (def) {
+    if (hit->name == name)
+        return hit->def;
+    state_def_t *def = find_declared_length(pb, name, length);
+    if (def && length <= ANCHORED_NAME_MAX) {
+        anchor_string(L, pb, arg);
         hit->name = name;
         hit->def = def;
     }
     return def;
 }
 
-/* The declaration of the state a rule reads, or NULL when the playbook declares no states (then
- * any name goes, with the default half-life); raises when it declares them but not this one. */
-static state_def_t *checked_state(lua_State *L, playbook_t *pb, const char *name, size_t length) {
+/* The declaration of the state a rule reads (the string at 'arg'), or NULL when the playbook
+ * declares no states (then any name goes, with the default half-life); raises when it declares
+ * them but not this one. */
+static state_def_t *checked_state(lua_State *L, playbook_t *pb, int arg, const char *name,
+                                  size_t length) {
     if (pb->state_count == 0)
         return NULL;
-    state_def_t *def = find_declared_cached(pb, name, length);
+    state_def_t *def = find_declared_cached(L, pb, arg, name, length);
     if (def == NULL)
         luaL_error(L, "unknown mind state '%s' (the playbook declares its states)", name);
     return def;
@@ -1364,7 +1379,7 @@ static int mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
     size_t length;
     const char *name = arg_string(L, 2, &length);
-    state_def_t *def = checked_state(L, pb, name, length);
+    state_def_t *def = checked_state(L, pb, 2, name, length);
     push_state(L, pb, &pb->contact->mind, name, def, pb->reads ? pb->reads->states : NULL,
                pb->reads ? &pb->reads->state_count : NULL);
     return 1;
@@ -1388,7 +1403,7 @@ static int account_mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
     size_t length;
     const char *name = arg_string(L, 2, &length);
-    state_def_t *def = checked_state(L, pb, name, length);
+    state_def_t *def = checked_state(L, pb, 2, name, length);
     push_state(L, pb, pb->account ? &pb->account->mind : NULL, name, def,
                pb->reads ? pb->reads->account_states : NULL,
                pb->reads ? &pb->reads->account_state_count : NULL);
@@ -1629,6 +1644,9 @@ static void make_proxies(playbook_t *pb) {
     pb->event_fields_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     make_proxy(L, EVENT_META);
     pb->event_proxy_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+
+    lua_newtable(L); /* see anchor_string */
+    pb->name_anchors_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 /* ---- best{}: choosing content from the catalogue ---------------------------------------- */
