@@ -34,11 +34,12 @@ typedef struct {
 } replay_t;
 
 static void tally(strmap_t *map, const char *key) {
-    intptr_t count = (intptr_t)strmap_get(map, key);
-    if (strmap_put(map, key, (void *)(count + 1)) != 0) {
+    void **count = strmap_slot(map, key);
+    if (count == NULL) {
         fprintf(stderr, "nurture replay: out of memory\n");
         exit(1);
     }
+    *count = (void *)((intptr_t)*count + 1);
 }
 
 static void emit(char *json) {

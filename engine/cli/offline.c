@@ -14,6 +14,7 @@ typedef struct {
     strmap_t seen;     /* event id -> (void *)1 */
     strmap_t facts;    /* contact id -> cJSON object of starting facts */
     strmap_t accounts; /* account id -> account_t* */
+    event_spare_t spare; /* the last event's block, parsed into by the next */
     offline_stats_t *stats;
 } offline_t;
 
@@ -131,7 +132,7 @@ static int apply_line(offline_t *o, const char *path, long line_number, const ch
                       size_t size) {
     event_t event;
     nerr_t err;
-    if (event_parse(line, size, &event, &err) != 0) {
+    if (event_parse_reusing(line, size, &event, &o->spare, &err) != 0) {
         if (!o->hooks->is_quiet)
             fprintf(stderr, "%s:%ld: %s\n", path, line_number, err.msg);
         o->stats->malformed++;
@@ -139,7 +140,10 @@ static int apply_line(offline_t *o, const char *path, long line_number, const ch
     }
     int rc = -1;
     o->stats->events++;
-    if (strmap_get(&o->seen, event.id) != NULL) {
+    void **seen = strmap_slot(&o->seen, event.id); /* a new id is marked once decided */
+    if (seen == NULL)
+        goto done;
+    if (*seen != NULL) {
         o->stats->duplicates++;
         rc = 0;
         goto done;
@@ -149,8 +153,9 @@ static int apply_line(offline_t *o, const char *path, long line_number, const ch
     contact_t *contact = contact_for(o, event.contact, &err);
     int is_nomem;
     account_t *account = account_for(o, &event, &is_nomem);
-    if (contact == NULL || is_nomem || strmap_put(&o->seen, event.id, (void *)1) != 0)
+    if (contact == NULL || is_nomem)
         goto done;
+    *seen = (void *)1;
     decision_t decision;
     if (decide_account(o->playbook, contact, account, &event, &decision, &err) == 0) {
         count_decision(o, &decision, &event);
@@ -160,7 +165,7 @@ static int apply_line(offline_t *o, const char *path, long line_number, const ch
     }
     decision_close(&decision);
 done:
-    event_close(&event);
+    event_close_keeping(&event, &o->spare);
     return rc;
 }
 
@@ -204,6 +209,7 @@ int offline_run(playbook_t *playbook, const char *path, const offline_hooks_t *h
     strmap_close(&o.seen, NULL);
     strmap_close(&o.facts, free_json);
     strmap_close(&o.accounts, free_account);
+    event_spare_free(&o.spare);
     if (in != stdin)
         fclose(in);
     return rc;

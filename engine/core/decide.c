@@ -68,6 +68,7 @@ typedef struct {
     nerr_t *err;
     const char *stage; /* the contact's stage, kept up to date by the mind and stage rules */
     int stage_index;   /* its playbook_stage_index */
+    int type_slot;     /* the touchpoint type's playbook_type_slot */
 } step_t;
 
 static void note_stage(step_t *s) {
@@ -107,8 +108,8 @@ static int take_mind_rule(void *ctx, const playbook_outcome_t *outcome) {
 /* Runs infer and advance rules in declaration order; each sees what the earlier ones did. */
 static int update_mind_and_stage(step_t *s) {
     int count;
-    const rule_t *const *rules = playbook_rules_on(
-        s->pb, (1u << RULE_INFER) | (1u << RULE_ADVANCE), s->event->type, &count);
+    const rule_t *const *rules = playbook_rules_in_slot(
+        s->pb, (1u << RULE_INFER) | (1u << RULE_ADVANCE), s->type_slot, &count);
     const playbook_visitor_t visitor = {wants_mind_rule, take_mind_rule, s, 0, 0};
     note_stage(s);
     return playbook_run_rules(s->pb, rules, count, s->contact, s->event, &visitor);
@@ -408,15 +409,6 @@ static int wants_act_rule(void *ctx, const rule_t *rule) {
            (!rule->for_account || s->account != NULL);
 }
 
-/* Runs act rules by priority; the policies hold back what may not go out. */
-static int choose_actions(step_t *s) {
-    int count;
-    const rule_t *const *acts = playbook_rules_on(s->pb, 1u << RULE_ACT, s->event->type, &count);
-    const playbook_visitor_t visitor = {wants_act_rule, take_act_rule, s, 1, 1};
-    note_stage(s); /* act rules see the stage the mind and stage rules left */
-    return playbook_run_rules(s->pb, acts, count, s->contact, s->event, &visitor);
-}
-
 /* ---- suppression and goals --------------------------------------------------------------- */
 
 static int take_suppression(void *ctx, const playbook_outcome_t *outcome) {
@@ -429,14 +421,6 @@ static int take_suppression(void *ctx, const playbook_outcome_t *outcome) {
         return 0;
     s->out->suppressed_by = outcome->rule;
     return PLAYBOOK_STOP;
-}
-
-/* Finds the first suppression in force for the contact as it is now. */
-static void check_suppression(step_t *s) {
-    int count;
-    const rule_t *const *suppressions = playbook_rules_of(s->pb, RULE_SUPPRESS, &count);
-    const playbook_visitor_t visitor = {NULL, take_suppression, s, 0, 0};
-    playbook_run_rules(s->pb, suppressions, count, s->contact, s->event, &visitor);
 }
 
 static int take_goal(void *ctx, const playbook_outcome_t *outcome) {
@@ -463,12 +447,23 @@ static int take_goal(void *ctx, const playbook_outcome_t *outcome) {
     return 0;
 }
 
-/* A goal reached cancels the actions still pending after its touchpoint. */
-static void reach_goals(step_t *s) {
-    int count;
-    const rule_t *const *goals = playbook_rules_on(s->pb, 1u << RULE_GOAL, s->event->type, &count);
-    const playbook_visitor_t visitor = {NULL, take_goal, s, 0, 0};
-    playbook_run_rules(s->pb, goals, count, s->contact, s->event, &visitor);
+/* Once the mind and stage rules have run, in one run of three lists: a goal reached cancels
+ * the actions still pending after its touchpoint; the first suppression in force for the
+ * contact as it is now is found (its visitor stops its list there); then act rules run by
+ * priority, in the stage the mind and stage rules left, and the policies hold back what may
+ * not go out. Goals and suppressions neither move the contact nor fail, so the act list can
+ * be chosen before they run. */
+static int goals_policies_and_actions(step_t *s) {
+    note_stage(s);
+    const playbook_visitor_t goal = {NULL, take_goal, s, 0, 0};
+    const playbook_visitor_t suppression = {NULL, take_suppression, s, 0, 0};
+    const playbook_visitor_t act = {wants_act_rule, take_act_rule, s, 1, 1};
+    playbook_list_t lists[3] = {{NULL, 0, &goal}, {NULL, 0, &suppression}, {NULL, 0, &act}};
+    lists[0].rules = playbook_rules_in_slot(s->pb, 1u << RULE_GOAL, s->type_slot, &lists[0].count);
+    lists[1].rules = playbook_rules_of(s->pb, RULE_SUPPRESS, &lists[1].count);
+    lists[2].rules =
+        playbook_act_rules_in_stage(s->pb, s->type_slot, s->stage_index, &lists[2].count);
+    return playbook_run_lists(s->pb, lists, 3, s->contact, s->event);
 }
 
 static int decide_steps(playbook_t *pb, contact_t *contact, account_t *account,
@@ -501,7 +496,8 @@ int decide_account(playbook_t *pb, contact_t *contact, account_t *account, const
 
 static int decide_steps(playbook_t *pb, contact_t *contact, account_t *account,
                         const event_t *event, decision_t *out, nerr_t *err) {
-    step_t s = {pb, contact, account, event, out, err, NULL, -1};
+    step_t s = {pb, contact, account, event, out, err, NULL, -1,
+                playbook_type_slot(pb, event->type)};
     if (contact_record_touch(contact, event, err) ||
         (account && account_record_touch(account, event, err)))
         return NERR_NOMEM;
@@ -510,9 +506,7 @@ static int decide_steps(playbook_t *pb, contact_t *contact, account_t *account,
         return NERR_NOMEM;
     if (update_mind_and_stage(&s))
         return NERR_NOMEM;
-    reach_goals(&s);
-    check_suppression(&s);
-    return choose_actions(&s);
+    return goals_policies_and_actions(&s);
 }
 
 /* ---- records of what did not go out ---------------------------------------------------- */

@@ -95,12 +95,13 @@ static void find_fields(const cJSON *object, const cJSON *found[F_COUNT]) {
 static int read_string(const cJSON *item, int f, int required, const char **out, nerr_t *err) {
     const char *name = FIELD_NAMES[f];
     *out = NULL;
-    if (item == NULL || cJSON_IsNull(item)) {
+    int type = item ? item->type & 0xff : cJSON_NULL; /* what cJSON_IsNull and _IsString test */
+    if (type == cJSON_NULL) {
         if (required)
             return nerr_set(err, NERR_INVALID, "missing required field \"%s\"", name);
         return 0;
     }
-    if (!cJSON_IsString(item))
+    if (type != cJSON_String)
         return nerr_set(err, NERR_INVALID, "field \"%s\" must be a string", name);
     if (required && item->valuestring[0] == '\0')
         return nerr_set(err, NERR_INVALID, "field \"%s\" must not be empty", name);
@@ -148,13 +149,19 @@ static cJSON *new_node(reader_t *r) {
     return node;
 }
 
+/* 0x80 in the lowest byte of 'word' that is zero, and maybe in some above it: cheaper than
+ * zero_bytes where only the first zero byte counts. */
+static uint64_t first_zero_byte(uint64_t word) {
+    return (word - BYTES(1)) & ~word & BYTES(0x80);
+}
+
 /* The number of plain bytes (no quote, backslash or control character) that start the eight
  * at 'at'. */
 static int plain_run(const char *at) {
     uint64_t word;
     memcpy(&word, at, sizeof word);
-    uint64_t special = zero_bytes(word ^ BYTES('"')) | zero_bytes(word ^ BYTES('\\')) |
-                       zero_bytes(word & BYTES(0xe0));
+    uint64_t special = first_zero_byte(word ^ BYTES('"')) | first_zero_byte(word ^ BYTES('\\')) |
+                       first_zero_byte(word & BYTES(0xe0));
     return special ? __builtin_ctzll(special) / 8 : 8; /* little-endian: the first is lowest */
 }
 
@@ -295,9 +302,37 @@ static size_t count_openers(const char *text, size_t size) {
     return count;
 }
 
-/* Reads the object that starts 'text' (after white space) and sets '*end' past it; NULL when
- * it is not a plain object (or memory runs out). */
-static cJSON *read_object(const char *text, size_t size, const char **end) {
+/* A block of 'size' bytes for the event reader: the one 'spare' (may be NULL) keeps when it
+ * is large enough (then taken from it; '*capacity' is its size), else a new one. */
+static cJSON *take_block(event_spare_t *spare, size_t size, size_t *capacity) {
+    if (spare != NULL && spare->block != NULL && spare->size >= size) {
+        cJSON *block = spare->block;
+        *capacity = spare->size;
+        spare->block = NULL;
+        spare->size = 0;
+        return block;
+    }
+    *capacity = size;
+    return cJSON_malloc(size);
+}
+
+/* Keeps 'block' ('capacity' bytes) in 'spare' when it is larger than what 'spare' holds, and
+ * frees the smaller one. */
+static void keep_block(event_spare_t *spare, void *block, size_t capacity) {
+    if (spare->block != NULL && spare->size >= capacity) {
+        cJSON_free(block);
+        return;
+    }
+    cJSON_free(spare->block);
+    spare->block = block;
+    spare->size = capacity;
+}
+
+/* Reads the object that starts 'text' (after white space) into a block from 'spare' (may be
+ * NULL), sets '*end' past it and '*capacity' to the block's size; NULL when it is not a plain
+ * object (or memory runs out). */
+static cJSON *read_object(const char *text, size_t size, const char **end, event_spare_t *spare,
+                          size_t *capacity) {
     size_t nodes = 1, first = 0;
     while (first < size && (text[first] == ' ' || text[first] == '\t' || text[first] == '\n' ||
                             text[first] == '\r'))
@@ -305,13 +340,16 @@ static cJSON *read_object(const char *text, size_t size, const char **end) {
     if (first == size || text[first] != '{')
         return NULL;
     nodes += count_openers(text + first, size - first);
-    cJSON *block = cJSON_malloc(nodes * sizeof(cJSON) + size);
+    cJSON *block = take_block(spare, nodes * sizeof(cJSON) + size, capacity);
     if (block == NULL)
         return NULL;
     reader_t r = {text + first, text + size, block, (char *)(block + nodes), 0};
     cJSON *root = new_node(&r);
     if (read_value(&r, root)) {
-        cJSON_free(block);
+        if (spare != NULL)
+            keep_block(spare, block, *capacity);
+        else
+            cJSON_free(block);
         return NULL;
     }
     root->type |= cJSON_IsReference;
@@ -321,10 +359,13 @@ static cJSON *read_object(const char *text, size_t size, const char **end) {
 
 /* Parses one JSON value, with nothing but white space after it. The event reader takes the
  * plain objects that events are, and jsonflat other plain values; both give up on anything
- * else, and cJSON, which defines what is valid, reads that. Returns the tree or NULL. */
-static cJSON *parse_json(const char *text, size_t size) {
+ * else, and cJSON, which defines what is valid, reads that. Returns the tree or NULL; sets
+ * '*block_size' to the size of the event reader's block, or 0 for another tree. */
+static cJSON *parse_json(const char *text, size_t size, event_spare_t *spare, size_t *block_size) {
     const char *end = NULL;
-    cJSON *json = read_object(text, size, &end);
+    cJSON *json = read_object(text, size, &end, spare, block_size);
+    if (json == NULL)
+        *block_size = 0;
     if (json == NULL)
         json = jsonflat_parse(text, size, &end);
     if (json == NULL)
@@ -332,7 +373,10 @@ static cJSON *parse_json(const char *text, size_t size) {
     /* cJSON stops after the first value; anything but white space after it (a second
      * object glued on the same line) makes the event invalid, not silently shorter. */
     if (json != NULL && !is_blank(end, (size_t)(text + size - end))) {
-        cJSON_Delete(json);
+        if (*block_size && spare != NULL)
+            keep_block(spare, json, *block_size);
+        else
+            cJSON_Delete(json);
         json = NULL;
     }
     return json;
@@ -345,6 +389,11 @@ static uint64_t next_serial(void) {
 }
 
 int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
+    return event_parse_reusing(text, size, out, NULL, err);
+}
+
+int event_parse_reusing(const char *text, size_t size, event_t *out, event_spare_t *spare,
+                        nerr_t *err) {
     memset(out, 0, sizeof *out);
     if (size > EVENT_MAX_BYTES)
         return nerr_set(err, NERR_INVALID, "event of %zu bytes exceeds the limit of %d bytes",
@@ -352,7 +401,8 @@ int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
     if (!event_is_utf8(text, size))
         return nerr_set(err, NERR_INVALID, "event is not valid UTF-8");
 
-    cJSON *json = parse_json(text, size);
+    size_t block_size;
+    cJSON *json = parse_json(text, size, spare, &block_size);
     if (json == NULL)
         return nerr_set(err, NERR_INVALID, "event is not valid JSON");
     if (!cJSON_IsObject(json)) {
@@ -360,6 +410,7 @@ int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
         return nerr_set(err, NERR_INVALID, "event must be a JSON object");
     }
     out->json = json;
+    out->block_size = block_size;
 
     const cJSON *found[F_COUNT];
     find_fields(json, found);
@@ -392,11 +443,22 @@ int event_parse(const char *text, size_t size, event_t *out, nerr_t *err) {
     return 0;
 
 invalid:
-    event_close(out);
+    event_close_keeping(out, spare);
     return NERR_INVALID;
 }
 
-void event_close(event_t *event) {
-    cJSON_Delete(event->json);
+void event_close(event_t *event) { event_close_keeping(event, NULL); }
+
+void event_close_keeping(event_t *event, event_spare_t *spare) {
+    if (spare != NULL && event->block_size > 0)
+        keep_block(spare, event->json, event->block_size);
+    else
+        cJSON_Delete(event->json);
     memset(event, 0, sizeof *event);
+}
+
+void event_spare_free(event_spare_t *spare) {
+    cJSON_free(spare->block);
+    spare->block = NULL;
+    spare->size = 0;
 }

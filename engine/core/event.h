@@ -31,7 +31,17 @@ typedef struct {
     uint64_t serial;     /* unique to this parse in the process (never 0), so that what is
                             derived from an event can be kept while the same event is
                             decided; 0 in an event not made by event_parse */
+    size_t block_size;   /* the bytes of the one block 'json' lives in when the event reader
+                            made it (see event_spare_t); 0 for other trees */
 } event_t;
+
+/* A block left by one event for the next, so that a reader of many events in a row (replay)
+ * parses each into the memory of the one before instead of allocating and freeing a block
+ * per event. Start it zeroed; free it with event_spare_free. */
+typedef struct {
+    void *block;
+    size_t size;
+} event_spare_t;
 
 /* Parses and validates 'size' bytes of 'text' into 'out'. The string fields of 'out' are
  * valid until event_close(out). Returns 0, or NERR_INVALID with the reason in 'err' (and
@@ -40,6 +50,17 @@ int event_parse(const char *text, size_t size, event_t *out, nerr_t *err);
 
 /* Releases what event_parse allocated; accepts a zeroed event. */
 void event_close(event_t *event);
+
+/* event_parse, reading into the block kept in 'spare' when it is large enough. */
+int event_parse_reusing(const char *text, size_t size, event_t *out, event_spare_t *spare,
+                        nerr_t *err);
+
+/* event_close, keeping the event's block in 'spare' (the larger one when it holds one) for
+ * the next event_parse_reusing. */
+void event_close_keeping(event_t *event, event_spare_t *spare);
+
+/* Frees the block 'spare' keeps; accepts an empty one. */
+void event_spare_free(event_spare_t *spare);
 
 /* Returns 1 when 'size' bytes of 'text' are well-formed UTF-8, else 0. */
 int event_is_utf8(const char *text, size_t size);

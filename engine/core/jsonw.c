@@ -79,49 +79,83 @@ static char escape_of(unsigned char c) {
 /* Flags (bit 7 of the byte) the zero bytes of 'word'; the lowest flag is always exact. */
 static uint64_t zero_bytes(uint64_t word) { return (word - BYTES(1)) & ~word & BYTES(0x80); }
 
-/* The index of the first byte of 's' from 'from' on that needs an escape, or 'length'. Looks
- * at eight bytes a step: most strings have nothing to escape. */
-static size_t next_special(const unsigned char *s, size_t from, size_t length) {
-    size_t i = from;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    for (; i + 8 <= length; i += 8) {
-        uint64_t word;
-        memcpy(&word, s + i, 8);
-        uint64_t special = zero_bytes(word ^ BYTES('"')) | zero_bytes(word ^ BYTES('\\')) |
-                           zero_bytes(word & BYTES(0xe0)); /* below 32 */
-        if (special)
-            return i + (size_t)__builtin_ctzll(special) / 8; /* the first byte is the lowest */
-    }
-#endif
-    for (; i < length; i++)
-        if (s[i] < 32 || s[i] == '"' || s[i] == '\\')
-            return i;
-    return length;
+/* 1 for the bytes that need an escape: below 32, '"' and '\\'. */
+static const unsigned char SPECIAL[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
+/* Makes room for 'more' bytes after the text written so far; returns 0, or -1 when memory ran
+ * out. */
+static int reserve(jsonw_t *w, size_t more) {
+    if (w->data != NULL && w->length + more + 1 <= w->capacity)
+        return 0;
+    return jsonw_grow(w, more);
 }
 
-void jsonw_string(jsonw_t *w, const char *text) {
-    jsonw_char(w, '"');
-    if (text != NULL) {
-        const unsigned char *s = (const unsigned char *)text;
-        size_t length = strlen(text), at = 0;
-        for (;;) {
-            size_t special = next_special(s, at, length);
-            jsonw_raw(w, text + at, special - at);
-            if (special == length)
-                break;
-            char escape = escape_of(s[special]);
-            if (escape == 'u') {
-                char hex[8];
-                snprintf(hex, sizeof hex, "\\u%04x", s[special]);
-                jsonw_raw(w, hex, 6);
-            } else {
-                char pair[2] = {'\\', escape};
-                jsonw_raw(w, pair, 2);
-            }
-            at = special + 1;
+/* Copies the bytes of 's' from 'from' that need no escape to 'out', up to the first that
+ * does or 'length'; returns the index where it stopped and advances '*out' as far. Looks at
+ * eight bytes a step (most strings have nothing to escape), storing each step whole: 'out'
+ * has room for the rest of the string. */
+static size_t copy_plain(const unsigned char *s, size_t from, size_t length, char **out) {
+    size_t i = from;
+    char *to = *out;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (i + 8 <= length) {
+        uint64_t word;
+        memcpy(&word, s + i, 8);
+        memcpy(to, &word, 8);
+        uint64_t special = zero_bytes(word ^ BYTES('"')) | zero_bytes(word ^ BYTES('\\')) |
+                           zero_bytes(word & BYTES(0xe0)); /* below 32 */
+        if (special) {
+            size_t run = (size_t)__builtin_ctzll(special) / 8; /* the first byte is the lowest */
+            *out = to + run;
+            return i + run;
         }
+        to += 8, i += 8;
     }
-    jsonw_char(w, '"');
+#endif
+    for (; i < length && !SPECIAL[s[i]]; i++)
+        *to++ = (char)s[i];
+    *out = to;
+    return i;
+}
+
+/* Writes cJSON's escape of the byte 'c' at 'out' and returns the end. */
+static char *put_escape(char *out, unsigned char c) {
+    static const char hex[] = "0123456789abcdef";
+    char escape = escape_of(c);
+    *out++ = '\\';
+    if (escape != 'u') {
+        *out++ = escape;
+        return out;
+    }
+    memcpy(out, "u00", 3);
+    out[3] = hex[c >> 4];
+    out[4] = hex[c & 0xf];
+    return out + 5;
+}
+
+/* Writes the string straight into the buffer: room for it unescaped is made once, and more
+ * only when an escape comes. */
+void jsonw_string(jsonw_t *w, const char *text) {
+    const unsigned char *s = (const unsigned char *)(text ? text : "");
+    size_t length = strlen((const char *)s);
+    if (reserve(w, length + 2))
+        return;
+    char *out = w->data + w->length;
+    *out++ = '"';
+    for (size_t i = 0;;) {
+        i = copy_plain(s, i, length, &out);
+        if (i == length)
+            break;
+        w->length = (size_t)(out - w->data);
+        if (reserve(w, 6 + (length - i - 1) + 1)) /* the escape, the rest and the quote */
+            return;
+        out = put_escape(w->data + w->length, s[i++]);
+    }
+    *out++ = '"';
+    w->length = (size_t)(out - w->data);
 }
 
 void jsonw_key(jsonw_t *w, const char *key) {
@@ -131,14 +165,23 @@ void jsonw_key(jsonw_t *w, const char *key) {
 
 /* ---- numbers ---------------------------------------------------------------------------- */
 
+/* Two digits a step: times in milliseconds have thirteen. */
 size_t jsonw_format_int64(char out[JSONW_INT64_MAX], int64_t value) {
+    static const char pairs[] = "0001020304050607080910111213141516171819"
+                                "2021222324252627282930313233343536373839"
+                                "4041424344454647484950515253545556575859"
+                                "6061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
     char digits[JSONW_INT64_MAX];
     int at = (int)sizeof digits;
     uint64_t magnitude = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
-    do {
-        digits[--at] = (char)('0' + magnitude % 10);
-        magnitude /= 10;
-    } while (magnitude);
+    while (magnitude >= 10) {
+        at -= 2;
+        memcpy(digits + at, pairs + 2 * (magnitude % 100), 2);
+        magnitude /= 100;
+    }
+    if (magnitude > 0 || at == (int)sizeof digits)
+        digits[--at] = (char)('0' + magnitude);
     if (value < 0)
         digits[--at] = '-';
     size_t length = sizeof digits - (size_t)at;
@@ -213,7 +256,7 @@ static void write_number(jsonw_t *w, double value) {
     }
     /* Whole numbers of at most 15 digits print as their digits under %1.15g; -0 keeps its
      * sign there. */
-    if (fabs(value) < 1e15 && value == trunc(value)) {
+    if (fabs(value) < 1e15 && value == (double)(int64_t)value) { /* whole: trunc() is a call */
         if (value == 0 && signbit(value))
             jsonw_raw(w, "-0", 2);
         else

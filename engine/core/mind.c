@@ -5,7 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mind_init(mind_t *mind) { memset(mind, 0, sizeof *mind); }
+/* Atomic, because the live engine and tests may keep minds on more than one thread. */
+static uint64_t next_version(void) {
+    static uint64_t last;
+    return __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED);
+}
+
+void mind_init(mind_t *mind) {
+    memset(mind, 0, sizeof *mind);
+    mind->version = next_version();
+}
 
 static void evidence_close(mind_evidence_t *evidence) {
     free(evidence->event_id); /* 'rule' lives in the same block */
@@ -64,6 +73,7 @@ mind_state_t *mind_restore(mind_t *mind, const char *name, double value, int64_t
     state->value = value;
     state->updated_ms = updated_ms;
     mind->count++;
+    mind->version = next_version();
     return state;
 
 nomem:
@@ -102,6 +112,7 @@ int mind_adjust(mind_t *mind, const char *name, double delta, int64_t now_ms,
         state->updated_ms = now_ms;
     free(state->text); /* changed: written afresh */
     state->text = NULL;
+    mind->version = next_version();
     return mind_push_evidence(state, event_id, rule, delta, now_ms, err);
 }
 
@@ -209,7 +220,11 @@ static int read_state(jsonr_t *r, const char *key, void *ud) {
     return 0;
 }
 
-int mind_read_json(jsonr_t *r, mind_t *mind) { return jsonr_list(r, 1, read_state, mind); }
+int mind_read_json(jsonr_t *r, mind_t *mind) {
+    int rc = jsonr_list(r, 1, read_state, mind);
+    mind->version = next_version(); /* the states' values were filled in after mind_restore */
+    return rc;
+}
 
 static const char *row_string(const cJSON *row, int index) {
     const cJSON *item = cJSON_GetArrayItem(row, index);

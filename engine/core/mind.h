@@ -37,6 +37,8 @@ typedef struct {
     mind_state_t *states;
     int count;
     int capacity;
+    uint64_t version; /* changed by every change of the states to a number no mind had before:
+                         a mind's address and version name what it holds, for caches */
 } mind_t;
 
 void mind_init(mind_t *mind);

@@ -153,6 +153,20 @@ const rule_t *const *playbook_rules_of(const playbook_t *playbook, rule_kind_t k
 const rule_t *const *playbook_rules_on(const playbook_t *playbook, unsigned kinds,
                                        const char *type, int *count);
 
+/* The place of touchpoint type 'type' in those lists; with it, playbook_rules_in_slot gives
+ * what playbook_rules_on gives for 'type' without looking the type up again, so a touchpoint
+ * that asks for several kinds looks its type up once. */
+int playbook_type_slot(const playbook_t *playbook, const char *type);
+const rule_t *const *playbook_rules_in_slot(const playbook_t *playbook, unsigned kinds, int slot,
+                                            int *count);
+
+/* The act rules of playbook_rules_in_slot(playbook, 1u << RULE_ACT, slot, count), in the
+ * same order, less those that do not apply in the stage of index 'stage_index' (from
+ * playbook_stage_index): act rules cannot move the contact, so the stage holds for the whole
+ * list. For a stage the playbook lacks (-1), the whole list. */
+const rule_t *const *playbook_act_rules_in_stage(const playbook_t *playbook, int slot,
+                                                 int stage_index, int *count);
+
 /* Returns the rule called 'name', or NULL; valid until free. */
 const rule_t *playbook_find_rule(const playbook_t *playbook, const char *name);
 
@@ -256,5 +270,19 @@ typedef struct {
  * budget, as with playbook_eval_when. Returns 0, or the visitor's error code. */
 int playbook_run_rules(playbook_t *playbook, const rule_t *const *rules, int count,
                        contact_t *contact, const event_t *event, const playbook_visitor_t *visitor);
+
+/* A list of rules and the visitor of their outcomes, for playbook_run_lists. */
+typedef struct {
+    const rule_t *const *rules; /* borrowed */
+    int count;
+    const playbook_visitor_t *visitor;
+} playbook_list_t;
+
+/* Runs the 'list_count' lists one after the other as playbook_run_rules would run each, in
+ * one protected call for all (entering Lua costs more than a small condition): a visitor's
+ * PLAYBOOK_STOP ends its own list, and the run goes on with the next; a visitor's error code
+ * ends the run and is returned. Returns 0 otherwise. */
+int playbook_run_lists(playbook_t *playbook, const playbook_list_t *lists, int list_count,
+                       contact_t *contact, const event_t *event);
 
 #endif

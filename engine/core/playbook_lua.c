@@ -40,15 +40,24 @@ typedef struct {
     char *name;
     size_t name_length; /* strlen(name): lookups compare lengths before bytes */
     int64_t half_life_ms;
+    /* The last read of the state through c.mind or c.account_mind. The act rules of one
+     * touchpoint read the same few states over and over, and a value changes only with its
+     * mind (its version) or the time. */
+    const mind_t *read_mind; /* NULL: no read yet */
+    uint64_t read_version;   /* read_mind->version at that read */
+    int64_t read_at_ms;
+    const mind_state_t *read_state; /* NULL: the mind had no such state */
+    double read_value;
 } state_def_t;
 
 /* A remembered lookup of a declared state by the address of the name a rule read it with. */
 typedef struct {
     const char *name;
-    const state_def_t *def;
+    state_def_t *def;
 } declared_hit_t;
 
-#define DECLARED_HITS 16
+#define DECLARED_HITS 64 /* a power of two well over the states a playbook declares */
+#define ANCHORED_NAME_MAX 40 /* bytes: Lua's short strings, one object per content */
 
 struct playbook {
     lua_State *L;
@@ -66,6 +75,7 @@ struct playbook {
     state_def_t *states;
     int state_count;
     declared_hit_t declared_hits[DECLARED_HITS]; /* see find_declared_cached */
+    int name_anchors_ref; /* a table keeping the names in 'declared_hits' from collection */
     content_t *contents;
     int content_count;
     rule_t *rules;
@@ -82,6 +92,10 @@ struct playbook {
     int on_type_count;
     const rule_t **on_rules[ON_GROUPS]; /* per group: 'on_type_count' + 1 runs of rules */
     int *on_start[ON_GROUPS];          /* per group and slot: the run's start; one more: end */
+    /* The act rules of each slot's run that apply in each stage (see index_act_by_stage):
+     * 'stage_count' runs per slot; NULL with more than 64 stages. */
+    const rule_t **act_by_stage;
+    int *act_stage_start; /* per slot and stage: the run's start; one more: end */
 
     /* The evaluation in progress, read by the contact, mind, facts and event userdata. */
     contact_t *contact;
@@ -106,9 +120,11 @@ struct playbook {
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
+/* The playbook is kept in the state's extra space (see playbook_load) as well as with its
+ * allocator: read there without a call, by every function a rule calls. */
 static playbook_t *from_state(lua_State *L) {
     playbook_t *pb;
-    lua_getallocf(L, (void **)&pb);
+    memcpy(&pb, lua_getextraspace(L), sizeof pb);
     return pb;
 }
 
@@ -749,6 +765,7 @@ static int declare_state(lua_State *L) {
     pb->states = grow(L, pb->states, pb->state_count, sizeof *pb->states);
     memset(pb->declared_hits, 0, sizeof pb->declared_hits); /* the records may have moved */
     state_def_t *state = &pb->states[pb->state_count++];
+    memset(state, 0, sizeof *state);
     state->name = copy_string(L, name);
     state->name_length = strlen(name);
     state->half_life_ms = DEFAULT_HALF_LIFE_MS;
@@ -1225,9 +1242,26 @@ static void push_json(lua_State *L, const cJSON *item, int depth) {
     }
 }
 
+/* luaL_checklstring with the common case first: the functions rules call at every read take
+ * their names here. Raises luaL_checklstring's own error for a value that is not a string. */
+static const char *arg_string(lua_State *L, int arg, size_t *length) {
+    const char *text = lua_tolstring(L, arg, length);
+    return text ? text : luaL_checklstring(L, arg, length);
+}
+
+/* cJSON_GetObjectItemCaseSensitive, comparing first letters before names: events, props and
+ * facts are read by name all the time. */
+static const cJSON *member_of(const cJSON *object, const char *name) {
+    const cJSON *item = object ? object->child : NULL;
+    for (; item != NULL && item->string != NULL; item = item->next)
+        if (item->string[0] == name[0] && strcmp(item->string, name) == 0)
+            return item;
+    return NULL;
+}
+
 static void note_read(const char **list, int *count, const char *name) {
     for (int i = 0; i < *count; i++)
-        if (strcmp(list[i], name) == 0)
+        if (list[i] == name || strcmp(list[i], name) == 0) /* mostly the same string again */
             return;
     if (*count < PLAYBOOK_READS_MAX)
         list[(*count)++] = name;
@@ -1241,46 +1275,59 @@ static int state_declared(const playbook_t *pb, const char *name) {
 
 /* The declaration of state 'name', or NULL. Rules read states by name all the time: comparing
  * lengths first leaves one string comparison. */
-static const state_def_t *find_declared_length(const playbook_t *pb, const char *name,
-                                               size_t length);
+static state_def_t *find_declared_length(const playbook_t *pb, const char *name, size_t length);
 
 static const state_def_t *find_declared(const playbook_t *pb, const char *name) {
     return find_declared_length(pb, name, strlen(name));
 }
 
-static const state_def_t *find_declared_length(const playbook_t *pb, const char *name,
-                                               size_t length) {
+static state_def_t *find_declared_length(const playbook_t *pb, const char *name, size_t length) {
     for (int i = 0; i < pb->state_count; i++)
         if (pb->states[i].name_length == length && memcmp(pb->states[i].name, name, length) == 0)
             return &pb->states[i];
     return NULL;
 }
 
-/* The half-life of state 'name'; raises when the playbook declares its states and not this. */
-/* The declared state 'name' ('length' bytes, a Lua string's), found through a small cache
- * keyed by the string's address: rules name their states with constants, so the same few
- * strings come back at every read. An entry is checked by its bytes, so an address reused by
- * another string after a collection finds the right state too. */
-static const state_def_t *find_declared_cached(playbook_t *pb, const char *name, size_t length) {
+/* Keeps the Lua string at 'arg' from ever being collected, so that no other string can
+ * take its address. */
+static void anchor_string(lua_State *L, const playbook_t *pb, int arg) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, pb->name_anchors_ref);
+    lua_pushvalue(L, arg);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+/* The declared state named by the Lua string at 'arg' ('name', 'length' bytes), found through
+ * a small cache keyed by the string's address: rules name their states with constants, so
+ * the same few strings come back at every read. Only strings kept from collection are
+ * remembered, so an address found is the same string, and short ones only: Lua makes one
+ * object per short content, so the names stay as few as the states. */
+static state_def_t *find_declared_cached(lua_State *L, playbook_t *pb, int arg, const char *name,
+                                         size_t length) {
     declared_hit_t *hit = &pb->declared_hits[((uintptr_t)name >> 4) % DECLARED_HITS];
-    const state_def_t *def = hit->name == name ? hit->def : NULL;
-    if (def && def->name_length == length && memcmp(def->name, name, length) == 0)
-        return def;
-    def = find_declared_length(pb, name, length);
-    if (def) {
+    if (hit->name == name)
+        return hit->def;
+    state_def_t *def = find_declared_length(pb, name, length);
+    if (def && length <= ANCHORED_NAME_MAX) {
+        anchor_string(L, pb, arg);
         hit->name = name;
         hit->def = def;
     }
     return def;
 }
 
-static int64_t checked_half_life(lua_State *L, playbook_t *pb, const char *name, size_t length) {
+/* The declaration of the state a rule reads (the string at 'arg'), or NULL when the playbook
+ * declares no states (then any name goes, with the default half-life); raises when it declares
+ * them but not this one. */
+static state_def_t *checked_state(lua_State *L, playbook_t *pb, int arg, const char *name,
+                                  size_t length) {
     if (pb->state_count == 0)
-        return DEFAULT_HALF_LIFE_MS;
-    const state_def_t *def = find_declared_cached(pb, name, length);
+        return NULL;
+    state_def_t *def = find_declared_cached(L, pb, arg, name, length);
     if (def == NULL)
-        return luaL_error(L, "unknown mind state '%s' (the playbook declares its states)", name);
-    return def->half_life_ms;
+        luaL_error(L, "unknown mind state '%s' (the playbook declares its states)", name);
+    return def;
 }
 
 /* mind_find, comparing first letters before names. */
@@ -1291,27 +1338,49 @@ static const mind_state_t *find_state(const mind_t *mind, const char *name) {
     return NULL;
 }
 
+/* Finds state 'name' (declared as 'def', or NULL when the playbook declares none) in 'mind'
+ * and its value at the touchpoint's time, from the declaration's last read when that was of
+ * the same mind, unchanged, at the same time. Returns the state, or NULL when the mind has
+ * none. */
+static const mind_state_t *read_state(const playbook_t *pb, const mind_t *mind, const char *name,
+                                      state_def_t *def, double *value) {
+    int64_t at_ms = pb->event->at_ms;
+    if (def && def->read_mind == mind && def->read_version == mind->version &&
+        def->read_at_ms == at_ms) {
+        *value = def->read_value;
+        return def->read_state;
+    }
+    const mind_state_t *state = find_state(mind, name);
+    *value = state ? mind_state_value(state, at_ms, def ? def->half_life_ms : DEFAULT_HALF_LIFE_MS)
+                   : 0.0;
+    if (def) {
+        def->read_mind = mind;
+        def->read_version = mind->version;
+        def->read_at_ms = at_ms;
+        def->read_state = state;
+        def->read_value = *value;
+    }
+    return state;
+}
+
 /* Pushes the value of 'name' in 'mind' (NULL: none) at the touchpoint's time and notes the
  * read in 'list' when the state exists. */
 static void push_state(lua_State *L, playbook_t *pb, const mind_t *mind, const char *name,
-                       int64_t half_life_ms, const char **list, int *count) {
-    const mind_state_t *state = mind ? find_state(mind, name) : NULL;
-    if (state == NULL) {
-        lua_pushnumber(L, 0.0);
-        return;
-    }
-    if (pb->reads)
+                       state_def_t *def, const char **list, int *count) {
+    double value = 0.0;
+    const mind_state_t *state = mind ? read_state(pb, mind, name, def, &value) : NULL;
+    if (state && pb->reads)
         note_read(list, count, state->name);
-    lua_pushnumber(L, mind_state_value(state, pb->event->at_ms, half_life_ms));
+    lua_pushnumber(L, value);
 }
 
 /* c.mind.<state>: the decayed value at the touchpoint's time, 0 when never inferred. */
 static int mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
     size_t length;
-    const char *name = luaL_checklstring(L, 2, &length);
-    int64_t half_life_ms = checked_half_life(L, pb, name, length);
-    push_state(L, pb, &pb->contact->mind, name, half_life_ms, pb->reads ? pb->reads->states : NULL,
+    const char *name = arg_string(L, 2, &length);
+    state_def_t *def = checked_state(L, pb, 2, name, length);
+    push_state(L, pb, &pb->contact->mind, name, def, pb->reads ? pb->reads->states : NULL,
                pb->reads ? &pb->reads->state_count : NULL);
     return 1;
 }
@@ -1319,8 +1388,8 @@ static int mind_index(lua_State *L) {
 /* c.facts.<name>: a fact set by identify events or rules; nil when unknown. */
 static int facts_index(lua_State *L) {
     playbook_t *pb = from_state(L);
-    const char *name = luaL_checkstring(L, 2);
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(pb->contact->facts, name);
+    const char *name = arg_string(L, 2, NULL);
+    const cJSON *item = member_of(pb->contact->facts, name);
     if (item == NULL)
         return 0;
     if (pb->reads)
@@ -1333,9 +1402,9 @@ static int facts_index(lua_State *L) {
 static int account_mind_index(lua_State *L) {
     playbook_t *pb = from_state(L);
     size_t length;
-    const char *name = luaL_checklstring(L, 2, &length);
-    int64_t half_life_ms = checked_half_life(L, pb, name, length);
-    push_state(L, pb, pb->account ? &pb->account->mind : NULL, name, half_life_ms,
+    const char *name = arg_string(L, 2, &length);
+    state_def_t *def = checked_state(L, pb, 2, name, length);
+    push_state(L, pb, pb->account ? &pb->account->mind : NULL, name, def,
                pb->reads ? pb->reads->account_states : NULL,
                pb->reads ? &pb->reads->account_state_count : NULL);
     return 1;
@@ -1344,8 +1413,8 @@ static int account_mind_index(lua_State *L) {
 /* c.account_facts.<name>: a fact of the contact's account; nil without one. */
 static int account_facts_index(lua_State *L) {
     playbook_t *pb = from_state(L);
-    const char *name = luaL_checkstring(L, 2);
-    const cJSON *item = pb->account ? cJSON_GetObjectItemCaseSensitive(pb->account->facts, name) : NULL;
+    const char *name = arg_string(L, 2, NULL);
+    const cJSON *item = pb->account ? member_of(pb->account->facts, name) : NULL;
     if (item == NULL)
         return 0;
     push_json(L, item, 0);
@@ -1360,10 +1429,10 @@ static int account_facts_index(lua_State *L) {
  * change the copy it gets, and absent fields are looked up again. */
 static int event_miss(lua_State *L) {
     playbook_t *pb = from_state(L);
-    const char *key = luaL_checkstring(L, 2);
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(pb->event->json, key);
-    if (item == NULL && pb->event->props)
-        item = cJSON_GetObjectItemCaseSensitive(pb->event->props, key);
+    const char *key = arg_string(L, 2, NULL);
+    const cJSON *item = member_of(pb->event->json, key);
+    if (item == NULL)
+        item = member_of(pb->event->props, key);
     if (item == NULL)
         return 0;
     push_json(L, item, 0);
@@ -1408,8 +1477,12 @@ static void query_args(lua_State *L, int arg, contact_filter_t *filter, int64_t 
                 luaL_error(L, "a filter takes at most %d properties", CONTACT_FILTER_MAX);
             contact_match_t *m = &filter->matches[filter->count++];
             m->key = luaL_checkstring(L, -2);
-            m->text = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-            m->number = lua_isboolean(L, -1) ? lua_toboolean(L, -1) : lua_tonumber(L, -1);
+            int type = lua_type(L, -1);
+            m->text = type == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+            /* The number is compared only when there is no text; converting a string to
+             * one would cost more than the match. */
+            m->number = type == LUA_TSTRING ? 0 : type == LUA_TBOOLEAN ? lua_toboolean(L, -1)
+                                                                        : lua_tonumber(L, -1);
             lua_pop(L, 1); /* the key stays and the value's string is anchored by the table */
         }
         arg++;
@@ -1427,7 +1500,7 @@ static void query_args(lua_State *L, int arg, contact_filter_t *filter, int64_t 
 static int contact_count_method(lua_State *L) {
     contact_filter_t filter;
     int64_t since_ms;
-    const char *type = luaL_checkstring(L, 2);
+    const char *type = arg_string(L, 2, NULL);
     query_args(L, 3, &filter, &since_ms);
     lua_pushinteger(L, contact_count(from_state(L)->contact, type, &filter, since_ms));
     return 1;
@@ -1437,7 +1510,7 @@ static int contact_count_method(lua_State *L) {
 static int contact_did_method(lua_State *L) {
     contact_filter_t filter;
     int64_t since_ms;
-    const char *type = luaL_checkstring(L, 2);
+    const char *type = arg_string(L, 2, NULL);
     query_args(L, 3, &filter, &since_ms);
     lua_pushboolean(L, contact_count(from_state(L)->contact, type, &filter, since_ms) > 0);
     return 1;
@@ -1449,7 +1522,7 @@ static int contact_since_method(lua_State *L) {
     contact_filter_t filter;
     int64_t since_ms;
     playbook_t *pb = from_state(L);
-    const char *type = luaL_checkstring(L, 2);
+    const char *type = arg_string(L, 2, NULL);
     query_args(L, 3, &filter, &since_ms);
     int64_t last = contact_last(pb->contact, type, &filter);
     if (last < 0)
@@ -1463,7 +1536,7 @@ static int contact_since_method(lua_State *L) {
 static int contact_dwell_method(lua_State *L) {
     contact_filter_t filter;
     int64_t since_ms;
-    const char *type = luaL_checkstring(L, 2);
+    const char *type = arg_string(L, 2, NULL);
     query_args(L, 3, &filter, &since_ms);
     lua_pushnumber(L, contact_dwell(from_state(L)->contact, type, &filter, since_ms));
     return 1;
@@ -1485,7 +1558,7 @@ static int contact_committee_method(lua_State *L) {
     contact_filter_t filter;
     int64_t since_ms;
     playbook_t *pb = from_state(L);
-    const char *type = luaL_checkstring(L, 2);
+    const char *type = arg_string(L, 2, NULL);
     query_args(L, 3, &filter, &since_ms);
     lua_pushinteger(L, pb->account ? account_committee(pb->account, type, &filter, since_ms) : 0);
     return 1;
@@ -1495,7 +1568,7 @@ static int contact_committee_method(lua_State *L) {
  * mind and facts proxies are found first in the table behind the proxy (make_contact_proxy). */
 static int contact_field(lua_State *L) {
     playbook_t *pb = from_state(L);
-    const char *key = luaL_checkstring(L, 2);
+    const char *key = arg_string(L, 2, NULL);
     const contact_t *c = pb->contact;
     if (strcmp(key, "id") == 0)
         lua_pushstring(L, c->id);
@@ -1571,6 +1644,9 @@ static void make_proxies(playbook_t *pb) {
     pb->event_fields_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     make_proxy(L, EVENT_META);
     pb->event_proxy_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+
+    lua_newtable(L); /* see anchor_string */
+    pb->name_anchors_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 /* ---- best{}: choosing content from the catalogue ---------------------------------------- */
@@ -1823,6 +1899,34 @@ static int fill_on_group(playbook_t *pb, int group) {
     return 0;
 }
 
+/* Splits the act rules of each type slot by the stages they apply in: act rules cannot move
+ * the contact, so a touchpoint's act rules are those of its type and stage, and the others
+ * need not be looked at one by one. */
+static int index_act_by_stage(playbook_t *pb) {
+    if (pb->stage_count > 64)
+        return 0; /* stages past the bits of stage_bits: the per-type lists serve */
+    int slots = pb->on_type_count + 1;
+    const int *start = pb->on_start[RULE_ACT];
+    size_t room = (size_t)start[slots] * (size_t)pb->stage_count;
+    pb->act_stage_start =
+        calloc((size_t)slots * (size_t)pb->stage_count + 1, sizeof *pb->act_stage_start);
+    pb->act_by_stage = calloc(room ? room : 1, sizeof *pb->act_by_stage);
+    if (pb->act_stage_start == NULL || pb->act_by_stage == NULL)
+        return NERR_NOMEM;
+    int n = 0;
+    for (int slot = 0; slot < slots; slot++)
+        for (int stage = 0; stage < pb->stage_count; stage++) {
+            pb->act_stage_start[slot * pb->stage_count + stage] = n;
+            for (int i = start[slot]; i < start[slot + 1]; i++) {
+                const rule_t *r = pb->on_rules[RULE_ACT][i];
+                if (playbook_rule_in_stage(r, stage, pb->stages[stage]))
+                    pb->act_by_stage[n++] = r;
+            }
+        }
+    pb->act_stage_start[slots * pb->stage_count] = n;
+    return 0;
+}
+
 /* Lists, once the rules are sorted, the rules each touchpoint type can fire, so that deciding
  * a touchpoint compares its type once instead of every rule's `on`. */
 static int index_by_type(playbook_t *pb) {
@@ -1835,7 +1939,7 @@ static int index_by_type(playbook_t *pb) {
     for (int group = 0; group < ON_GROUPS; group++)
         if (fill_on_group(pb, group) != 0)
             return NERR_NOMEM;
-    return 0;
+    return index_act_by_stage(pb);
 }
 
 static int set_default_stages(playbook_t *pb) {
@@ -1876,6 +1980,7 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
     if (pb->L == NULL)
         goto nomem;
     lua_State *L = pb->L;
+    memcpy(lua_getextraspace(L), &pb, sizeof pb); /* for from_state */
     lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
     open_sandbox(L);
     register_declarations(L);
@@ -1960,6 +2065,8 @@ void playbook_free(playbook_t *pb) {
         free(pb->on_rules[group]);
         free(pb->on_start[group]);
     }
+    free(pb->act_by_stage);
+    free(pb->act_stage_start);
     strmap_close(&pb->on_types, NULL);
     for (int i = 0; i < pb->test_count; i++)
         test_close(&pb->tests[i]);
@@ -2007,23 +2114,42 @@ const rule_t *const *playbook_rules_of(const playbook_t *pb, rule_kind_t kind, i
 }
 const rule_t *const *playbook_rules_on(const playbook_t *pb, unsigned kinds, const char *type,
                                        int *count) {
+    return playbook_rules_in_slot(pb, kinds, playbook_type_slot(pb, type), count);
+}
+
+int playbook_type_slot(const playbook_t *pb, const char *type) {
+    return pb->on_type_count ? (int)(intptr_t)strmap_get(&pb->on_types, type) : 0;
+}
+
+const rule_t *const *playbook_rules_in_slot(const playbook_t *pb, unsigned kinds, int slot,
+                                            int *count) {
     int group = on_group(kinds);
     if (group < 0) {
         *count = 0;
         return NULL;
     }
-    intptr_t slot = pb->on_type_count ? (intptr_t)strmap_get(&pb->on_types, type) : 0;
     const int *start = pb->on_start[group];
     *count = start[slot + 1] - start[slot];
     return pb->on_rules[group] + start[slot];
 }
 
+const rule_t *const *playbook_act_rules_in_stage(const playbook_t *pb, int slot, int stage_index,
+                                                 int *count) {
+    if (pb->act_by_stage == NULL || stage_index < 0 || stage_index >= pb->stage_count)
+        return playbook_rules_in_slot(pb, 1u << RULE_ACT, slot, count);
+    const int *start = pb->act_stage_start + slot * pb->stage_count + stage_index;
+    *count = start[1] - start[0];
+    return pb->act_by_stage + start[0];
+}
+
 const playbook_hours_t *playbook_hours(const playbook_t *pb) { return &pb->hours; }
 const playbook_test_t *playbook_test(const playbook_t *pb, int index) { return &pb->tests[index]; }
 
+/* The lookups by name below compare first letters before calling strcmp: they run for every
+ * action (its content, the rules behind its evidence) and every touchpoint (its stage). */
 const rule_t *playbook_find_rule(const playbook_t *pb, const char *name) {
     for (int i = 0; i < pb->rule_count; i++)
-        if (strcmp(pb->rules[i].name, name) == 0)
+        if (pb->rules[i].name[0] == name[0] && strcmp(pb->rules[i].name, name) == 0)
             return &pb->rules[i];
     return NULL;
 }
@@ -2031,7 +2157,7 @@ const char *playbook_stage(const playbook_t *pb, int index) { return pb->stages[
 
 int playbook_stage_index(const playbook_t *pb, const char *name) {
     for (int i = 0; i < pb->stage_count; i++)
-        if (strcmp(pb->stages[i], name) == 0)
+        if (pb->stages[i][0] == name[0] && strcmp(pb->stages[i], name) == 0)
             return i;
     return -1;
 }
@@ -2044,7 +2170,7 @@ int64_t playbook_half_life_ms(const playbook_t *pb, const char *name) {
 
 const content_t *playbook_content(const playbook_t *pb, const char *id) {
     for (int i = 0; i < pb->content_count; i++)
-        if (strcmp(pb->contents[i].id, id) == 0)
+        if (pb->contents[i].id[0] == id[0] && strcmp(pb->contents[i].id, id) == 0)
             return &pb->contents[i];
     return NULL;
 }
@@ -2158,10 +2284,14 @@ char *playbook_eval_content(playbook_t *pb, const rule_t *rule, contact_t *conta
  * so the rules of a list run inside one protected call (run_rules_protected); only a rule that
  * fails costs another. */
 struct rule_run {
-    const rule_t *const *rules;
+    const playbook_list_t *lists; /* run one after the other */
+    int list_count;
+    int list; /* the index of the list in progress */
+    const rule_t *const *rules; /* that list's */
     int count;
     int next;    /* the index of the next rule to consider */
     int running; /* the index of the rule between its start and its visitor's return, or -1 */
+    int results_kept; /* rules whose results are still on the stack (see run_one_rule) */
     const playbook_visitor_t *visitor;
     playbook_reads_t reads;
     int rc; /* the visitor's code that ended the run, or 0 */
@@ -2169,8 +2299,8 @@ struct rule_run {
 
 /* Calls the rule's function 'ref' with the contact and event proxies (arguments 1 and 2 of
  * run_rules_protected) in the order its kind takes them, leaving one result, under a fresh
- * instruction budget. A failure unwinds to playbook_run_rules. */
-static void call_in_run(playbook_t *pb, const rule_t *rule, int ref) {
+ * instruction budget. A failure unwinds to playbook_run_lists. */
+static inline void call_in_run(playbook_t *pb, const rule_t *rule, int ref) {
     lua_State *L = pb->L;
     int is_contact_first = rule->kind == RULE_ACT || rule->kind == RULE_SUPPRESS;
     arm_budget(pb);
@@ -2180,9 +2310,14 @@ static void call_in_run(playbook_t *pb, const rule_t *rule, int ref) {
     lua_call(L, 2, 1);
 }
 
+#define RESULTS_KEPT_MAX 12 /* see run_one_rule */
+_Static_assert(2 + RESULTS_KEPT_MAX + 2 + 3 <= LUA_MINSTACK,
+               "the proxies, kept results, a condition's and a content function's results and "
+               "a call's function and arguments fit the stack a C function is promised");
+
 /* Runs one rule's condition (and content function, when asked) and hands the outcome to the
  * visitor, returning the visitor's code. */
-static int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_t *rule) {
+static inline int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_t *rule) {
     lua_State *L = pb->L;
     const playbook_visitor_t *visitor = run->visitor;
     playbook_outcome_t outcome = {rule, 1, NULL, NULL, NULL};
@@ -2204,16 +2339,43 @@ static int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_t *rule
     }
     pb->reads = NULL;
     int rc = visitor->take(visitor->ctx, &outcome);
-    lua_settop(L, 2); /* the proxies */
+    /* The results are dropped after every few rules rather than after each: a C function is
+     * promised LUA_MINSTACK (20) slots, enough for the proxies, RESULTS_KEPT_MAX results and
+     * the next call's function and arguments. */
+    if (++run->results_kept == RESULTS_KEPT_MAX / 2) { /* a rule leaves at most two */
+        lua_settop(L, 2); /* the proxies */
+        run->results_kept = 0;
+    }
     return rc;
 }
 
 /* The body of the protected call: works through the run from 'next' until it ends, the
  * visitor stops it, or a rule fails (then the error unwinds with 'running' set). */
+/* Returns 1 while the run has a rule to consider, moving it on to its next list once the
+ * current one is over (every rule considered, or its visitor said PLAYBOOK_STOP); a visitor's
+ * error code ends the whole run. */
+static inline int run_goes_on(struct rule_run *run) {
+    for (;;) {
+        if (run->rc != 0 && run->rc != PLAYBOOK_STOP)
+            return 0;
+        if (run->rc == 0 && run->next < run->count)
+            return 1;
+        if (run->list + 1 >= run->list_count)
+            return 0;
+        const playbook_list_t *list = &run->lists[++run->list];
+        run->rules = list->rules;
+        run->count = list->count;
+        run->visitor = list->visitor;
+        run->next = 0;
+        run->rc = 0;
+    }
+}
+
 static int run_rules_protected(lua_State *L) {
     playbook_t *pb = from_state(L);
     struct rule_run *run = pb->run;
-    while (run->rc == 0 && run->next < run->count) {
+    run->results_kept = 0; /* the stack holds the proxies only */
+    while (run_goes_on(run)) {
         const rule_t *rule = run->rules[run->next];
         run->running = run->next++;
         if (run->visitor->wants == NULL || run->visitor->wants(run->visitor->ctx, rule))
@@ -2242,16 +2404,22 @@ static void report_failure(playbook_t *pb, struct rule_run *run, int status) {
 
 int playbook_run_rules(playbook_t *pb, const rule_t *const *rules, int count, contact_t *contact,
                        const event_t *event, const playbook_visitor_t *visitor) {
-    if (count == 0)
-        return 0;
-    struct rule_run run = {.rules = rules, .count = count, .running = -1, .visitor = visitor};
+    const playbook_list_t list = {rules, count, visitor};
+    return playbook_run_lists(pb, &list, 1, contact, event);
+}
+
+int playbook_run_lists(playbook_t *pb, const playbook_list_t *lists, int list_count,
+                       contact_t *contact, const event_t *event) {
+    struct rule_run run = {.lists = lists, .list_count = list_count, .list = -1, .running = -1};
+    if (!run_goes_on(&run))
+        return 0; /* no rule at all: Lua is not entered */
     lua_State *L = pb->L;
     pb->contact = contact;
     pb->event = event;
     pb->run = &run;
     event_table(pb, event);
     eval_base(pb);
-    while (run.rc == 0 && run.next < run.count) {
+    while (run_goes_on(&run)) {
         lua_pushcfunction(L, run_rules_protected);
         lua_pushvalue(L, 2);
         lua_pushvalue(L, 3);

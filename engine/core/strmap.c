@@ -60,14 +60,22 @@ static int grow(strmap_t *map) {
 }
 
 int strmap_put(strmap_t *map, const char *key, void *value) {
-    if ((map->count + 1) * 2 > map->capacity && grow(map) != 0)
+    void **slot = strmap_slot(map, key);
+    if (slot == NULL)
         return -1;
+    *slot = value;
+    return 0;
+}
+
+void **strmap_slot(strmap_t *map, const char *key) {
+    if ((map->count + 1) * 2 > map->capacity && grow(map) != 0)
+        return NULL;
     size_t i = slot_of(map, key);
     if (map->keys[i] == NULL) {
         if ((map->keys[i] = strdup(key)) == NULL)
-            return -1;
+            return NULL;
+        map->values[i] = NULL;
         map->count++;
     }
-    map->values[i] = value;
-    return 0;
+    return &map->values[i];
 }

@@ -24,4 +24,9 @@ void *strmap_get(const strmap_t *map, const char *key);
  * -1 when out of memory (the map is unchanged). */
 int strmap_put(strmap_t *map, const char *key, void *value);
 
+/* Returns where the value stored under 'key' is kept, first adding 'key' with a NULL value
+ * when it is new: one lookup for a read followed by a write (a count, a first sight). NULL
+ * when out of memory (the map is unchanged). The place is valid until the next addition. */
+void **strmap_slot(strmap_t *map, const char *key);
+
 #endif

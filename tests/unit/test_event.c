@@ -459,6 +459,45 @@ static void test_reader_string_positions(void **state) {
             }
 }
 
+/* Events parsed one after the other into the block the one before left (replay's way) read
+ * as event_parse reads them, through refusals and sizes that do not fit the kept block. */
+static void test_parse_reusing_block(void **state) {
+    (void)state;
+    static const char *const lines[] = {
+        "{\"id\":\"a\",\"contact\":\"c\",\"type\":\"t\",\"at\":\"2026-01-05T09:00:00Z\"}",
+        VALID_EVENT,
+        "{\"id\":\"\",\"contact\":\"c\",\"type\":\"t\",\"at\":\"2026-01-05T09:00:00Z\"}",
+        "{\"id\":\"b\",\"contact\":\"c\"} {}",
+        "{\"id\":\"c\",\"contact\":\"d\",\"type\":\"u\",\"at\":\"2026-01-05T10:00:00Z\","
+        "\"props\":{\"x\":[1,2,{\"y\":\"z\"}]}}",
+        VALID_EVENT,
+    };
+    event_spare_t spare = {NULL, 0};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        event_t reused, fresh;
+        nerr_t reused_err = {0, ""}, fresh_err = {0, ""};
+        int rc = event_parse_reusing(lines[i], strlen(lines[i]), &reused, &spare, &reused_err);
+        assert_int_equal(rc, parse(lines[i], &fresh, &fresh_err));
+        assert_string_equal(reused_err.msg, fresh_err.msg);
+        if (rc == 0) {
+            assert_string_equal(reused.id, fresh.id);
+            assert_string_equal(reused.contact, fresh.contact);
+            assert_true(reused.at_ms == fresh.at_ms);
+            char *a = cJSON_PrintUnformatted(reused.json), *b = cJSON_PrintUnformatted(fresh.json);
+            assert_string_equal(a, b);
+            free(a);
+            free(b);
+        }
+        event_close_keeping(&reused, &spare);
+        event_close(&fresh);
+        assert_null(reused.json);
+    }
+    assert_non_null(spare.block); /* the largest block is kept for the next event */
+    event_spare_free(&spare);
+    assert_null(spare.block);
+    event_spare_free(&spare); /* harmless on an empty one */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_event),
@@ -479,6 +518,7 @@ int main(void) {
         cmocka_unit_test(test_long_ids),
         cmocka_unit_test(test_reader_matches_cjson),
         cmocka_unit_test(test_reader_string_positions),
+        cmocka_unit_test(test_parse_reusing_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

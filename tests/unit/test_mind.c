@@ -222,6 +222,29 @@ static void test_unchanged_states_written_as_read(void **state) {
     mind_close(&mind);
 }
 
+/* A mind's version changes with every change of its states, and no two minds share one:
+ * caches of values read from a mind rely on (address, version) naming what it holds. */
+static void test_version_changes(void **state) {
+    (void)state;
+    mind_t a, b;
+    mind_init(&a);
+    mind_init(&b);
+    assert_true(a.version != b.version);
+    uint64_t before = a.version;
+    assert_int_equal(mind_adjust(&a, "anxiety", 0.5, T0, 7 * DAY_MS, "e1", "r1", NULL), 0);
+    assert_true(a.version != before && a.version != b.version);
+    before = a.version;
+    assert_int_equal(mind_adjust(&a, "anxiety", 0.1, T0, 7 * DAY_MS, "e2", "r1", NULL), 0);
+    assert_true(a.version != before);
+    before = a.version;
+    assert_non_null(mind_restore(&a, "curiosity", 0.3, T0, NULL));
+    assert_true(a.version != before);
+    before = a.version;
+    mind_close(&a);
+    assert_true(a.version != before && a.version != b.version);
+    mind_close(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_mind),
@@ -232,6 +255,7 @@ int main(void) {
         cmocka_unit_test(test_evidence_copies_its_strings),
         cmocka_unit_test(test_many_states_and_restore),
         cmocka_unit_test(test_unchanged_states_written_as_read),
+        cmocka_unit_test(test_version_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

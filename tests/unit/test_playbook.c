@@ -438,6 +438,38 @@ static void test_run_rules_visitor(void **state) {
     playbook_free(pb);
 }
 
+/* Lists run in one call: PLAYBOOK_STOP ends its own list only, a failing rule is reported in
+ * its list and the run goes on, an error code ends the whole run. */
+static void test_run_lists(void **state) {
+    (void)state;
+    playbook_t *pb = load_ok("sandbox_runtime");
+    subject_t s;
+    subject_init(&s);
+    const rule_t *first[] = {find_rule(pb, "ok"), find_rule(pb, "error_table"),
+                             find_rule(pb, "ok")};
+    const rule_t *second[] = {find_rule(pb, "endless"), find_rule(pb, "ok")};
+    run_log_t stop = {.stop_at = "ok", .stop_code = PLAYBOOK_STOP}, rest = {0};
+    playbook_visitor_t stop_visitor = {NULL, log_take, &stop, 0, 0};
+    playbook_visitor_t rest_visitor = {NULL, log_take, &rest, 0, 0};
+    const playbook_list_t lists[] = {{first, 3, &stop_visitor}, {NULL, 0, &stop_visitor},
+                                     {second, 2, &rest_visitor}};
+    assert_int_equal(playbook_run_lists(pb, lists, 3, &s.contact, &s.event), 0);
+    assert_int_equal(stop.count, 1); /* stopped at its first rule */
+    assert_int_equal(rest.count, 2);
+    assert_true(ends_with(rest.errors[0], "instruction budget of 1000000 exceeded (rule endless)"));
+    assert_string_equal(rest.names[1], "ok");
+
+    run_log_t fail = {.stop_at = "error_table", .stop_code = NERR_NOMEM}, after = {0};
+    playbook_visitor_t fail_visitor = {NULL, log_take, &fail, 0, 0};
+    playbook_visitor_t after_visitor = {NULL, log_take, &after, 0, 0};
+    const playbook_list_t failing[] = {{first, 3, &fail_visitor}, {second, 2, &after_visitor}};
+    assert_int_equal(playbook_run_lists(pb, failing, 2, &s.contact, &s.event), NERR_NOMEM);
+    assert_int_equal(fail.count, 2);
+    assert_int_equal(after.count, 0);
+    subject_close(&s);
+    playbook_free(pb);
+}
+
 /* ---- files written at run time: bytecode, version ---------------------------------------- */
 
 static void write_file(const char *dir, const char *name, const char *text, size_t size) {
@@ -532,6 +564,28 @@ static void expect_rules_on(const playbook_t *pb, unsigned kinds, const char *ty
         assert_ptr_equal(rules[k++], r);
     }
     assert_int_equal(k, count);
+    int slot_count;
+    const rule_t *const *in_slot =
+        playbook_rules_in_slot(pb, kinds, playbook_type_slot(pb, type), &slot_count);
+    assert_int_equal(slot_count, count); /* the same list, through the type's slot */
+    assert_ptr_equal(in_slot, rules);
+}
+
+/* playbook_act_rules_in_stage must give the act rules of the type's list that apply in the
+ * stage, in the same order; for a stage the playbook lacks, the whole list. */
+static void expect_act_rules_in_stage(const playbook_t *pb, const char *type, int stage_index) {
+    int slot = playbook_type_slot(pb, type), all_count, count;
+    const rule_t *const *all = playbook_rules_in_slot(pb, 1u << RULE_ACT, slot, &all_count);
+    const rule_t *const *rules = playbook_act_rules_in_stage(pb, slot, stage_index, &count);
+    const char *stage = stage_index >= 0 ? playbook_stage(pb, stage_index) : "no_such_stage";
+    int k = 0;
+    for (int i = 0; i < all_count; i++) {
+        if (stage_index >= 0 && !playbook_rule_in_stage(all[i], stage_index, stage))
+            continue;
+        assert_true(k < count);
+        assert_ptr_equal(rules[k++], all[i]);
+    }
+    assert_int_equal(k, count);
 }
 
 static void test_rules_by_type(void **state) {
@@ -548,6 +602,8 @@ static void test_rules_by_type(void **state) {
             for (int i = 0; i < playbook_rule_count(pb); i++)
                 if (playbook_rule(pb, i)->on)
                     expect_rules_on(pb, 1u << RULE_ACT, playbook_rule(pb, i)->on);
+            for (int stage = -1; stage < playbook_stage_count(pb); stage++)
+                expect_act_rules_in_stage(pb, types[t], stage);
         }
         int count = -1;
         assert_null(playbook_rules_on(pb, (1u << RULE_ACT) | (1u << RULE_GOAL), "page_view", &count));
@@ -568,6 +624,7 @@ int main(void) {
         cmocka_unit_test(test_endless_loop_at_load), cmocka_unit_test(test_memory_bomb_at_load),
         cmocka_unit_test(test_sandbox_at_run_time),  cmocka_unit_test(test_version_hash),
         cmocka_unit_test(test_bytecode_refused),     cmocka_unit_test(test_rules_by_type),
+        cmocka_unit_test(test_run_lists),
         cmocka_unit_test(test_run_rules_errors),     cmocka_unit_test(test_run_rules_visitor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
