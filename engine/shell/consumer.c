@@ -38,7 +38,8 @@
 #define MAX_DELIVERIES_DEFAULT 5
 #define CLAIM_IDLE_DEFAULT_MS 60000
 #define CLAIM_COUNT 256
-#define CACHE_DEFAULT 1024 /* contact (and account) states kept: about 11 (23) KiB each when full */
+#define CACHE_DEFAULT 768 /* contact (and account) states kept: about 15 (35) KiB each when full,
+                            so that a run over a million events stays under 64 MiB */
 
 typedef enum {
     FLIGHT_FREE,       /* no batch */
