@@ -574,7 +574,7 @@ static int explain_live(const char *contact, const char *url, const char *prefix
             fprintf(stderr, "nurture explain: %s\n", err.msg);
         } else {
             /* A state from before the rows had a list carries them itself. */
-            if (c.history_replace || restore_live_history(redis, &keys, contact, &c) == 0) {
+            if (c.history_log.replace || restore_live_history(redis, &keys, contact, &c) == 0) {
                 printf("contact %s (live state)\n", contact);
                 print_live_contact(&c, version);
                 printf("scheduled actions:\n");

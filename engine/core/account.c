@@ -45,7 +45,7 @@ int account_id_for(const event_t *event, const char *known_account, char *buf, s
 int account_init(account_t *account, const char *id, nerr_t *err) {
     memset(account, 0, sizeof *account);
     mind_init(&account->mind);
-    account->touches_replace = 1;
+    rowlog_init(&account->touches_log);
     account->id = strdup(id);
     account->facts = cJSON_CreateObject();
     account->sent = calloc(ACCOUNT_SENT_MAX, sizeof *account->sent);
@@ -191,8 +191,7 @@ int account_record_touch(account_t *account, const event_t *event, nerr_t *err) 
     if (push_touch(account, event->id, event->contact, event->type, event->at_ms, event->props) ||
         (strcmp(event->type, "account_update") == 0 && merge_facts(account, event->props)))
         return nerr_set(err, NERR_NOMEM, "out of memory recording touchpoint %s", event->id);
-    if (account->touches_unsaved < ACCOUNT_TOUCH_MAX)
-        account->touches_unsaved++;
+    rowlog_added(&account->touches_log, ACCOUNT_TOUCH_MAX);
     return 0;
 }
 
@@ -284,50 +283,21 @@ int account_state_changes(account_t *account, const char *state) {
     return 1;
 }
 
-/* As contact.c's HISTORY_STORED_MAX. */
-#define TOUCHES_STORED_MAX (ACCOUNT_TOUCH_MAX + ACCOUNT_TOUCH_MAX / 4)
-
-static int rewrites_touches(const account_t *account) {
-    return account->touches_replace ||
-           account->touches_stored + account->touches_unsaved > TOUCHES_STORED_MAX;
+static const char *touch_row(const void *owner, int index, size_t *size) {
+    const account_touch_t *touch = &((const account_t *)owner)->touches[index];
+    *size = touch->row_size;
+    return touch->row;
 }
 
 char *account_rows_text(const account_t *account, int *rewrite, size_t *size) {
-    *rewrite = rewrites_touches(account);
-    *size = 0;
-    int first = *rewrite ? 0 : account->touch_count - account->touches_unsaved;
-    if (first == account->touch_count)
-        return NULL;
-    jsonw_t w;
-    jsonw_init(&w, (size_t)(account->touch_count - first) * 160);
-    for (int i = first; i < account->touch_count; i++) {
-        if (i > first || (!*rewrite && account->touches_stored > 0))
-            jsonw_char(&w, ',');
-        jsonw_raw(&w, account->touches[i].row, account->touches[i].row_size);
-    }
-    *size = w.length;
-    char *text = jsonw_finish(&w);
-    if (text == NULL) {
-        *rewrite = -1;
-        *size = 0;
-    }
-    return text;
+    return rowlog_text(&account->touches_log, account->touch_count, ACCOUNT_TOUCH_MAX, touch_row,
+                       account, rewrite, size);
 }
 
 void account_touches_saved(account_t *account) {
-    account->touches_stored = rewrites_touches(account)
-                                  ? account->touch_count
-                                  : account->touches_stored + account->touches_unsaved;
-    account->touches_unsaved = 0;
-    account->touches_replace = 0;
+    rowlog_saved(&account->touches_log, account->touch_count, ACCOUNT_TOUCH_MAX);
 }
 
-/* See contact.c: rows inside the state are moved to the text at the next commit. */
-static void touches_came_inside(account_t *account, int came_inside) {
-    account->touches_replace = came_inside != 0;
-    account->touches_unsaved = came_inside ? account->touch_count : 0;
-    account->touches_stored = 0;
-}
 
 /* The row keeps its stored text as it was read. */
 static int read_touch(jsonr_t *r, const char *key, void *ud) {
@@ -398,7 +368,7 @@ static int restore_fast(account_t *account, const char *id, const char *text, si
     jsonr_t r = jsonr_over(text, size);
     top_reader_t top = {account, 0};
     if (jsonr_list(&r, 1, read_member, &top) == 0 && jsonr_at_end(&r)) {
-        touches_came_inside(account, top.seen & (1 << 2));
+        rowlog_read_state(&account->touches_log, top.seen & (1 << 2), account->touch_count);
         return 0;
     }
     account_close(account);
@@ -456,7 +426,8 @@ static int restore_with_cjson(account_t *account, const char *id, const char *te
     rc = mind_from_json(&account->mind, cJSON_GetObjectItemCaseSensitive(root, "mind"), err);
     if (rc == 0)
         rc = restore_lists(account, root, err);
-    touches_came_inside(account, cJSON_HasObjectItem(root, "touches"));
+    rowlog_read_state(&account->touches_log, cJSON_HasObjectItem(root, "touches"),
+                      account->touch_count);
 done:
     cJSON_Delete(root);
     if (rc != 0)
@@ -466,7 +437,7 @@ done:
 
 /* Keeps the stored state as read, unless its rows came inside it (then it changes anyway). */
 static int keep_stored_state(account_t *account, const char *text, size_t size, nerr_t *err) {
-    if (account->touches_replace)
+    if (account->touches_log.replace)
         return 0;
     if ((account->stored_state = malloc(size + 1)) == NULL) {
         account_close(account);
@@ -486,14 +457,13 @@ int account_from_json(account_t *account, const char *id, const char *text, size
 }
 
 /* One stored row at 'r', read like a row inside a state, else by cJSON. */
-static int restore_row(account_t *account, jsonr_t *r) {
-    const char *start = r->at;
+static int restore_row(void *owner, jsonr_t *r) {
+    account_t *account = owner;
+    jsonr_t again = *r;
     if (read_touch(r, NULL, account) == 0)
         return 0;
-    const char *end = NULL; /* cJSON reads the row off the front of the rest */
-    cJSON *row = cJSON_ParseWithLengthOpts(start, (size_t)(r->end - start), &end, 0);
-    if (row && end)
-        r->at = end;
+    *r = again;
+    cJSON *row = rowlog_parse_row(r);
     const char *event_id = row_string(row, 0), *contact = row_string(row, 1);
     const char *type = row_string(row, 2);
     const cJSON *at = cJSON_GetArrayItem(row, 3), *props = cJSON_GetArrayItem(row, 4);
@@ -506,15 +476,12 @@ static int restore_row(account_t *account, jsonr_t *r) {
 }
 
 int account_restore_touches(account_t *account, const char *text, size_t size, nerr_t *err) {
-    jsonr_t r = jsonr_over(text, size);
-    for (int row = 1; !jsonr_at_end(&r); row++) {
-        int rc = (row > 1 && !jsonr_eat(&r, ',')) ? NERR_INVALID : restore_row(account, &r);
-        if (rc == NERR_NOMEM)
-            return nerr_set(err, NERR_NOMEM, "out of memory restoring account %s", account->id);
-        if (rc != 0)
-            return nerr_set(err, NERR_INVALID, "stored touchpoint row %d of account %s is malformed",
-                            row, account->id);
-        account->touches_stored++;
-    }
+    int row;
+    int rc = rowlog_read(&account->touches_log, text, size, restore_row, account, &row);
+    if (rc == NERR_NOMEM)
+        return nerr_set(err, NERR_NOMEM, "out of memory restoring account %s", account->id);
+    if (rc != 0)
+        return nerr_set(err, NERR_INVALID, "stored touchpoint row %d of account %s is malformed",
+                        row, account->id);
     return 0;
 }

@@ -17,6 +17,7 @@
 #include "engine/core/event.h"
 #include "engine/core/mind.h"
 #include "engine/core/nerr.h"
+#include "engine/core/rowlog.h"
 
 #define ACCOUNT_TOUCH_MAX 128 /* recent touchpoints of the account's contacts */
 #define ACCOUNT_SENT_MAX 32   /* recent deliveries for the account */
@@ -44,10 +45,7 @@ typedef struct account_s {
      * (most do: a touchpoint adds a row, the state changes with account facts, account
      * states of mind and account deliveries only) need not write it. */
     char *stored_state;
-    /* What the stored rows lack, as contact_t's history_unsaved/_replace/_stored. */
-    int touches_unsaved;
-    int touches_replace;
-    int touches_stored;
+    rowlog_t touches_log; /* what the stored touchpoint rows lack */
     contact_sent_t *sent;     /* deliveries made for the account, oldest first */
     int sent_count;
 } account_t;

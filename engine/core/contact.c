@@ -18,7 +18,7 @@
 int contact_init(contact_t *contact, const char *id, nerr_t *err) {
     memset(contact, 0, sizeof *contact);
     mind_init(&contact->mind);
-    contact->history_replace = 1;
+    rowlog_init(&contact->history_log);
     contact->id = strdup(id);
     contact->facts = cJSON_CreateObject();
     if (!contact->id || !contact->facts) {
@@ -191,8 +191,7 @@ int contact_record_touch(contact_t *contact, const event_t *event, nerr_t *err) 
         goto nomem;
     if (push_touch(contact, event->id, event->type, event->at_ms, event->props))
         goto nomem;
-    if (contact->history_unsaved < CONTACT_HISTORY_MAX)
-        contact->history_unsaved++;
+    rowlog_added(&contact->history_log, CONTACT_HISTORY_MAX);
     return 0;
 nomem:
     return nerr_set(err, NERR_NOMEM, "out of memory recording touchpoint %s", event->id);
@@ -381,44 +380,19 @@ char *contact_to_json(contact_t *contact) {
     return jsonw_finish(&w);
 }
 
-/* The stored text is written afresh once it holds this many rows, so that a reader parses
- * at most a quarter more rows than it keeps, and a commit rewrites the rows once in a
- * quarter of the cap's commits. */
-#define HISTORY_STORED_MAX (CONTACT_HISTORY_MAX + CONTACT_HISTORY_MAX / 4)
-
-static int rewrites_history(const contact_t *contact) {
-    return contact->history_replace ||
-           contact->history_stored + contact->history_unsaved > HISTORY_STORED_MAX;
+static const char *history_row(const void *owner, int index, size_t *size) {
+    const contact_touch_t *touch = &((const contact_t *)owner)->history[index];
+    *size = touch->row_size;
+    return touch->row;
 }
 
 char *contact_rows_text(const contact_t *contact, int *rewrite, size_t *size) {
-    *rewrite = rewrites_history(contact);
-    *size = 0;
-    int first = *rewrite ? 0 : contact->history_count - contact->history_unsaved;
-    if (first == contact->history_count)
-        return NULL;
-    jsonw_t w;
-    jsonw_init(&w, (size_t)(contact->history_count - first) * 128);
-    for (int i = first; i < contact->history_count; i++) {
-        if (i > first || (!*rewrite && contact->history_stored > 0))
-            jsonw_char(&w, ',');
-        jsonw_raw(&w, contact->history[i].row, contact->history[i].row_size);
-    }
-    *size = w.length;
-    char *text = jsonw_finish(&w);
-    if (text == NULL) {
-        *rewrite = -1;
-        *size = 0;
-    }
-    return text;
+    return rowlog_text(&contact->history_log, contact->history_count, CONTACT_HISTORY_MAX,
+                       history_row, contact, rewrite, size);
 }
 
 void contact_history_saved(contact_t *contact) {
-    contact->history_stored = rewrites_history(contact)
-                                  ? contact->history_count
-                                  : contact->history_stored + contact->history_unsaved;
-    contact->history_unsaved = 0;
-    contact->history_replace = 0;
+    rowlog_saved(&contact->history_log, contact->history_count, CONTACT_HISTORY_MAX);
 }
 
 /* Reads row[index] as a number, or fails the whole restore. */
@@ -456,15 +430,6 @@ static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
             return NERR_NOMEM;
     }
     return 0;
-}
-
-/* A state with a "history" member holds its rows itself, from before they had a list of
- * their own: the list is rewritten from them at the next commit. Without one, the list is the
- * history, as stored. */
-static void history_came_inside(contact_t *contact, int came_inside) {
-    contact->history_replace = came_inside != 0;
-    contact->history_unsaved = came_inside ? contact->history_count : 0;
-    contact->history_stored = 0;
 }
 
 /* ---- fast restore ------------------------------------------------------------------------
@@ -550,7 +515,7 @@ static int restore_fast(contact_t *contact, const char *id, const char *text, si
     jsonr_t r = jsonr_over(text, size);
     top_t top = {contact, 0};
     if (jsonr_list(&r, 1, read_top_member, &top) == 0 && jsonr_at_end(&r)) {
-        history_came_inside(contact, top.seen & (1 << 4));
+        rowlog_read_state(&contact->history_log, top.seen & (1 << 4), contact->history_count);
         return 0;
     }
     contact_close(contact);
@@ -596,7 +561,8 @@ static int restore_with_cjson(contact_t *contact, const char *id, const char *te
     if ((rc = mind_from_json(&contact->mind, cJSON_GetObjectItemCaseSensitive(root, "mind"), err)) ||
         (rc = restore_lists(contact, root, err)))
         goto done;
-    history_came_inside(contact, cJSON_HasObjectItem(root, "history"));
+    rowlog_read_state(&contact->history_log, cJSON_HasObjectItem(root, "history"),
+                      contact->history_count);
     rc = 0;
 done:
     cJSON_Delete(root);
@@ -607,14 +573,13 @@ done:
 
 /* One stored row at 'r', read like a row inside a state, else by cJSON (which accepts any
  * spelling of the same JSON). */
-static int restore_row(contact_t *contact, jsonr_t *r) {
-    const char *start = r->at;
+static int restore_row(void *owner, jsonr_t *r) {
+    contact_t *contact = owner;
+    jsonr_t again = *r;
     if (read_touch(r, NULL, contact) == 0)
         return 0;
-    const char *end = NULL; /* cJSON reads the row off the front of the rest */
-    cJSON *row = cJSON_ParseWithLengthOpts(start, (size_t)(r->end - start), &end, 0);
-    if (row && end)
-        r->at = end;
+    *r = again;
+    cJSON *row = rowlog_parse_row(r);
     double at;
     const char *event_id = row_string(row, 0), *type = row_string(row, 1);
     const cJSON *props = cJSON_GetArrayItem(row, 3);
@@ -626,15 +591,12 @@ static int restore_row(contact_t *contact, jsonr_t *r) {
 }
 
 int contact_restore_history(contact_t *contact, const char *text, size_t size, nerr_t *err) {
-    jsonr_t r = jsonr_over(text, size);
-    for (int row = 1; !jsonr_at_end(&r); row++) {
-        int rc = (row > 1 && !jsonr_eat(&r, ',')) ? NERR_INVALID : restore_row(contact, &r);
-        if (rc == NERR_NOMEM)
-            return nerr_set(err, NERR_NOMEM, "out of memory restoring history");
-        if (rc != 0)
-            return nerr_set(err, NERR_INVALID, "stored history row %d of contact %s is malformed",
-                            row, contact->id);
-        contact->history_stored++;
-    }
+    int row;
+    int rc = rowlog_read(&contact->history_log, text, size, restore_row, contact, &row);
+    if (rc == NERR_NOMEM)
+        return nerr_set(err, NERR_NOMEM, "out of memory restoring history");
+    if (rc != 0)
+        return nerr_set(err, NERR_INVALID, "stored history row %d of contact %s is malformed",
+                        row, contact->id);
     return 0;
 }

@@ -5,8 +5,7 @@
  * Storage form: the state is one JSON object without the history, and the history is a text
  * beside it, one JSON array per touchpoint, oldest first, separated by commas. A touchpoint
  * changes the state a little and adds one row, so a commit rewrites the small object and
- * appends the new rows instead of rewriting the whole history; the text is written afresh
- * only when it has grown a quarter past the cap. */
+ * appends the new rows instead of rewriting the whole history (see rowlog). */
 #ifndef NURTURE_CONTACT_H
 #define NURTURE_CONTACT_H
 
@@ -18,6 +17,7 @@
 #include "engine/core/event.h"
 #include "engine/core/mind.h"
 #include "engine/core/nerr.h"
+#include "engine/core/rowlog.h"
 
 #define CONTACT_HISTORY_MAX 64 /* recent touchpoints kept for history queries */
 #define CONTACT_SENT_MAX 64    /* recent content deliveries kept for cooldowns */
@@ -66,13 +66,7 @@ typedef struct {
      * CONTACT_TYPE_SLOTS: a query about a type whose slot is empty needs no scan (rules ask
      * most often about what never happened: an unsubscribe, an open defect). */
     uint8_t type_slots[CONTACT_TYPE_SLOTS];
-    /* What the stored rows lack: the newest 'history_unsaved' touches, or, when
-     * 'history_replace' is set, all of it (the text is to be replaced: nothing is known of
-     * it, or the rows came inside an older state). 'history_stored' counts the rows the text
-     * holds, past the cap too. */
-    int history_unsaved;
-    int history_replace;
-    int history_stored;
+    rowlog_t history_log; /* what the stored history rows lack */
     contact_sent_t *sent;             /* oldest first */
     int sent_count;
     int sent_capacity;

@@ -38,7 +38,7 @@ static void round_trip(contact_t *contact) {
     check(rc == 0, "contact_from_json refused its own storage form", err.msg);
     rc = contact_restore_history(&back, rows ? rows : "", rows_size, &err);
     check(rc == 0, "contact_restore_history refused its own rows", err.msg);
-    back.history_replace = 1; /* to write all its rows again */
+    back.history_log.replace = 1; /* to write all its rows again */
     store(&back, &json_again, &rows_again, &rows_size_again);
     check(strcmp(json, json_again) == 0, "round trip changed the state", json);
     check(rows_size == rows_size_again && (rows_size == 0 || memcmp(rows, rows_again, rows_size) == 0),

@@ -190,7 +190,7 @@ static void test_any_json_form_reads_the_same(void **state) {
     assert_string_equal(from_loose, written);
     for (account_t *x = &a; x; x = x == &a ? &b : NULL) {
         assert_int_equal(x->touch_count, 1);
-        assert_int_equal(x->touches_replace, 1);
+        assert_int_equal(x->touches_log.replace, 1);
         assert_string_equal(x->touches[0].contact, "ana");
     }
     assert_memory_equal(a.touches[0].row, row, strlen(row));

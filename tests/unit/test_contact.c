@@ -1,6 +1,7 @@
 /* test_contact: the storage form round trip (state and history rows, mind evidence
  * included), the rows a commit must append, the form of older states, the history and
- * delivery caps, and the history queries rules use. Depends on contact, event and mind. */
+ * delivery caps, and the history queries rules use. Depends on contact, event, mind and
+ * rowlog. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,7 +53,7 @@ static void test_init(void **state) {
     assert_string_equal(json, "{\"facts\":{},\"mind\":{},\"sent\":[]}");
     free(json);
     /* Nothing is known of stored rows: the first commit replaces them. */
-    assert_int_equal(c.history_replace, 1);
+    assert_int_equal(c.history_log.replace, 1);
     contact_close(&c);
     assert_null(c.id);
     contact_close(&c); /* a closed (zeroed) contact can be closed again */
@@ -148,15 +149,15 @@ static char *store_and_restore(contact_t *c, contact_t *back, int64_t version) {
     nerr_t err = {0, ""};
     assert_int_equal(contact_from_json(back, c->id, json, strlen(json), version, &err), 0);
     contact_t fresh = *c;
-    fresh.history_replace = 1; /* all rows */
+    fresh.history_log.replace = 1; /* all rows */
     int rewrite;
     char *rows = rows_of(&fresh, &rewrite);
     assert_int_equal(rewrite, 1);
     assert_int_equal(contact_restore_history(back, rows, strlen(rows), &err), 0);
     free(rows);
     /* The rows are what is stored: nothing to append or replace. */
-    assert_int_equal(back->history_replace, 0);
-    assert_int_equal(back->history_stored, c->history_count);
+    assert_int_equal(back->history_log.replace, 0);
+    assert_int_equal(back->history_log.stored, c->history_count);
     assert_null(contact_rows_text(back, &rewrite, &(size_t){0}));
     assert_int_equal(rewrite, 0);
     return json;
@@ -225,7 +226,7 @@ static void test_rows_to_write(void **state) {
     assert_string_equal(rows, ",[\"e3\",\"email_open\",1795424400002]");
     free(rows);
     contact_history_saved(&c);
-    assert_int_equal(c.history_stored, 3);
+    assert_int_equal(c.history_log.stored, 3);
     /* Appends until the stored rows would pass CONTACT_HISTORY_MAX * 5 / 4. */
     int appends = 0;
     for (int i = 0;; i++) {
@@ -240,7 +241,7 @@ static void test_rows_to_write(void **state) {
         appends++;
     }
     assert_int_equal(3 + appends, CONTACT_HISTORY_MAX + CONTACT_HISTORY_MAX / 4);
-    assert_int_equal(c.history_stored, CONTACT_HISTORY_MAX);
+    assert_int_equal(c.history_log.stored, CONTACT_HISTORY_MAX);
     contact_close(&c);
 }
 
@@ -259,7 +260,7 @@ static void test_restore_history_rows(void **state) {
     assert_true(c.history[1].at_ms == 1795424460000LL);
     assert_string_equal(c.history[2].event_id, "e3");
     assert_int_equal(contact_count(&c, "page_view", NULL, INT64_MIN), 1);
-    assert_int_equal(c.history_stored, 3);
+    assert_int_equal(c.history_log.stored, 3);
     contact_close(&c);
 
     assert_int_equal(contact_from_json(&c, "c-1", "{}", 2, 1, &err), 0);
@@ -270,7 +271,7 @@ static void test_restore_history_rows(void **state) {
     assert_int_equal(contact_restore_history(&c, many, strlen(many), &err), 0);
     assert_int_equal(c.history_count, CONTACT_HISTORY_MAX);
     assert_string_equal(c.history[0].event_id, "e10");
-    assert_int_equal(c.history_stored, CONTACT_HISTORY_MAX + 10);
+    assert_int_equal(c.history_log.stored, CONTACT_HISTORY_MAX + 10);
     contact_close(&c);
 
     const char *bad[] = {"[\"e3\",\"page_view\"]", "[\"e4\",\"page_view\",1] x",
@@ -308,7 +309,7 @@ static void test_from_json_documented_form(void **state) {
     assert_string_equal(c.mind.states[0].evidence[0].rule, "faq_loop");
     assert_int_equal(c.history_count, 2);
     assert_true(c.history[1].at_ms == 1795424460000LL);
-    assert_int_equal(c.history_replace, 1);
+    assert_int_equal(c.history_log.replace, 1);
     int rewrite;
     char *rows = rows_of(&c, &rewrite);
     assert_int_equal(rewrite, 1);
@@ -332,7 +333,7 @@ static void test_from_json_documented_form(void **state) {
     assert_int_equal(contact_from_json(&c, "c-0", "{}", 2, 0, NULL), 0);
     assert_null(c.stage);
     assert_int_equal(c.history_count, 0);
-    assert_int_equal(c.history_replace, 0);
+    assert_int_equal(c.history_log.replace, 0);
     assert_true(cJSON_IsObject(c.facts));
     contact_close(&c);
 }

@@ -1,0 +1,73 @@
+/* rowlog: which stored rows a commit appends or writes afresh. */
+#include "engine/core/rowlog.h"
+
+#include "engine/core/jsonw.h"
+#include "engine/core/nerr.h"
+
+void rowlog_init(rowlog_t *log) { *log = (rowlog_t){0, 1, 0}; }
+
+void rowlog_read_state(rowlog_t *log, int came_inside, int count) {
+    *log = came_inside ? (rowlog_t){count, 1, 0} : (rowlog_t){0, 0, 0};
+}
+
+void rowlog_added(rowlog_t *log, int cap) {
+    if (log->unsaved < cap)
+        log->unsaved++;
+}
+
+static int rewrites(const rowlog_t *log, int cap) {
+    return log->replace || log->stored + log->unsaved > cap + cap / 4;
+}
+
+char *rowlog_text(const rowlog_t *log, int count, int cap, rowlog_row_fn row, const void *owner,
+                  int *rewrite, size_t *size) {
+    *rewrite = rewrites(log, cap);
+    *size = 0;
+    int first = *rewrite ? 0 : count - log->unsaved;
+    if (first >= count)
+        return NULL;
+    jsonw_t w;
+    jsonw_init(&w, (size_t)(count - first) * 160);
+    for (int i = first; i < count; i++) {
+        size_t row_size;
+        const char *text = row(owner, i, &row_size);
+        if (i > first || (!*rewrite && log->stored > 0))
+            jsonw_char(&w, ',');
+        jsonw_raw(&w, text, row_size);
+    }
+    *size = w.length;
+    char *text = jsonw_finish(&w);
+    if (text == NULL) {
+        *rewrite = -1;
+        *size = 0;
+    }
+    return text;
+}
+
+void rowlog_saved(rowlog_t *log, int count, int cap) {
+    log->stored = rewrites(log, cap) ? count : log->stored + log->unsaved;
+    log->unsaved = 0;
+    log->replace = 0;
+}
+
+int rowlog_read(rowlog_t *log, const char *text, size_t size,
+                int (*read_row)(void *owner, jsonr_t *r), void *owner, int *bad_row) {
+    jsonr_t r = jsonr_over(text, size);
+    for (int row = 1; !jsonr_at_end(&r); row++) {
+        int rc = (row > 1 && !jsonr_eat(&r, ',')) ? NERR_INVALID : read_row(owner, &r);
+        if (rc != 0) {
+            *bad_row = row;
+            return rc;
+        }
+        log->stored++;
+    }
+    return 0;
+}
+
+cJSON *rowlog_parse_row(jsonr_t *r) {
+    const char *end = NULL;
+    cJSON *row = cJSON_ParseWithLengthOpts(r->at, (size_t)(r->end - r->at), &end, 0);
+    if (row && end)
+        r->at = end;
+    return row;
+}
