@@ -840,7 +840,6 @@ static int64_t parse_version(const redisReply *item) {
     return strtoll(item->str, NULL, 10);
 }
 
-/* The reply to `HMGET key ver state` for a contact or an account of the batch. */
 /* Restores a contact or account from the EXEC reply of fetch_state: [[ver, state], rows].
  * Returns 0, or -1 when the reply is not of that shape or memory ran out. */
 static int restore_stored(flight_t *f, const reply_ctx_t *ctx, const redisReply *reply) {
