@@ -255,20 +255,9 @@ char *account_to_json(account_t *account) {
     jsonw_item(&w, account->facts);
     jsonw_raw(&w, ",\"mind\":", 8);
     mind_write_json(&w, &account->mind);
-    jsonw_raw(&w, ",\"sent\":[", 9);
-    for (int i = 0; i < account->sent_count; i++) {
-        const contact_sent_t *d = &account->sent[i];
-        jsonw_raw(&w, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
-        jsonw_string(&w, d->content);
-        jsonw_char(&w, ',');
-        jsonw_int64(&w, d->at_ms);
-        jsonw_char(&w, ',');
-        jsonw_string(&w, d->action_id);
-        jsonw_char(&w, ',');
-        jsonw_string(&w, d->channel);
-        jsonw_raw(&w, d->is_task ? ",true]" : ",false]", d->is_task ? 6 : 7);
-    }
-    jsonw_raw(&w, "]}", 2);
+    jsonw_raw(&w, ",\"sent\":", 8);
+    contact_sent_write_json(&w, account->sent, account->sent_count);
+    jsonw_char(&w, '}');
     return jsonw_finish(&w);
 }
 
@@ -327,18 +316,12 @@ static int read_touch(jsonr_t *r, const char *key, void *ud) {
 
 static int read_sent(jsonr_t *r, const char *key, void *ud) {
     (void)key;
-    char *content = NULL, *id = NULL, *channel = NULL;
-    double at;
-    int is_task, rc = -1;
-    if (jsonr_eat(r, '[') && (content = jsonr_string(r)) && jsonr_eat(r, ',') &&
-        !jsonr_number(r, &at) && jsonr_eat(r, ',') && (id = jsonr_string(r)) &&
-        jsonr_eat(r, ',') && (channel = jsonr_string(r)) && jsonr_eat(r, ',') &&
-        !jsonr_bool(r, &is_task) && jsonr_eat(r, ']'))
-        rc = account_mark_sent(ud, content, id, channel, is_task, (int64_t)at, NULL) ? -1 : 0;
-    free(content);
-    free(id);
-    free(channel);
-    return rc;
+    contact_sent_t d;
+    if (contact_sent_read_json(r, &d) != 0)
+        return -1;
+    int rc = account_mark_sent(ud, d.content, d.action_id, d.channel, d.is_task, d.at_ms, NULL);
+    contact_sent_close(&d);
+    return rc ? -1 : 0;
 }
 
 typedef struct {

@@ -330,11 +330,10 @@ int contact_take_pending(contact_t *contact, int64_t after_ms, int with_tasks,
 
 /* ---- storage form ----------------------------------------------------------------------- */
 
-/* Member order is {"stage","account","facts","mind","sent"}. */
-static void sent_write(jsonw_t *w, const contact_t *contact) {
+void contact_sent_write_json(jsonw_t *w, const contact_sent_t *sent, int count) {
     jsonw_char(w, '[');
-    for (int i = 0; i < contact->sent_count; i++) {
-        const contact_sent_t *d = &contact->sent[i];
+    for (int i = 0; i < count; i++) {
+        const contact_sent_t *d = &sent[i];
         jsonw_raw(w, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
         jsonw_string(w, d->content);
         jsonw_char(w, ',');
@@ -348,6 +347,7 @@ static void sent_write(jsonw_t *w, const contact_t *contact) {
     jsonw_char(w, ']');
 }
 
+/* Member order is {"stage","account","facts","mind","sent"}. */
 char *contact_to_json(contact_t *contact) {
     jsonw_t w;
     /* About the size of a full state, so that most contacts need one allocation. */
@@ -375,7 +375,7 @@ char *contact_to_json(contact_t *contact) {
     jsonw_raw(&w, ",\"mind\":", 8);
     mind_write_json(&w, &contact->mind);
     jsonw_raw(&w, ",\"sent\":", 8);
-    sent_write(&w, contact);
+    contact_sent_write_json(&w, contact->sent, contact->sent_count);
     jsonw_char(&w, '}');
     return jsonw_finish(&w);
 }
@@ -465,8 +465,7 @@ static int read_touch(jsonr_t *r, const char *key, void *ud) {
     return rc;
 }
 
-static int read_sent(jsonr_t *r, const char *key, void *ud) {
-    (void)key;
+int contact_sent_read_json(jsonr_t *r, contact_sent_t *out) {
     contact_sent_t d = {NULL, NULL, NULL, 0, 0};
     double at;
     if (!jsonr_eat(r, '[') || !(d.content = jsonr_string(r)) || !jsonr_eat(r, ',') ||
@@ -477,7 +476,14 @@ static int read_sent(jsonr_t *r, const char *key, void *ud) {
         return -1;
     }
     d.at_ms = (int64_t)at;
-    return push_sent_owned(ud, d) ? -1 : 0;
+    *out = d;
+    return 0;
+}
+
+static int read_sent(jsonr_t *r, const char *key, void *ud) {
+    (void)key;
+    contact_sent_t d;
+    return contact_sent_read_json(r, &d) || push_sent_owned(ud, d) ? -1 : 0;
 }
 
 typedef struct {

@@ -162,4 +162,12 @@ int contact_take_pending(contact_t *contact, int64_t after_ms, int with_tasks,
 
 void contact_sent_close(contact_sent_t *sent);
 
+/* The storage form of a list of deliveries, a contact's or an account's:
+ * [["content",due ms,"action id","channel",is_task],..]. Appends it to 'w'. */
+void contact_sent_write_json(jsonw_t *w, const contact_sent_t *sent, int count);
+
+/* Reads one delivery row at 'r', in the form contact_sent_write_json writes, into '*out'
+ * (owned strings: contact_sent_close). Returns 0, or -1 with nothing to close. */
+int contact_sent_read_json(jsonr_t *r, contact_sent_t *out);
+
 #endif
