@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "engine/core/clock.h"
-#include "engine/core/jsonflat.h"
 #include "engine/core/jsonr.h"
 
 int event_is_utf8(const char *text, size_t size) {
@@ -113,13 +112,14 @@ static int read_string(const cJSON *item, int f, int required, const char **out,
 }
 
 /* ---- the event reader ------------------------------------------------------------------
- * Events are small plain JSON objects, read once each: one pass straight into one block, laid
- * out as jsonflat lays out its trees (nodes first, then their strings; the root marked
- * cJSON_IsReference, so cJSON_Delete frees the block whole). The block is sized before the
- * pass: every node but the root follows a '{', a '[' or a ',', and the unescaped strings with
- * their terminators take no more bytes than the text. It takes only what jsonflat takes, with
- * the same values (which are cJSON's); on anything else it gives up and the caller asks the
- * general readers, which have the last word on what the text means. */
+ * Events are small plain JSON objects, read once each: one pass straight into one block
+ * (nodes first, then their strings; the root marked cJSON_IsReference, so cJSON_Delete frees
+ * the block whole and never walks into the children, which it did not allocate one by one).
+ * The block is sized before the pass: every node but the root follows a '{', a '[' or a ',',
+ * and the unescaped strings with their terminators take no more bytes than the text. It takes
+ * plain JSON only (strings with the short escapes, numbers as cJSON reads them, nesting up to
+ * READ_MAX_DEPTH), with cJSON's values; on anything else it gives up and cJSON, which has the
+ * last word on what the text means, reads it. */
 
 #define READ_MAX_DEPTH 32
 
@@ -206,7 +206,10 @@ static int read_number(reader_t *r, cJSON *node) {
     double value;
     if (jsonr_scan_number(&r->at, r->end, &value))
         return -1;
-    jsonflat_set_number(node, value);
+    node->type = cJSON_Number;
+    node->valuedouble = value;
+    /* cJSON's valueint, saturated */
+    node->valueint = value >= INT_MAX ? INT_MAX : value <= (double)INT_MIN ? INT_MIN : (int)value;
     return 0;
 }
 
@@ -358,18 +361,16 @@ static cJSON *read_object(const char *text, size_t size, const char **end, event
 }
 
 /* Parses one JSON value, with nothing but white space after it. The event reader takes the
- * plain objects that events are, and jsonflat other plain values; both give up on anything
- * else, and cJSON, which defines what is valid, reads that. Returns the tree or NULL; sets
- * '*block_size' to the size of the event reader's block, or 0 for another tree. */
+ * plain objects that events are; cJSON, which defines what is valid, reads anything else.
+ * Returns the tree or NULL; sets '*block_size' to the size of the event reader's block, or 0
+ * for another tree. */
 static cJSON *parse_json(const char *text, size_t size, event_spare_t *spare, size_t *block_size) {
     const char *end = NULL;
     cJSON *json = read_object(text, size, &end, spare, block_size);
-    if (json == NULL)
+    if (json == NULL) {
         *block_size = 0;
-    if (json == NULL)
-        json = jsonflat_parse(text, size, &end);
-    if (json == NULL)
         json = cJSON_ParseWithLengthOpts(text, size, &end, 0);
+    }
     /* cJSON stops after the first value; anything but white space after it (a second
      * object glued on the same line) makes the event invalid, not silently shorter. */
     if (json != NULL && !is_blank(end, (size_t)(text + size - end))) {

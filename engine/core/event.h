@@ -1,6 +1,6 @@
 /* event: a touchpoint, parsed and validated from its JSON form (the `event` field of an
  * entry of the events stream, or one line of a JSON Lines file). Pure; depends on cJSON and
- * jsonflat. */
+ * jsonr. */
 #ifndef NURTURE_EVENT_H
 #define NURTURE_EVENT_H
 
@@ -25,8 +25,8 @@ typedef struct {
     const char *source;  /* optional: NULL when absent */
     int64_t at_ms;       /* when it happened; every delay counts from here */
     cJSON *json;         /* the whole object, other keys included; owned by the event and
-                            read-only (often one jsonflat block: never add, detach or
-                            replace items in it) */
+                            read-only (often one flat block, see event.c: never add,
+                            detach or replace items in it) */
     const cJSON *props;  /* the "props" object, or NULL */
     uint64_t serial;     /* unique to this parse in the process (never 0), so that what is
                             derived from an event can be kept while the same event is
