@@ -1,7 +1,7 @@
 /* rconn: one hiredis 0.14 async connection on a libuv loop. Provides our own adapter for the
- * context's event hooks (a uv_poll_t per connection attempt), one uv_timer_t for the connect
- * timeout, the command watchdog and the reconnect backoff, AUTH/SELECT after connecting, and
- * automatic reconnection. Depends on hiredis, libuv, redis_url and log.
+ * context's event hooks (a uv_poll_t per connection attempt, and a uv_prepare_t that makes
+ * the writes of a loop turn), one uv_timer_t for the connect timeout, the command watchdog
+ * and the reconnect backoff, AUTH/SELECT after connecting, and automatic reconnection. Depends on hiredis, libuv, redis_url and log.
  *
  * hiredis 0.14 facts this file is built around: a failed connect calls onConnect(REDIS_ERR)
  * and frees the context without calling onDisconnect; a lost connection first runs every
@@ -38,6 +38,8 @@ typedef struct {
     rconn_t *conn;
     redisAsyncContext *ac; /* NULL once hiredis called the cleanup hook */
     int events;
+    int is_flushing;       /* on_flush is writing: a write left unfinished waits for the
+                              socket to take more */
 } rconn_io_t;
 
 /* One user command waiting for its reply, oldest first, for the watchdog. Replies come back
@@ -54,6 +56,7 @@ typedef struct rconn_cmd {
 struct rconn {
     uv_loop_t *loop;
     uv_timer_t timer;
+    uv_prepare_t flush; /* writes the commands of a loop turn just before it polls */
     redis_url_t url;
     char name[32];
     char where[300]; /* "host:port/db", never the credentials */
@@ -73,7 +76,7 @@ struct rconn {
     int has_attempted;       /* the first attempt does not count as a reconnect */
     uint64_t reconnects;
     uint64_t rng;
-    int open_handles; /* the timer plus every poll handle not yet closed */
+    int open_handles; /* the timer, the flush and every poll handle not yet closed */
     rconn_cmd_t *oldest, *newest;
     char *wire;       /* the command being formatted; kept between commands */
     size_t wire_size; /* its capacity */
@@ -107,6 +110,8 @@ static void on_handle_closed(rconn_t *conn) {
 }
 
 static void on_timer_closed(uv_handle_t *handle) { on_handle_closed(handle->data); }
+
+static void on_flush_closed(uv_handle_t *handle) { on_handle_closed(handle->data); }
 
 static void on_poll_closed(uv_handle_t *handle) {
     rconn_io_t *io = handle->data;
@@ -164,9 +169,30 @@ static void ev_del_read(void *privdata) {
     io_update(io, io->events & ~UV_READABLE);
 }
 
+/* Writes what the loop turn's callbacks queued, in one write, before the loop polls. */
+static void on_flush(uv_prepare_t *flush) {
+    rconn_t *conn = flush->data;
+    uv_prepare_stop(flush);
+    rconn_io_t *io = conn->io;
+    if (io == NULL || io->ac == NULL || !(io->ac->c.flags & REDIS_CONNECTED))
+        return;
+    io->is_flushing = 1;
+    redisAsyncHandleWrite(io->ac);
+    io->is_flushing = 0; /* the io outlives a context freed here until its poll closes */
+}
+
+/* A connected socket almost always takes the whole write: rather than ask the poll for
+ * writability (two epoll_ctl calls and a wake-up per round trip), the write is made by the
+ * flush handle at the end of the loop turn. Only a write the socket did not take whole, or
+ * a connect in progress, waits for the poll. */
 static void ev_add_write(void *privdata) {
     rconn_io_t *io = privdata;
-    io_update(io, io->events | UV_WRITABLE);
+    if (io->events & UV_WRITABLE)
+        return;
+    if (io->is_flushing || !(io->ac->c.flags & REDIS_CONNECTED))
+        io_update(io, io->events | UV_WRITABLE);
+    else
+        uv_prepare_start(&io->conn->flush, on_flush);
 }
 
 static void ev_del_write(void *privdata) {
@@ -489,7 +515,9 @@ rconn_t *rconn_new(uv_loop_t *loop, const redis_url_t *url, const char *name,
         return NULL;
     }
     conn->timer.data = conn;
-    conn->open_handles = 1;
+    uv_prepare_init(loop, &conn->flush);
+    conn->flush.data = conn;
+    conn->open_handles = 2;
     conn->loop = loop;
     conn->url = *url;
     snprintf(conn->name, sizeof conn->name, "%s", name);
@@ -637,6 +665,7 @@ void rconn_close(rconn_t *conn, rconn_close_cb close_cb, void *ud) {
     conn->close_ud = ud;
     uv_timer_stop(&conn->timer);
     uv_close((uv_handle_t *)&conn->timer, on_timer_closed);
+    uv_close((uv_handle_t *)&conn->flush, on_flush_closed);
     /* Hard close: pending callbacks get NULL now, or, inside a reply callback, as soon as it
      * returns (hiredis defers the free). Our onConnect/onDisconnect set conn->ac to NULL
      * before anything else, so a context hiredis is already freeing is never freed twice. */
