@@ -81,7 +81,6 @@ struct consumer {
     playbook_t *playbook;
     consumer_options_t options;
     char name[KEYS_NAME_MAX];
-    char owner[24];      /* this process's mark on its staging keys */
     consumer_batch_cb on_batch;
     void *ud;
 
@@ -138,9 +137,6 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
     c->options = *options;
     snprintf(c->name, sizeof c->name, "%s", options->name ? options->name : "nurture");
     c->options.name = c->name;
-    /* Unique per process, even for two engines sharing a consumer name on one host. */
-    snprintf(c->owner, sizeof c->owner, "%016llx",
-             (unsigned long long)(uv_hrtime() ^ ((uint64_t)uv_os_getpid() << 40)));
     if (c->options.batch_size <= 0)
         c->options.batch_size = 256;
     if (c->options.block_ms <= 0)
@@ -588,24 +584,6 @@ static int send_dead_letter(consumer_t *c, flight_t *f, int index) {
                               lengths);
 }
 
-#define STAGED_TTL_MS "600000" /* a staged state outlives a dead engine by this much */
-
-/* Writes 'state' (and the contact's suppression 'halt', unless NULL) with the version it
- * brings into the staging hash 'staged', with an expiry; the commit function moves it into
- * place. The replies are not needed: a staged state that did not arrive makes the commit
- * refuse. */
-static int stage_state(consumer_t *c, const char *staged, const char *state, const char *halt,
-                       int64_t version) {
-    char ver[JSONW_INT64_MAX];
-    jsonw_format_int64(ver, version);
-    const char *hset[] = {"HSET", staged, "state", state, "ver", ver, "halt", halt};
-    const char *expire[] = {"PEXPIRE", staged, STAGED_TTL_MS};
-    if (rconn_command_argv(c->writer, NULL, NULL, halt ? 8 : 6, hset, NULL) != 0 ||
-        rconn_command_argv(c->writer, NULL, NULL, 3, expire, NULL) != 0)
-        return -1;
-    return 0;
-}
-
 /* The pair of arguments that brings a stored text of rows up to date: "a" (append), "s"
  * (set) or "" (nothing to write), and the rows. */
 typedef struct {
@@ -624,9 +602,9 @@ static int rows_write(rows_write_t *w, char *text, int rewrite, size_t size) {
     return 0;
 }
 
-/* Stages the contact's (and account's) new state and sends FCALL nurture_commit for one
- * contact, which also writes their new rows and acks the entries; see redis_functions.lua
- * for the argument layout. */
+/* Sends FCALL nurture_commit for one contact: its new state (and its account's), actions,
+ * records and rows, and the acks of its entries; see redis_functions.lua for the argument
+ * layout. */
 static int send_commit(consumer_t *c, flight_t *f, int index) {
     batch_contact_t *contact = &f->batch.contacts[index];
     int seen_count = contact->decided_count;
@@ -634,11 +612,11 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
         contact->account_index >= 0 ? &f->batch.accounts[contact->account_index] : NULL;
     if (account && account->state_json == NULL)
         account = NULL; /* nothing was decided for it in this batch */
-    int argc = 3 + 10 + seen_count + 5 + 3 * contact->action_count + 1 +
+    int argc = 3 + 8 + seen_count + 8 + 3 * contact->action_count + 1 +
                contact->cancelled_count + 1 + contact->record_count + 4 + seen_count;
     const char **argv = calloc((size_t)argc, sizeof *argv);
     size_t *lengths = calloc((size_t)argc, sizeof *lengths);
-    char(*keys)[KEYS_KEY_MAX] = malloc((size_t)(6 + seen_count) * sizeof *keys); /* each written */
+    char(*keys)[KEYS_KEY_MAX] = malloc((size_t)(4 + seen_count) * sizeof *keys); /* each written */
     char(*numbers)[JSONW_INT64_MAX] = calloc((size_t)(6 + contact->action_count), sizeof *numbers);
     rows_write_t history = {{0}, NULL, 0}, touches = {{0}, NULL, 0};
     int rewrite;
@@ -654,48 +632,29 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
         if (rows_write(&touches, text, rewrite, size) != 0)
             goto done;
     }
-    /* keys[0..5]: the contact, the account (or the contact), their staging hashes and their
-     * rows. */
+    /* keys[0..3]: the contact, the account (or the contact), and their rows. */
     keys_contact(&c->keys, contact->id, keys[0], sizeof keys[0]);
-    keys_history(&c->keys, contact->id, keys[4], sizeof keys[4]);
+    keys_history(&c->keys, contact->id, keys[2], sizeof keys[2]);
     if (account) {
         keys_account(&c->keys, account->id, keys[1], sizeof keys[1]);
-        keys_account_touches(&c->keys, account->id, keys[5], sizeof keys[5]);
+        keys_account_touches(&c->keys, account->id, keys[3], sizeof keys[3]);
     } else {
         memcpy(keys[1], keys[0], sizeof keys[0]);
-        memcpy(keys[5], keys[4], sizeof keys[4]);
-    }
-    keys_staged(&c->keys, c->owner, keys[0], keys[2], sizeof keys[2]);
-    /* An account whose state stays as stored is not staged: naming the contact's staging
-     * hash in its place tells the function to move only the account's version. */
-    int stages_account = account && !account->is_state_unchanged;
-    if (stages_account)
-        keys_staged(&c->keys, c->owner, keys[1], keys[3], sizeof keys[3]);
-    else
         memcpy(keys[3], keys[2], sizeof keys[2]);
-    /* Each commit of the batch that writes this account expects the version the previous
-     * one left, so the account's commits stay in stream order. */
-    int64_t account_expects = account ? account->stored_version + account->commits_sent++ : 0;
-    if (stage_state(c, keys[2], contact->state_json, contact->halt,
-                    contact->stored_version + 1) != 0 ||
-        (stages_account &&
-         stage_state(c, keys[3], account->state_json, NULL, account_expects + 1) != 0))
-        goto done;
-    int n = 0, k = 6;
+    }
+    int n = 0, k = 4;
     argv[n++] = "FCALL";
     argv[n++] = "nurture_commit";
-    jsonw_format_int64(numbers[0], 10 + seen_count);
+    jsonw_format_int64(numbers[0], 8 + seen_count);
     argv[n++] = numbers[0];
     argv[n++] = keys[0];
     argv[n++] = c->keys.due;
     argv[n++] = c->keys.scheduled;
     argv[n++] = c->keys.held;
     argv[n++] = keys[1];
+    argv[n++] = c->keys.events;
     argv[n++] = keys[2];
     argv[n++] = keys[3];
-    argv[n++] = c->keys.events;
-    argv[n++] = keys[4];
-    argv[n++] = keys[5];
     for (int i = 0; i < f->batch.entry_count; i++) {
         const batch_entry_t *e = &f->batch.entries[i];
         if (e->contact_index == index && e->is_valid && !e->is_duplicate) {
@@ -711,11 +670,18 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     jsonw_format_int64(numbers[5], contact->record_count);
     argv[n++] = numbers[1];
     argv[n++] = numbers[2];
+    /* Each commit of the batch that writes this account expects the version the previous
+     * one left, so the account's commits stay in stream order. */
     char account_version[JSONW_INT64_MAX] = "";
     if (account)
-        jsonw_format_int64(account_version, account_expects);
+        jsonw_format_int64(account_version,
+                           account->stored_version + account->commits_sent++);
     argv[n++] = account_version;
     argv[n++] = c->keys.group;
+    argv[n++] = contact->state_json;
+    argv[n++] = contact->halt;
+    /* An account state that stays as stored is not sent: only its version moves. */
+    argv[n++] = account && !account->is_state_unchanged ? account->state_json : "";
     argv[n++] = numbers[3];
     char(*due)[JSONW_INT64_MAX] = numbers + 6;
     for (int i = 0; i < contact->action_count; i++) {

@@ -57,12 +57,3 @@ void keys_history(const keys_t *keys, const char *contact_id, char *buf, size_t 
 void keys_account_touches(const keys_t *keys, const char *account_id, char *buf, size_t size) {
     name_key(keys, "account_touches:", account_id, buf, size);
 }
-
-/* The staged key embeds the whole key it stands for, so distinct keys never share one. */
-void keys_staged(const keys_t *keys, const char *owner, const char *key, char *buf, size_t size) {
-    name_key(keys, "staged:", owner, buf, size);
-    size_t used = strlen(buf);
-    put(buf, size, &used, ":");
-    put(buf, size, &used, key);
-    buf[used] = '\0';
-}

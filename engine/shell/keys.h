@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #define KEYS_NAME_MAX 256
-#define KEYS_KEY_MAX 1024 /* a prefix, a tag, an owner and an id of up to 256 bytes each */
+#define KEYS_KEY_MAX 1024 /* a prefix, a tag and an id of up to 256 bytes each */
 
 typedef struct {
     char prefix[KEYS_NAME_MAX];    /* "nurture" */
@@ -30,9 +30,5 @@ void keys_account(const keys_t *keys, const char *id, char *buf, size_t size);
 /* The list of a contact's history rows, and of an account's touchpoint rows. */
 void keys_history(const keys_t *keys, const char *contact_id, char *buf, size_t size);
 void keys_account_touches(const keys_t *keys, const char *account_id, char *buf, size_t size);
-
-/* Writes the key of the staging hash in which process 'owner' passes the new state of
- * 'key' (a contact or account key) to the commit function. */
-void keys_staged(const keys_t *keys, const char *owner, const char *key, char *buf, size_t size);
 
 #endif

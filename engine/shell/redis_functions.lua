@@ -1,18 +1,12 @@
 #!lua name=nurture
 -- Server-side functions of nurture, loaded with FUNCTION LOAD REPLACE at every connect
 -- (functions survive restarts with persistence; loading again is cheap and covers the rest).
--- Every read and check comes before the first write (a refusal only drops what the caller
--- staged for it): functions are atomic but not transactional, so nothing may fail after a
--- write. Return values stay flat (hiredis 0.14 drops the connection on replies nested
+-- Every check comes before the first write that stays (a refusal takes back only the
+-- seen-marks it set): functions are atomic but not transactional, so nothing may fail after
+-- a write. Return values stay flat (hiredis 0.14 drops the connection on replies nested
 -- deeper than 7).
 
 local HELD_MAXLEN = '100000' -- the held stream keeps about this many records
-
--- A refused commit drops the states staged for it and writes nothing else.
-local function refuse(keys)
-  redis.call('DEL', keys[6], keys[7])
-  return 0
-end
 
 -- Brings the rows at 'key' up to date: args[at] says how, args[at + 1] has the rows.
 local function write_rows(key, args, at)
@@ -24,62 +18,59 @@ local function write_rows(key, args, at)
   end
 end
 
--- Commits the decisions for one contact's events of a batch, atomically.
--- The new states come staged: the caller writes them, with the version they bring, by plain
--- HSETs into staging hashes named for its process (with an expiry, in case it dies before
--- this call), and this moves them into place with RENAME. Strings passed to a function are
--- hashed byte by byte on their way into Lua; states of several KiB per commit made that most
--- of the commit's cost. It also acknowledges the events' stream entries, so an event is
--- applied and settled in one step, with no round trip of its own. The touchpoint rows of the
--- contact and of its account are texts beside their hashes: a commit appends the new rows
--- instead of rewriting every row (the caller rewrites a text once it has grown past its cap).
--- Each redis.call costs about a microsecond of its own, so checks are made in as few calls
--- as they can be.
+-- Commits the decisions for one contact's events of a batch, atomically: the contact's new
+-- state (and its account's), its scheduled and cancelled actions, its held-back records, the
+-- seen-marks of its events and their new touchpoint rows, and it acknowledges the events'
+-- stream entries, so an event is applied and settled in one step, with no round trip of its
+-- own. The touchpoint rows of the contact and of its account are texts beside their hashes: a
+-- commit appends the new rows instead of rewriting every row (the caller rewrites a text once
+-- it has grown past its cap).
+-- Cost shapes the layout. Every byte passed to a function is hashed on its way into Lua, and
+-- every redis.call costs about a microsecond of its own. States come as arguments: with the
+-- history out of them they are small (1.5 KiB on average), and hashing them costs less than
+-- staging them in hashes of their own and renaming those into place.
 -- KEYS: contact hash, due sorted set, scheduled hash, held stream, the account hash, the
---       staged contact hash (fields state, halt, ver), the staged account hash (fields state,
---       ver), the events stream, the contact's history rows, the account's touchpoint rows,
---       then one seen-mark key per event. Without an account, KEYS[5], KEYS[7] and KEYS[10]
---       repeat KEYS[1], KEYS[6] and KEYS[9]. An account whose state the commit leaves as it
---       is comes without a staged state, KEYS[7] repeating KEYS[6]: only its version moves.
--- ARGV: expected version, seen-mark TTL in seconds, the account's expected version ("" for
---       no account), the consumer group, then the action count and per action: id, due time
---       in ms, JSON without its closing brace; then the count of cancelled action ids and
---       the ids; then the count of held-back or cancelled records and their JSON; then for
---       the contact's history and then the account's touchpoints: "a" to append the rows
---       that follow, "s" to set them in place of the stored ones, "" for nothing, and the
---       rows; then the events' stream entry ids.
--- Returns 1 when committed, 0 on a conflict (the version moved, an event was already seen,
--- or a staged state is missing): then only the staged states are dropped, the entries stay
--- pending, and the caller decides again from fresh state.
+--       events stream, the contact's history rows, the account's touchpoint rows, then one
+--       seen-mark key per event. Without an account, KEYS[5] and KEYS[8] repeat KEYS[1] and
+--       KEYS[7].
+-- ARGV: the contact's expected version, seen-mark TTL in seconds, the account's expected
+--       version ("" for no account), the consumer group, the contact's new state, its
+--       suppression ("" for none), the account's new state ("" when it stays as stored: then
+--       only its version moves); then the action count and per action: id, due time in ms,
+--       JSON without its closing brace; then the count of cancelled action ids and the ids;
+--       then the count of held-back or cancelled records and their JSON; then for the
+--       contact's history and then the account's touchpoints: "a" to append the rows that
+--       follow, "s" to set them in place of the stored ones, "" for nothing, and the rows;
+--       then the events' stream entry ids.
+-- Returns 1 when committed, 0 on a conflict (the version moved or an event was already
+-- seen): then nothing is written, the entries stay pending, and the caller decides again
+-- from fresh state.
 local function commit(keys, args)
   local has_account = args[3] ~= ''
   local version = redis.call('HGET', keys[1], 'ver') or '0'
   if version ~= args[1] then
-    return refuse(keys)
+    return 0
   end
-  local account_version = has_account and (redis.call('HGET', keys[5], 'ver') or '0')
-  if has_account and account_version ~= args[3] then
-    return refuse(keys)
+  if has_account and (redis.call('HGET', keys[5], 'ver') or '0') ~= args[3] then
+    return 0
   end
-  -- EXISTS counts a key named twice twice: without an account KEYS[7] repeats KEYS[6].
-  if redis.call('EXISTS', keys[6], keys[7]) ~= 2 then
-    return refuse(keys)
+  -- The seen-marks are set first, each only if absent: one found means an event was
+  -- applied already, and the marks set before it are taken back.
+  for i = 9, #keys do
+    if not redis.call('SET', keys[i], '1', 'EX', args[2], 'NX') then
+      if i > 9 then
+        redis.call('DEL', unpack(keys, 9, i - 1))
+      end
+      return 0
+    end
   end
-  if #keys > 10 and redis.call('EXISTS', unpack(keys, 11)) > 0 then
-    return refuse(keys)
-  end
-  redis.call('RENAME', keys[6], keys[1])
-  redis.call('PERSIST', keys[1])
-  if has_account and keys[7] ~= keys[6] then
-    redis.call('RENAME', keys[7], keys[5])
-    redis.call('PERSIST', keys[5])
+  redis.call('HSET', keys[1], 'state', args[5], 'halt', args[6], 'ver', version + 1)
+  if has_account and args[7] ~= '' then
+    redis.call('HSET', keys[5], 'state', args[7], 'ver', args[3] + 1)
   elseif has_account then
     redis.call('HINCRBY', keys[5], 'ver', 1)
   end
-  for i = 11, #keys do
-    redis.call('SET', keys[i], '1', 'EX', args[2])
-  end
-  local at = 5
+  local at = 8
   local actions = tonumber(args[at])
   for i = 0, actions - 1 do
     local id, due, json = args[at + 1 + 3 * i], args[at + 2 + 3 * i], args[at + 3 + 3 * i]
@@ -100,9 +91,9 @@ local function commit(keys, args)
     redis.call('XADD', keys[4], 'MAXLEN', '~', HELD_MAXLEN, '*', 'record', args[at + i])
   end
   at = at + 1 + records
-  write_rows(keys[9], args, at)
-  write_rows(keys[10], args, at + 2)
-  redis.call('XACK', keys[8], args[4], unpack(args, at + 4))
+  write_rows(keys[7], args, at)
+  write_rows(keys[8], args, at + 2)
+  redis.call('XACK', keys[6], args[4], unpack(args, at + 4))
   return 1
 end
 

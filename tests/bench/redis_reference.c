@@ -6,10 +6,10 @@
  *   1. XREADGROUP COUNT B;
  *   2. pipelined per contact and per account of the batch MULTI, HMGET ver state, GET of its
  *      rows, EXEC; and EXISTS seen-mark per event;
- *   3. pipelined per contact: the staged state (HSET + PEXPIRE of a contact state of
- *      --state-bytes) and FCALL nurture_commit, which moves the account's version only (the
- *      engine stages an account state only when it changes, which few touchpoints do; the
- *      reference never does, so it errs on the fast side), with actions of --action-bytes and
+ *   3. pipelined per contact: FCALL nurture_commit with a contact state of --state-bytes,
+ *      which moves the account's version only (the engine sends an account state only when
+ *      it changes, which few touchpoints do; the reference never does, so it errs on the
+ *      fast side), with actions of --action-bytes and
  *      held-back records of --held-bytes at --action-rate and --held-rate per million
  *      events (the engine's measured mix), and per event a history row of --row-bytes and an
  *      account row of --account-row-bytes, appended to their texts (the engine rewrites a
@@ -199,14 +199,6 @@ static void fetch(redisContext *c, const args_t *a, batch_t *b) {
         freeReplyObject(get_reply(c, "EXISTS"));
 }
 
-/* Appends the staging of a contact's 'state' bringing 'version' under 'key' as the engine
- * does; returns the commands. */
-static int stage(redisContext *c, const char *key, const char *state, long long version) {
-    redisAppendCommand(c, "HSET staged:%s state %s ver %lld halt %s", key, state, version, "");
-    redisAppendCommand(c, "PEXPIRE staged:%s 600000", key);
-    return 2;
-}
-
 /* Writes 'count' copies of 'row' into 'out', each after a comma (all but the first rows of
  * a stored text come so). */
 static void join_rows(char *out, size_t size, const char *row, int count) {
@@ -219,20 +211,18 @@ static void join_rows(char *out, size_t size, const char *row, int count) {
     out[used] = '\0';
 }
 
-/* Step 3: per contact the staged states and one FCALL nurture_commit, all pipelined;
- * returns how many committed. */
+/* Step 3: per contact one FCALL nurture_commit, all pipelined; returns how many committed. */
 static int commit(redisContext *c, const args_t *a, batch_t *b, const char *state,
                   const char *action_json, const char *held_json,
                   const char *row, const char *account_row) {
-    enum { MAX_ARGS = 3 + 10 + 512 + 5 + 3 * 512 + 2 + 512 + 4 + 512 };
+    enum { MAX_ARGS = 3 + 8 + 512 + 8 + 3 * 512 + 2 + 512 + 4 + 512 };
     static const char *argv[MAX_ARGS];
     static size_t lengths[MAX_ARGS];
-    static char keys[6 + 512][320], numbers[4 + 2 * 512][48];
+    static char keys[4 + 512][320], numbers[4 + 2 * 512][48];
     char due[128], scheduled[128], held[128];
     snprintf(due, sizeof due, "%s:{0}:due", a->prefix);
     snprintf(scheduled, sizeof scheduled, "%s:{0}:scheduled", a->prefix);
     snprintf(held, sizeof held, "%s:{0}:held", a->prefix);
-    static int staged[SLOTS]; /* per contact: its staging commands, answered before its FCALL */
     for (int ci = 0; ci < b->contacts.count; ci++) {
         const holder_t *contact = &b->contacts.items[ci];
         holder_t *account = contact->account >= 0 ? &b->accounts.items[contact->account] : NULL;
@@ -242,17 +232,14 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
             snprintf(keys[1], sizeof keys[1], "%s:{0}:account:%s", a->prefix, account->id);
         else
             memcpy(keys[1], keys[0], sizeof keys[0]);
-        snprintf(keys[2], sizeof keys[2], "staged:%.300s", keys[0]);
-        memcpy(keys[3], keys[2], sizeof keys[2]); /* no staged account state */
-        snprintf(keys[4], sizeof keys[4], "%s:{0}:history:%s", a->prefix, contact->id);
+        snprintf(keys[2], sizeof keys[2], "%s:{0}:history:%s", a->prefix, contact->id);
         if (account)
-            snprintf(keys[5], sizeof keys[5], "%s:{0}:account_touches:%s", a->prefix,
+            snprintf(keys[3], sizeof keys[3], "%s:{0}:account_touches:%s", a->prefix,
                      account->id);
         else
-            memcpy(keys[5], keys[4], sizeof keys[4]);
+            memcpy(keys[3], keys[2], sizeof keys[2]);
         long long account_expects = account ? account->version + account->commits_sent++ : 0;
-        staged[ci] = stage(c, keys[0], state, contact->version + 1);
-        k = 6;
+        k = 4;
         argv[n++] = "FCALL";
         argv[n++] = "nurture_commit";
         argv[n++] = numbers[0];
@@ -261,11 +248,9 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         argv[n++] = scheduled;
         argv[n++] = held;
         argv[n++] = keys[1];
+        argv[n++] = a->stream;
         argv[n++] = keys[2];
         argv[n++] = keys[3];
-        argv[n++] = a->stream;
-        argv[n++] = keys[4];
-        argv[n++] = keys[5];
         for (int i = 0; i < b->entry_count; i++) {
             const entry_t *e = &b->entries[i];
             if (e->contact != ci)
@@ -275,14 +260,17 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
             actions += per_event(a->action_rate, e->sequence);
             records += per_event(a->held_rate, e->sequence);
         }
-        int events = k - 6;
-        snprintf(numbers[0], sizeof numbers[0], "%d", 10 + events);
+        int events = k - 4;
+        snprintf(numbers[0], sizeof numbers[0], "%d", 8 + events);
         snprintf(numbers[1], sizeof numbers[1], "%lld", contact->version);
         snprintf(numbers[2], sizeof numbers[2], "%lld", account_expects);
         argv[n++] = numbers[1];
         argv[n++] = SEEN_TTL;
         argv[n++] = account ? numbers[2] : "";
         argv[n++] = a->group;
+        argv[n++] = state;
+        argv[n++] = ""; /* no suppression */
+        argv[n++] = ""; /* the account state stays as stored */
         snprintf(numbers[3], sizeof numbers[3], "%d", actions);
         argv[n++] = numbers[3];
         int made = 0;
@@ -320,8 +308,6 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
     }
     int committed = 0;
     for (int i = 0; i < b->contacts.count; i++) {
-        for (int k = 0; k < staged[i]; k++)
-            freeReplyObject(get_reply(c, "staging"));
         redisReply *reply = get_reply(c, "FCALL nurture_commit");
         committed += reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
         freeReplyObject(reply);

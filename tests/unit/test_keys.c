@@ -25,10 +25,6 @@ static void test_names(void **state) {
     assert_string_equal(buf, "nurture:{0}:account_touches:acme");
     keys_seen(&keys, "ev-1", buf, sizeof buf);
     assert_string_equal(buf, "nurture:{0}:seen:ev-1");
-    char staged[KEYS_KEY_MAX];
-    keys_contact(&keys, "ana", buf, sizeof buf);
-    keys_staged(&keys, "host-42", buf, staged, sizeof staged);
-    assert_string_equal(staged, "nurture:{0}:staged:host-42:nurture:{0}:contact:ana");
     assert_string_equal(keys.due, "nurture:{0}:due");
     assert_string_equal(keys.events, "nurture:events");
 }
@@ -41,9 +37,6 @@ static void test_cut_to_the_buffer(void **state) {
     memset(buf, 'x', sizeof buf);
     keys_contact(&keys, "a-very-long-contact-id", buf, sizeof buf);
     assert_string_equal(buf, "p:{0}:contact:a");
-    char staged[24];
-    keys_staged(&keys, "owner", "p:{0}:contact:ana", staged, sizeof staged);
-    assert_string_equal(staged, "p:{0}:staged:owner:p:{0");
 }
 
 int main(void) {
