@@ -4,7 +4,7 @@
  *   watch    polls XINFO GROUPS until a group has read and acked N entries; prints the time
  *            from the first read to the last ack
  *   latency  a paced producer: XADDs at a fixed rate and, on a second connection, receives a
- *            keyspace notification for every seen-mark the commit function writes; prints
+ *            new-key notification for every seen-mark the commit function creates; prints
  *            the XADD -> commit latency distribution
  *
  * Output is key=value lines on stdout, for scripts/bench.sh. Depends on hiredis, pthreads. */
@@ -285,10 +285,10 @@ static int cmd_latency(const args_t *a) {
 
     redisContext *c = connect_or_die(a);
     freeReplyObject(command_or_die(c, "CONFIG SET",
-                                   redisCommand(c, "CONFIG SET notify-keyspace-events E$")));
+                                   redisCommand(c, "CONFIG SET notify-keyspace-events En")));
     l.sub = connect_or_die(a);
     freeReplyObject(command_or_die(l.sub, "SUBSCRIBE",
-                                   redisCommand(l.sub, "SUBSCRIBE __keyevent@0__:set")));
+                                   redisCommand(l.sub, "SUBSCRIBE __keyevent@0__:new")));
     pthread_t thread;
     pthread_create(&thread, NULL, listen_main, &l);
 
@@ -304,7 +304,7 @@ static int cmd_latency(const args_t *a) {
             break;
         sleep_until_ns(now_ns() + 10000000LL);
     }
-    freeReplyObject(redisCommand(c, "PUBLISH __keyevent@0__:set bench:stop"));
+    freeReplyObject(redisCommand(c, "PUBLISH __keyevent@0__:new bench:stop"));
     pthread_join(thread, NULL);
     freeReplyObject(redisCommand(c, "CONFIG SET notify-keyspace-events %s", ""));
 
