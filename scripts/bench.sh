@@ -97,6 +97,12 @@ used_memory() { rcli INFO memory | tr -d '\r' | sed -n 's/^used_memory:\([0-9]*\
 value() { sed -n "s/^$1=//p" "$2" | tail -1; }
 record() { echo "run=$run $1=$2" >>"$results"; }
 now_s() { date +%s.%N; }
+# cpu_ticks PID: the user and system CPU time a process has used, in clock ticks.
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+# per_event TICKS EVENTS: CPU microseconds per event.
+per_event() {
+    awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }'
+}
 
 # ---- the workload --------------------------------------------------------------------------
 
@@ -178,6 +184,7 @@ for run in $(seq 1 "$runs"); do
     mem_before=$(used_memory)
 
     log "run $run/$runs: engine on the backlog"
+    redis_ticks=$(cpu_ticks "$REDIS_PID")
     "$bin/nurture" run --redis "redis://127.0.0.1:$REDIS_PORT" --rules "$root/rules" \
         --consumer bench --batch "$batch" --log-level warn >"$work_dir/engine.$run.log" 2>&1 &
     engine_pid=$!
@@ -185,6 +192,8 @@ for run in $(seq 1 "$runs"); do
         --total "$events" --timeout 3600 >"$work_dir/watch.out"
     run_per_s=$(value run_per_s "$work_dir/watch.out")
     record engine_per_s "$run_per_s"
+    record backlog_engine_us "$(per_event "$(cpu_ticks "$engine_pid")" "$events")"
+    record backlog_redis_us "$(per_event $(($(cpu_ticks "$REDIS_PID") - redis_ticks)) "$events")"
     record engine_seconds "$(value run_seconds "$work_dir/watch.out")"
     wait_scheduler_idle
     mem_after=$(used_memory)
@@ -206,14 +215,21 @@ for run in $(seq 1 "$runs"); do
 
     rate=$((run_per_s / 2))
     log "run $run/$runs: latency at $rate events/s for ${latency_s}s"
+    engine_ticks=$(cpu_ticks "$engine_pid")
+    redis_ticks=$(cpu_ticks "$REDIS_PID")
     if ! "$client" latency --port "$REDIS_PORT" --stream nurture:events \
         --file "$work_dir/live.jsonl" --rate "$rate" --seconds "$latency_s" --timeout 30 \
         >"$work_dir/latency.out"; then
         log "run $run/$runs: some live events were not committed in time"
     fi
+    engine_ticks=$(($(cpu_ticks "$engine_pid") - engine_ticks))
+    redis_ticks=$(($(cpu_ticks "$REDIS_PID") - redis_ticks))
     for key in latency_rate latency_p50_ms latency_p99_ms latency_max_ms latency_sent latency_committed; do
         record "$key" "$(value "$key" "$work_dir/latency.out")"
     done
+    sent=$(value latency_sent "$work_dir/latency.out")
+    record live_engine_us "$(per_event "$engine_ticks" "$sent")"
+    record live_redis_us "$(per_event "$redis_ticks" "$sent")"
     record engine_rss_kib "$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$engine_pid/status)"
     kill -TERM "$engine_pid"
     wait "$engine_pid" || log "run $run/$runs: the engine exited with $?"
@@ -264,6 +280,12 @@ latency XADD->commit at $(median latency_rate)/s: p50 $(median latency_p50_ms) m
   p50 (ms)                          $(stat latency_p50_ms)
   max (ms)                          $(stat latency_max_ms)
   committed / sent                  $(median latency_committed) / $(median latency_sent)
+CPU per event, backlog (us)
+  engine                            $(stat backlog_engine_us)
+  redis-server                      $(stat backlog_redis_us)
+CPU per event, live at half load (us)
+  engine                            $(stat live_engine_us)
+  redis-server                      $(stat live_redis_us)
 engine peak RSS (KiB)               $(stat engine_rss_kib)
 redis bytes per contact             $(stat redis_bytes_per_contact)
   contact hash (MEMORY USAGE, B)    $(stat contact_hash_bytes)
