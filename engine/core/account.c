@@ -8,6 +8,7 @@
  * committed separately, and a retried commit must not count a touchpoint twice. */
 #include "engine/core/account.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,14 +57,21 @@ int account_init(account_t *account, const char *id, nerr_t *err) {
     return 0;
 }
 
-static void touch_close(account_touch_t *t) {
-    free(t->event_id);
+/* Frees the touch's block, or lets go of the account's rows block (see contact.c). */
+static void touch_close(account_t *account, account_touch_t *t) {
+    if (!t->is_in_block) {
+        free(t->event_id);
+    } else if (--account->block_touches == 0) {
+        free(account->rows_block);
+        account->rows_block = NULL;
+    }
     memset(t, 0, sizeof *t);
 }
 
 void account_close(account_t *account) {
     for (int i = 0; i < account->touch_count; i++)
-        touch_close(&account->touches[i]);
+        touch_close(account, &account->touches[i]);
+    free(account->rows_block); /* a block no touch was made from (out of memory) */
     for (int i = 0; i < account->sent_count; i++)
         contact_sent_close(&account->sent[i]);
     free(account->touches);
@@ -97,23 +105,30 @@ static void touch_begin(jsonw_t *w, const char *event_id, const char *contact, c
     jsonw_raw(w, type, type_size);
 }
 
-static int touch_end(jsonw_t *w, account_touch_t *t, int64_t at_ms, size_t props_at,
-                     size_t props_size) {
+/* Points 't' into a touch's part of a block, "id\0contact\0type\0row\0" ('size' bytes, the
+ * last NUL not counted), as contact.c does. */
+static void point_touch(account_touch_t *t, char *part, size_t size, int64_t at_ms,
+                        size_t props_at, size_t props_size) {
     memset(t, 0, sizeof *t);
-    size_t length = w->length;
-    char *block = jsonw_finish(w);
-    if (block == NULL)
-        return NERR_NOMEM;
-    t->event_id = block;
-    t->contact = block + strlen(block) + 1;
+    t->event_id = part;
+    t->contact = part + strlen(part) + 1;
     t->type = t->contact + strlen(t->contact) + 1;
     t->row = t->type + strlen(t->type) + 1;
-    t->row_size = length - (size_t)(t->row - block);
+    t->row_size = size - (size_t)(t->row - part);
     if (props_size > 0) {
-        t->props = block + props_at;
+        t->props = part + props_at;
         t->props_size = props_size;
     }
     t->at_ms = at_ms;
+}
+
+static int touch_end(jsonw_t *w, account_touch_t *t, int64_t at_ms, size_t props_at,
+                     size_t props_size) {
+    size_t size = w->length;
+    char *block = jsonw_finish(w);
+    if (block == NULL)
+        return NERR_NOMEM;
+    point_touch(t, block, size, at_ms, props_at, props_size);
     return 0;
 }
 
@@ -128,14 +143,14 @@ static int push_touch_owned(account_t *account, account_touch_t t) {
             grown = ACCOUNT_TOUCH_MAX;
         account_touch_t *fresh = realloc(account->touches, (size_t)grown * sizeof *fresh);
         if (fresh == NULL) {
-            touch_close(&t);
+            touch_close(account, &t);
             return NERR_NOMEM;
         }
         account->touches = fresh;
         account->touch_capacity = grown;
     }
     if (account->touch_count == ACCOUNT_TOUCH_MAX) {
-        touch_close(&account->touches[0]);
+        touch_close(account, &account->touches[0]);
         memmove(&account->touches[0], &account->touches[1],
                 (ACCOUNT_TOUCH_MAX - 1) * sizeof account->touches[0]);
         account->touch_count--;
@@ -144,27 +159,34 @@ static int push_touch_owned(account_t *account, account_touch_t t) {
     return 0;
 }
 
-/* Props arrive as a tree (from an event or a reference read); the row is written once. */
+/* Writes the row of a touchpoint whose props arrive as a tree (from an event or a reference
+ * read), noting where the props went in 'w' and their size (0: none). */
+static void write_row(jsonw_t *w, const char *event_id, const char *contact, const char *type,
+                      int64_t at_ms, const cJSON *props, size_t *props_at, size_t *props_size) {
+    jsonw_char(w, '[');
+    jsonw_string(w, event_id);
+    jsonw_char(w, ',');
+    jsonw_string(w, contact);
+    jsonw_char(w, ',');
+    jsonw_string(w, type);
+    jsonw_char(w, ',');
+    jsonw_int64(w, at_ms);
+    *props_at = *props_size = 0;
+    if (props) {
+        jsonw_char(w, ',');
+        *props_at = w->length;
+        jsonw_item(w, props);
+        *props_size = w->length - *props_at;
+    }
+    jsonw_char(w, ']');
+}
+
 static int push_touch(account_t *account, const char *event_id, const char *contact,
                       const char *type, int64_t at_ms, const cJSON *props) {
     jsonw_t w;
     touch_begin(&w, event_id, contact, type, 384);
-    jsonw_char(&w, '[');
-    jsonw_string(&w, event_id);
-    jsonw_char(&w, ',');
-    jsonw_string(&w, contact);
-    jsonw_char(&w, ',');
-    jsonw_string(&w, type);
-    jsonw_char(&w, ',');
-    jsonw_int64(&w, at_ms);
-    size_t props_at = 0, props_size = 0;
-    if (props) {
-        jsonw_char(&w, ',');
-        props_at = w.length;
-        jsonw_item(&w, props);
-        props_size = w.length - props_at;
-    }
-    jsonw_char(&w, ']');
+    size_t props_at, props_size;
+    write_row(&w, event_id, contact, type, at_ms, props, &props_at, &props_size);
     account_touch_t t;
     if (touch_end(&w, &t, at_ms, props_at, props_size))
         return NERR_NOMEM;
@@ -288,29 +310,52 @@ void account_touches_saved(account_t *account) {
 }
 
 
-/* The row keeps its stored text as it was read. */
+/* A row read in place: its id, contact and type (owned), its text and its props' text. */
+typedef struct {
+    char *event_id, *contact, *type;
+    const char *row, *props;
+    size_t row_size, props_size;
+    double at;
+} row_parts_t;
+
+static int read_row_parts(jsonr_t *r, row_parts_t *out) {
+    *out = (row_parts_t){0};
+    if (jsonr_eat(r, '[') && (out->row = r->at - 1) && (out->event_id = jsonr_string(r)) &&
+        jsonr_eat(r, ',') && (out->contact = jsonr_string(r)) && jsonr_eat(r, ',') &&
+        (out->type = jsonr_string(r)) && jsonr_eat(r, ',') && !jsonr_number(r, &out->at) &&
+        (!jsonr_eat(r, ',') || !jsonr_object_text(r, &out->props, &out->props_size)) &&
+        jsonr_eat(r, ']')) {
+        out->row_size = (size_t)(r->at - out->row);
+        return 0;
+    }
+    free(out->event_id);
+    free(out->contact);
+    free(out->type);
+    return -1;
+}
+
+static void row_parts_close(row_parts_t *row) {
+    free(row->event_id);
+    free(row->contact);
+    free(row->type);
+}
+
+/* A row inside a state: the touch keeps the row's text as it was read, in a block of its own. */
 static int read_touch(jsonr_t *r, const char *key, void *ud) {
     (void)key;
-    char *event_id = NULL, *contact = NULL, *type = NULL;
-    const char *row = NULL, *props = NULL;
-    size_t size = 0;
-    double at;
+    row_parts_t row;
+    if (read_row_parts(r, &row) != 0)
+        return -1;
+    jsonw_t w;
+    touch_begin(&w, row.event_id, row.contact, row.type, row.row_size);
+    size_t row_at = w.length;
+    jsonw_raw(&w, row.row, row.row_size);
+    account_touch_t t;
     int rc = -1;
-    if (jsonr_eat(r, '[') && (row = r->at - 1) && (event_id = jsonr_string(r)) &&
-        jsonr_eat(r, ',') && (contact = jsonr_string(r)) && jsonr_eat(r, ',') &&
-        (type = jsonr_string(r)) && jsonr_eat(r, ',') && !jsonr_number(r, &at) &&
-        (!jsonr_eat(r, ',') || !jsonr_object_text(r, &props, &size)) && jsonr_eat(r, ']')) {
-        jsonw_t w;
-        touch_begin(&w, event_id, contact, type, (size_t)(r->at - row));
-        size_t row_at = w.length;
-        jsonw_raw(&w, row, (size_t)(r->at - row));
-        account_touch_t t;
-        if (touch_end(&w, &t, (int64_t)at, props ? row_at + (size_t)(props - row) : 0, size) == 0)
-            rc = push_touch_owned(ud, t) ? -1 : 0;
-    }
-    free(event_id);
-    free(contact);
-    free(type);
+    if (touch_end(&w, &t, (int64_t)row.at, row.props ? row_at + (size_t)(row.props - row.row) : 0,
+                  row.props_size) == 0)
+        rc = push_touch_owned(ud, t) ? -1 : 0;
+    row_parts_close(&row);
     return rc;
 }
 
@@ -439,29 +484,87 @@ int account_from_json(account_t *account, const char *id, const char *text, size
     return rc ? rc : keep_stored_state(account, text, size, err);
 }
 
-/* One stored row at 'r', read like a row inside a state, else by cJSON. */
+/* One stored row at 'r', read like a row inside a state, else by cJSON, written as a
+ * touchpoint's part at the end of the block the stored rows share (see contact.c). */
 static int restore_row(void *owner, jsonr_t *r) {
-    account_t *account = owner;
+    rowlog_block_t *block = owner;
+    jsonw_t *w = &block->text;
+    rowlog_place_t *place = rowlog_block_place(block);
+    if (place == NULL)
+        return NERR_NOMEM;
     jsonr_t again = *r;
-    if (read_touch(r, NULL, account) == 0)
-        return 0;
+    row_parts_t row;
+    if (read_row_parts(r, &row) == 0) {
+        jsonw_raw(w, row.event_id, strlen(row.event_id) + 1);
+        jsonw_raw(w, row.contact, strlen(row.contact) + 1);
+        jsonw_raw(w, row.type, strlen(row.type) + 1);
+        if (row.props) {
+            place->props_at = w->length - place->start + (size_t)(row.props - row.row);
+            place->props_size = row.props_size;
+        }
+        jsonw_raw(w, row.row, row.row_size);
+        jsonw_raw(w, "", 1);
+        place->at_ms = (int64_t)row.at;
+        row_parts_close(&row);
+        return w->is_failed ? NERR_NOMEM : 0;
+    }
     *r = again;
-    cJSON *row = rowlog_parse_row(r);
-    const char *event_id = row_string(row, 0), *contact = row_string(row, 1);
-    const char *type = row_string(row, 2);
-    const cJSON *at = cJSON_GetArrayItem(row, 3), *props = cJSON_GetArrayItem(row, 4);
+    cJSON *parsed = rowlog_parse_row(r);
+    const char *event_id = row_string(parsed, 0), *contact = row_string(parsed, 1);
+    const char *type = row_string(parsed, 2);
+    const cJSON *at = cJSON_GetArrayItem(parsed, 3), *props = cJSON_GetArrayItem(parsed, 4);
     int rc = NERR_INVALID;
-    if (cJSON_IsArray(row) && event_id && contact && type && cJSON_IsNumber(at))
-        rc = push_touch(account, event_id, contact, type, (int64_t)at->valuedouble,
-                        cJSON_IsObject(props) ? props : NULL);
-    cJSON_Delete(row);
+    if (cJSON_IsArray(parsed) && event_id && contact && type && cJSON_IsNumber(at)) {
+        jsonw_raw(w, event_id, strlen(event_id) + 1);
+        jsonw_raw(w, contact, strlen(contact) + 1);
+        jsonw_raw(w, type, strlen(type) + 1);
+        write_row(w, event_id, contact, type, (int64_t)at->valuedouble,
+                  cJSON_IsObject(props) ? props : NULL, &place->props_at, &place->props_size);
+        place->props_at -= place->start;
+        jsonw_raw(w, "", 1);
+        place->at_ms = (int64_t)at->valuedouble;
+        rc = w->is_failed ? NERR_NOMEM : 0;
+    } else {
+        block->count--; /* no part was written */
+    }
+    cJSON_Delete(parsed);
     return rc;
 }
 
+/* Makes touchpoints of the rows read into 'block', the newest ACCOUNT_TOUCH_MAX of them,
+ * which then share its text as the account's rows_block. */
+static int adopt_rows(account_t *account, rowlog_block_t *block) {
+    size_t length = block->text.length;
+    int count = block->count;
+    char *text = rowlog_block_finish(block);
+    if (count == 0)
+        return 0;
+    if (text == NULL)
+        return NERR_NOMEM;
+    assert(account->rows_block == NULL); /* the rows are restored once */
+    account->rows_block = text;
+    for (int i = count > ACCOUNT_TOUCH_MAX ? count - ACCOUNT_TOUCH_MAX : 0; i < count; i++) {
+        const rowlog_place_t *place = &block->places[i];
+        size_t end = i + 1 < count ? block->places[i + 1].start : length;
+        account_touch_t t;
+        point_touch(&t, text + place->start, end - place->start - 1, place->at_ms,
+                    place->props_at, place->props_size);
+        t.is_in_block = 1;
+        account->block_touches++;
+        if (push_touch_owned(account, t) != 0)
+            return NERR_NOMEM;
+    }
+    return 0;
+}
+
 int account_restore_touches(account_t *account, const char *text, size_t size, nerr_t *err) {
+    rowlog_block_t block;
+    rowlog_block_init(&block, size);
     int row;
-    int rc = rowlog_read(&account->touches_log, text, size, restore_row, account, &row);
-    if (rc == NERR_NOMEM)
+    int rc = rowlog_read(&account->touches_log, text, size, restore_row, &block, &row);
+    int adopted = adopt_rows(account, &block); /* the rows before a malformed one stay */
+    rowlog_block_close(&block);
+    if (rc == NERR_NOMEM || adopted != 0)
         return nerr_set(err, NERR_NOMEM, "out of memory restoring account %s", account->id);
     if (rc != 0)
         return nerr_set(err, NERR_INVALID, "stored touchpoint row %d of account %s is malformed",

@@ -31,6 +31,7 @@ typedef struct {
     const char *props;   /* JSON object text inside the row, or NULL (see contact_touch_t) */
     size_t props_size;
     int64_t at_ms;
+    int is_in_block;     /* the block is the account's rows_block (see contact_touch_t) */
 } account_touch_t;
 
 typedef struct account_s {
@@ -46,6 +47,8 @@ typedef struct account_s {
      * states of mind and account deliveries only) need not write it. */
     char *stored_state;
     rowlog_t touches_log; /* what the stored touchpoint rows lack */
+    char *rows_block;     /* owned: the touches read from the stored rows point into it */
+    int block_touches;    /* how many still do; the block goes with the last */
     contact_sent_t *sent;     /* deliveries made for the account, oldest first */
     int sent_count;
 } account_t;
@@ -69,8 +72,8 @@ int account_from_json(account_t *account, const char *id, const char *text, size
                       int64_t version, nerr_t *err);
 
 /* Appends the stored touchpoint rows (a text as contact_restore_history's) as rows the
- * stored text already has. Returns 0, or NERR_INVALID (a malformed row) or NERR_NOMEM with
- * the reason in 'err'. */
+ * stored text already has; once per account, after account_from_json. Returns 0, or
+ * NERR_INVALID (a malformed row) or NERR_NOMEM with the reason in 'err'. */
 int account_restore_touches(account_t *account, const char *text, size_t size, nerr_t *err);
 
 /* Returns the stored state (without the touchpoints), owned (free with free()), or NULL when

@@ -8,6 +8,7 @@
  * state small; the version lives beside it in Redis. */
 #include "engine/core/contact.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,8 +29,15 @@ int contact_init(contact_t *contact, const char *id, nerr_t *err) {
     return 0;
 }
 
-static void touch_close(contact_touch_t *touch) {
-    free(touch->event_id);
+/* Frees the touch's block, or lets go of the contact's rows block, freed with the last
+ * touch in it. */
+static void touch_close(contact_t *contact, contact_touch_t *touch) {
+    if (!touch->is_in_block) {
+        free(touch->event_id);
+    } else if (--contact->block_touches == 0) {
+        free(contact->rows_block);
+        contact->rows_block = NULL;
+    }
     memset(touch, 0, sizeof *touch);
 }
 
@@ -42,7 +50,8 @@ void contact_sent_close(contact_sent_t *sent) {
 
 void contact_close(contact_t *contact) {
     for (int i = 0; i < contact->history_count; i++)
-        touch_close(&contact->history[i]);
+        touch_close(contact, &contact->history[i]);
+    free(contact->rows_block); /* a block no touch was made from (out of memory) */
     for (int i = 0; i < contact->sent_count; i++)
         contact_sent_close(&contact->sent[i]);
     free(contact->history);
@@ -120,24 +129,31 @@ static void touch_begin(jsonw_t *w, const char *event_id, const char *type, size
     jsonw_raw(w, type, type_size);
 }
 
-/* 'props_at' (from the block's start) and 'props_size' place the props object inside the row;
- * props_size 0: none. Returns 0 or NERR_NOMEM. */
-static int touch_end(jsonw_t *w, contact_touch_t *touch, int64_t at_ms, size_t props_at,
-                     size_t props_size) {
+/* Points 'touch' into a touch's part of a block, "id\0type\0row\0" ('size' bytes, the last
+ * NUL not counted); 'props_at' (from the part's start) and 'props_size' place the props object
+ * inside the row, props_size 0: none. */
+static void point_touch(contact_touch_t *touch, char *part, size_t size, int64_t at_ms,
+                        size_t props_at, size_t props_size) {
     memset(touch, 0, sizeof *touch);
-    size_t length = w->length;
-    char *block = jsonw_finish(w);
-    if (block == NULL)
-        return NERR_NOMEM;
-    touch->event_id = block;
-    touch->type = block + strlen(block) + 1;
+    touch->event_id = part;
+    touch->type = part + strlen(part) + 1;
     touch->row = touch->type + strlen(touch->type) + 1;
-    touch->row_size = length - (size_t)(touch->row - block);
+    touch->row_size = size - (size_t)(touch->row - part);
     if (props_size > 0) {
-        touch->props = block + props_at;
+        touch->props = part + props_at;
         touch->props_size = props_size;
     }
     touch->at_ms = at_ms;
+}
+
+/* Makes the written block the touch's own. Returns 0 or NERR_NOMEM. */
+static int touch_end(jsonw_t *w, contact_touch_t *touch, int64_t at_ms, size_t props_at,
+                     size_t props_size) {
+    size_t size = w->length;
+    char *block = jsonw_finish(w);
+    if (block == NULL)
+        return NERR_NOMEM;
+    point_touch(touch, block, size, at_ms, props_at, props_size);
     return 0;
 }
 
@@ -146,12 +162,12 @@ static int touch_end(jsonw_t *w, contact_touch_t *touch, int64_t at_ms, size_t p
 static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
     if (reserve((void **)&contact->history, contact->history_count, &contact->history_capacity,
                 CONTACT_HISTORY_MAX, sizeof *contact->history)) {
-        touch_close(&touch);
+        touch_close(contact, &touch);
         return NERR_NOMEM;
     }
     if (contact->history_count == CONTACT_HISTORY_MAX) {
         contact->type_slots[contact->history[0].type_hash % CONTACT_TYPE_SLOTS]--;
-        touch_close(&contact->history[0]);
+        touch_close(contact, &contact->history[0]);
         memmove(&contact->history[0], &contact->history[1],
                 (CONTACT_HISTORY_MAX - 1) * sizeof contact->history[0]);
         contact->history_count--;
@@ -162,25 +178,32 @@ static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
     return 0;
 }
 
-/* Props arrive as a tree (from an event or a reference read); the row is written once. */
+/* Writes the row of a touch whose props arrive as a tree (from an event or a reference
+ * read), noting where the props went in 'w' and their size (0: none). */
+static void write_row(jsonw_t *w, const char *event_id, const char *type, int64_t at_ms,
+                      const cJSON *props, size_t *props_at, size_t *props_size) {
+    jsonw_char(w, '[');
+    jsonw_string(w, event_id);
+    jsonw_char(w, ',');
+    jsonw_string(w, type);
+    jsonw_char(w, ',');
+    jsonw_int64(w, at_ms);
+    *props_at = *props_size = 0;
+    if (props) {
+        jsonw_char(w, ',');
+        *props_at = w->length;
+        jsonw_item(w, props);
+        *props_size = w->length - *props_at;
+    }
+    jsonw_char(w, ']');
+}
+
 static int push_touch(contact_t *contact, const char *event_id, const char *type, int64_t at_ms,
                       const cJSON *props) {
     jsonw_t w;
     touch_begin(&w, event_id, type, 320);
-    jsonw_char(&w, '[');
-    jsonw_string(&w, event_id);
-    jsonw_char(&w, ',');
-    jsonw_string(&w, type);
-    jsonw_char(&w, ',');
-    jsonw_int64(&w, at_ms);
-    size_t props_at = 0, props_size = 0;
-    if (props) {
-        jsonw_char(&w, ',');
-        props_at = w.length;
-        jsonw_item(&w, props);
-        props_size = w.length - props_at;
-    }
-    jsonw_char(&w, ']');
+    size_t props_at, props_size;
+    write_row(&w, event_id, type, at_ms, props, &props_at, &props_size);
     contact_touch_t touch;
     return touch_end(&w, &touch, at_ms, props_at, props_size) ? NERR_NOMEM
                                                                : push_touch_owned(contact, touch);
@@ -441,28 +464,47 @@ static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
  * stored state means and on the error reported. Facts are parsed by cJSON; props are kept as
  * the text they are stored as. */
 
-/* The row keeps its stored text as it was read. */
+/* A row read in place: its id and type (owned), its text and its props' text. */
+typedef struct {
+    char *event_id, *type;
+    const char *row, *props;
+    size_t row_size, props_size;
+    double at;
+} row_parts_t;
+
+static int read_row_parts(jsonr_t *r, row_parts_t *out) {
+    *out = (row_parts_t){0};
+    if (jsonr_eat(r, '[') && (out->row = r->at - 1) && (out->event_id = jsonr_string(r)) &&
+        jsonr_eat(r, ',') && (out->type = jsonr_string(r)) && jsonr_eat(r, ',') &&
+        !jsonr_number(r, &out->at) &&
+        (!jsonr_eat(r, ',') || !jsonr_object_text(r, &out->props, &out->props_size)) &&
+        jsonr_eat(r, ']')) {
+        out->row_size = (size_t)(r->at - out->row);
+        return 0;
+    }
+    free(out->event_id);
+    free(out->type);
+    return -1;
+}
+
+/* A row inside a state: the touch keeps the row's text as it was read, in a block of its own. */
 static int read_touch(jsonr_t *r, const char *key, void *ud) {
     (void)key;
-    char *event_id = NULL, *type = NULL;
-    const char *row = NULL, *props = NULL;
-    size_t size = 0;
-    double at;
-    int rc = -1;
-    if (jsonr_eat(r, '[') && (row = r->at - 1) && (event_id = jsonr_string(r)) &&
-        jsonr_eat(r, ',') && (type = jsonr_string(r)) && jsonr_eat(r, ',') &&
-        !jsonr_number(r, &at) && (!jsonr_eat(r, ',') || !jsonr_object_text(r, &props, &size)) &&
-        jsonr_eat(r, ']')) {
-        jsonw_t w;
-        touch_begin(&w, event_id, type, (size_t)(r->at - row));
-        size_t row_at = w.length;
-        jsonw_raw(&w, row, (size_t)(r->at - row));
-        contact_touch_t touch;
-        rc = touch_end(&w, &touch, (int64_t)at, props ? row_at + (size_t)(props - row) : 0, size) ||
-                     push_touch_owned(ud, touch) ? -1 : 0;
-    }
-    free(event_id);
-    free(type);
+    row_parts_t row;
+    if (read_row_parts(r, &row) != 0)
+        return -1;
+    jsonw_t w;
+    touch_begin(&w, row.event_id, row.type, row.row_size);
+    size_t row_at = w.length;
+    jsonw_raw(&w, row.row, row.row_size);
+    contact_touch_t touch;
+    int rc = touch_end(&w, &touch, (int64_t)row.at,
+                       row.props ? row_at + (size_t)(row.props - row.row) : 0, row.props_size) ||
+                     push_touch_owned(ud, touch)
+                 ? -1
+                 : 0;
+    free(row.event_id);
+    free(row.type);
     return rc;
 }
 
@@ -579,28 +621,86 @@ done:
 }
 
 /* One stored row at 'r', read like a row inside a state, else by cJSON (which accepts any
- * spelling of the same JSON). */
+ * spelling of the same JSON), written as a touch's part, "id\0type\0row\0", at the end of
+ * the block the stored rows share. */
 static int restore_row(void *owner, jsonr_t *r) {
-    contact_t *contact = owner;
+    rowlog_block_t *block = owner;
+    jsonw_t *w = &block->text;
+    rowlog_place_t *place = rowlog_block_place(block);
+    if (place == NULL)
+        return NERR_NOMEM;
     jsonr_t again = *r;
-    if (read_touch(r, NULL, contact) == 0)
-        return 0;
+    row_parts_t row;
+    if (read_row_parts(r, &row) == 0) {
+        jsonw_raw(w, row.event_id, strlen(row.event_id) + 1);
+        jsonw_raw(w, row.type, strlen(row.type) + 1);
+        if (row.props) {
+            place->props_at = w->length - place->start + (size_t)(row.props - row.row);
+            place->props_size = row.props_size;
+        }
+        jsonw_raw(w, row.row, row.row_size);
+        jsonw_raw(w, "", 1);
+        place->at_ms = (int64_t)row.at;
+        free(row.event_id);
+        free(row.type);
+        return w->is_failed ? NERR_NOMEM : 0;
+    }
     *r = again;
-    cJSON *row = rowlog_parse_row(r);
+    cJSON *parsed = rowlog_parse_row(r);
     double at;
-    const char *event_id = row_string(row, 0), *type = row_string(row, 1);
-    const cJSON *props = cJSON_GetArrayItem(row, 3);
+    const char *event_id = row_string(parsed, 0), *type = row_string(parsed, 1);
+    const cJSON *props = cJSON_GetArrayItem(parsed, 3);
     int rc = NERR_INVALID;
-    if (cJSON_IsArray(row) && event_id && type && row_number(row, 2, &at) == 0)
-        rc = push_touch(contact, event_id, type, (int64_t)at, cJSON_IsObject(props) ? props : NULL);
-    cJSON_Delete(row);
+    if (cJSON_IsArray(parsed) && event_id && type && row_number(parsed, 2, &at) == 0) {
+        jsonw_raw(w, event_id, strlen(event_id) + 1);
+        jsonw_raw(w, type, strlen(type) + 1);
+        write_row(w, event_id, type, (int64_t)at, cJSON_IsObject(props) ? props : NULL,
+                  &place->props_at, &place->props_size);
+        place->props_at -= place->start;
+        jsonw_raw(w, "", 1);
+        place->at_ms = (int64_t)at;
+        rc = w->is_failed ? NERR_NOMEM : 0;
+    } else {
+        block->count--; /* no part was written */
+    }
+    cJSON_Delete(parsed);
     return rc;
 }
 
+/* Makes touches of the rows read into 'block', the newest CONTACT_HISTORY_MAX of them, which
+ * then share its text as the contact's rows_block. */
+static int adopt_rows(contact_t *contact, rowlog_block_t *block) {
+    size_t length = block->text.length;
+    int count = block->count;
+    char *text = rowlog_block_finish(block);
+    if (count == 0)
+        return 0;
+    if (text == NULL)
+        return NERR_NOMEM;
+    assert(contact->rows_block == NULL); /* the history is restored once */
+    contact->rows_block = text;
+    for (int i = count > CONTACT_HISTORY_MAX ? count - CONTACT_HISTORY_MAX : 0; i < count; i++) {
+        const rowlog_place_t *place = &block->places[i];
+        size_t end = i + 1 < count ? block->places[i + 1].start : length;
+        contact_touch_t touch;
+        point_touch(&touch, text + place->start, end - place->start - 1, place->at_ms,
+                    place->props_at, place->props_size);
+        touch.is_in_block = 1;
+        contact->block_touches++;
+        if (push_touch_owned(contact, touch) != 0)
+            return NERR_NOMEM;
+    }
+    return 0;
+}
+
 int contact_restore_history(contact_t *contact, const char *text, size_t size, nerr_t *err) {
+    rowlog_block_t block;
+    rowlog_block_init(&block, size);
     int row;
-    int rc = rowlog_read(&contact->history_log, text, size, restore_row, contact, &row);
-    if (rc == NERR_NOMEM)
+    int rc = rowlog_read(&contact->history_log, text, size, restore_row, &block, &row);
+    int adopted = adopt_rows(contact, &block); /* the rows before a malformed one stay */
+    rowlog_block_close(&block);
+    if (rc == NERR_NOMEM || adopted != 0)
         return nerr_set(err, NERR_NOMEM, "out of memory restoring history");
     if (rc != 0)
         return nerr_set(err, NERR_INVALID, "stored history row %d of contact %s is malformed",

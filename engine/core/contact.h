@@ -37,6 +37,8 @@ typedef struct {
     int64_t at_ms;
     uint64_t type_hash; /* hash_update of 'type', set when the touch is recorded: history
                            queries compare it before the strings */
+    int is_in_block;    /* the block is the contact's rows_block, shared with the other
+                           touches read from the stored rows, not the touch's own */
 } contact_touch_t;
 
 /* An action decided for the contact: delivered once its due time has passed (on the clock of
@@ -67,6 +69,8 @@ typedef struct {
      * most often about what never happened: an unsubscribe, an open defect). */
     uint8_t type_slots[CONTACT_TYPE_SLOTS];
     rowlog_t history_log; /* what the stored history rows lack */
+    char *rows_block;     /* owned: the touches read from the stored rows point into it */
+    int block_touches;    /* how many still do; the block goes with the last */
     contact_sent_t *sent;             /* oldest first */
     int sent_count;
     int sent_capacity;
@@ -100,9 +104,9 @@ int contact_from_json(contact_t *contact, const char *id, const char *text, size
                       int64_t version, nerr_t *err);
 
 /* Appends the stored history rows ('size' bytes of 'text': rows separated by commas, oldest
- * first; empty for none) as touches the stored text already has. Returns 0, or NERR_INVALID
- * (a malformed row) or NERR_NOMEM with the reason in 'err'; the contact then holds the rows
- * before it. */
+ * first; empty for none) as touches the stored text already has; once per contact, after
+ * contact_from_json. Returns 0, or NERR_INVALID (a malformed row) or NERR_NOMEM with the
+ * reason in 'err'; the contact then holds the rows before it. */
 int contact_restore_history(contact_t *contact, const char *text, size_t size, nerr_t *err);
 
 /* Returns the stored state (without the history), owned (free with free()), or NULL when out

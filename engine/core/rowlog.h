@@ -1,9 +1,10 @@
 /* rowlog: the bookkeeping of a stored text of rows beside a state (a contact's history, an
  * account's touchpoints): which rows the next commit appends, and when it writes the text
- * afresh instead. The text is the rows, oldest first, separated by commas. It grows past the
- * cap kept in memory until it holds a quarter more, and is then written afresh: a commit
- * seldom rewrites it, and a reader parses at most a quarter more rows than it keeps. Pure;
- * depends on jsonr, jsonw and cJSON. The caller owns the log and the rows. */
+ * afresh instead, and the block the rows read from one text share. The text is the rows,
+ * oldest first, separated by commas. It grows past the cap kept in memory until it holds a
+ * quarter more, and is then written afresh: a commit seldom rewrites it, and a reader parses
+ * at most a quarter more rows than it keeps. Pure; depends on jsonr, jsonw and cJSON. The
+ * caller owns the log, the block and the rows. */
 #ifndef NURTURE_ROWLOG_H
 #define NURTURE_ROWLOG_H
 
@@ -12,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/core/jsonr.h"
+#include "engine/core/jsonw.h"
 
 typedef struct {
     int unsaved; /* the newest rows the stored text lacks */
@@ -49,6 +51,35 @@ void rowlog_saved(rowlog_t *log, int count, int cap);
  * Returns 0, or the first failure with its row number (from 1) in '*bad_row'. */
 int rowlog_read(rowlog_t *log, const char *text, size_t size,
                 int (*read_row)(void *owner, jsonr_t *r), void *owner, int *bad_row);
+
+/* Where one row read from a stored text went in the block that all the rows of that text
+ * share: an owner's touches point into it instead of each having a block of its own, so a
+ * fetch costs one allocation instead of one per row (and leaving the cache, one free). */
+typedef struct {
+    size_t start;      /* of the row's part of the block */
+    size_t props_at;   /* from 'start'; props_size 0: none */
+    size_t props_size;
+    int64_t at_ms;
+} rowlog_place_t;
+
+typedef struct {
+    jsonw_t text;            /* the block: the owner writes each row's part at its end */
+    rowlog_place_t *places;  /* one per row, oldest first */
+    int count, capacity;
+} rowlog_block_t;
+
+/* Starts a block for the rows of a stored text of 'size' bytes. */
+void rowlog_block_init(rowlog_block_t *block, size_t size);
+
+/* A new place, starting where the block's text ends; NULL when out of memory. */
+rowlog_place_t *rowlog_block_place(rowlog_block_t *block);
+
+/* The block's text, owned (free with free()); it no longer moves, so the places can be made
+ * pointers. NULL when out of memory (or with no rows). The places stay until
+ * rowlog_block_close. */
+char *rowlog_block_finish(rowlog_block_t *block);
+
+void rowlog_block_close(rowlog_block_t *block);
 
 /* Reads the row at 'r' with cJSON, which accepts any spelling of the same JSON, leaving 'r'
  * after it: for a row the owner's own reader did not take. Returns the tree (free with

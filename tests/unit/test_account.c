@@ -137,6 +137,45 @@ static void test_rows_to_write(void **state) {
     account_close(&a);
 }
 
+/* Stored rows, one of them spelled otherwise (read by cJSON), become touchpoints that share
+ * one block, which goes with the last of them; a malformed row keeps the rows before it. */
+static void test_restored_rows_share_a_block(void **state) {
+    (void)state;
+    const char *stored = "{\"facts\":{},\"mind\":{},\"sent\":[]}";
+    const char *rows = "[\"e1\",\"ana\",\"page_view\",1772442000000,{\"page_type\":\"pricing\"}],"
+                       "[ \"e2\" , \"b\\u006f\" , \"page_view\" , 1772528400000 ,"
+                       " { \"page_type\" : \"pricing\" } ],[\"e3\",\"cy\",\"click\",1772614800000]";
+    account_t a;
+    assert_int_equal(account_from_json(&a, "acme", stored, strlen(stored), 2, NULL), 0);
+    assert_int_equal(account_restore_touches(&a, rows, strlen(rows), NULL), 0);
+    assert_int_equal(a.touch_count, 3);
+    assert_string_equal(a.touches[1].contact, "bo");
+    assert_non_null(a.rows_block);
+    assert_int_equal(a.block_touches, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(a.touches[i].is_in_block);
+    contact_filter_t pricing = {{{"page_type", "pricing", 0}}, 1};
+    assert_int_equal(account_committee(&a, "page_view", &pricing, 0), 2);
+    record(&a, "e2", "bo", "03", "pricing"); /* read from the block: the same event, ignored */
+    assert_int_equal(a.touch_count, 3);
+    for (int i = 0; i < ACCOUNT_TOUCH_MAX; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "n%d", i);
+        record(&a, id, "dee", "10", "faq");
+    }
+    assert_int_equal(a.block_touches, 0);
+    assert_null(a.rows_block);
+    assert_int_equal(account_committee(&a, "page_view", &pricing, 0), 0);
+    account_close(&a);
+
+    const char *bad = "[\"e1\",\"ana\",\"page_view\",1],[\"e2\",\"ana\"]";
+    assert_int_equal(account_from_json(&a, "acme", stored, strlen(stored), 2, NULL), 0);
+    assert_int_equal(account_restore_touches(&a, bad, strlen(bad), NULL), NERR_INVALID);
+    assert_int_equal(a.touch_count, 1);
+    assert_true(a.touches[0].is_in_block);
+    account_close(&a);
+}
+
 /* A commit writes the account's state only when it differs from the stored one. */
 static void test_state_changes(void **state) {
     (void)state;
@@ -210,6 +249,7 @@ int main(void) {
         cmocka_unit_test(test_committee_counts_people_once),
         cmocka_unit_test(test_deliveries_and_round_trip),
         cmocka_unit_test(test_rows_to_write),
+        cmocka_unit_test(test_restored_rows_share_a_block),
         cmocka_unit_test(test_state_changes),
         cmocka_unit_test(test_any_json_form_reads_the_same),
     };

@@ -260,7 +260,25 @@ static void test_restore_history_rows(void **state) {
     assert_true(c.history[1].at_ms == 1795424460000LL);
     assert_string_equal(c.history[2].event_id, "e3");
     assert_int_equal(contact_count(&c, "page_view", NULL, INT64_MIN), 1);
+    contact_filter_t faq = {.matches = {{"page_type", "faq", 0}}, .count = 1};
+    assert_int_equal(contact_count(&c, NULL, &faq, INT64_MIN), 1);
     assert_int_equal(c.history_log.stored, 3);
+    /* The rows share one block, the one written by cJSON too; it goes with the last of them. */
+    assert_non_null(c.rows_block);
+    assert_int_equal(c.block_touches, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(c.history[i].is_in_block);
+    for (int i = 0; i < CONTACT_HISTORY_MAX - 1; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "n%d", i);
+        touch(&c, id, "click", T0 + i, "");
+    }
+    assert_int_equal(c.block_touches, 1);
+    assert_string_equal(c.history[0].event_id, "e3");
+    touch(&c, "last", "click", T0 + DAY_MS, "");
+    assert_int_equal(c.block_touches, 0);
+    assert_null(c.rows_block);
+    assert_int_equal(contact_count(&c, "click", NULL, INT64_MIN), CONTACT_HISTORY_MAX);
     contact_close(&c);
 
     assert_int_equal(contact_from_json(&c, "c-1", "{}", 2, 1, &err), 0);
@@ -280,6 +298,7 @@ static void test_restore_history_rows(void **state) {
     for (int i = 0; i < 4; i++) {
         assert_int_equal(contact_from_json(&c, "c-1", "{}", 2, 1, &err), 0);
         assert_int_equal(contact_restore_history(&c, bad[i], strlen(bad[i]), &err), NERR_INVALID);
+        assert_int_equal(c.history_count, bad_row[i] - 1); /* the rows before it stay */
         char expected[80];
         snprintf(expected, sizeof expected, "stored history row %d of contact c-1 is malformed",
                  bad_row[i]);
