@@ -73,6 +73,26 @@ char *jsonr_string(jsonr_t *r) {
     return unescape(start, size, escapes);
 }
 
+int jsonr_plain_string(jsonr_t *r, const char **start, size_t *size) {
+    if (!jsonr_eat(r, '"'))
+        return -1;
+    const char *body = r->at;
+    const char *quote = memchr(body, '"', (size_t)(r->end - body));
+    if (quote == NULL || memchr(body, '\\', (size_t)(quote - body)) != NULL) {
+        r->at--; /* back to the opening quote */
+        return -1;
+    }
+    for (const char *c = body; c < quote; c++)
+        if ((unsigned char)*c < 32) {
+            r->at--;
+            return -1;
+        }
+    *start = body;
+    *size = (size_t)(quote - body);
+    r->at = quote + 1;
+    return 0;
+}
+
 int jsonr_scan_number(const char **at, const char *end, double *out) {
     const char *start = *at, *stop = start;
     while (stop < end && stop - start < 63 &&

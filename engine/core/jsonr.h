@@ -42,6 +42,10 @@ int jsonr_at_end(jsonr_t *r);
  * a plain string or memory ran out. */
 char *jsonr_string(jsonr_t *r);
 
+/* Reads a string without escapes, pointing '*start' at its body of '*size' bytes (inside the
+ * text, not terminated). Returns 0, or -1 when the next value is not such a string. */
+int jsonr_plain_string(jsonr_t *r, const char **start, size_t *size);
+
 /* Reads a number as cJSON does (the characters it takes, converted by strtod). Returns 0, or
  * -1 when the next value is not a number. */
 int jsonr_number(jsonr_t *r, double *out);
