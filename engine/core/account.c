@@ -114,10 +114,10 @@ static void point_touch(account_touch_t *t, char *part, size_t size, int64_t at_
     t->contact = part + strlen(part) + 1;
     t->type = t->contact + strlen(t->contact) + 1;
     t->row = t->type + strlen(t->type) + 1;
-    t->row_size = size - (size_t)(t->row - part);
+    t->row_size = (uint32_t)(size - (size_t)(t->row - part));
     if (props_size > 0) {
         t->props = part + props_at;
-        t->props_size = props_size;
+        t->props_size = (uint32_t)props_size;
     }
     t->at_ms = at_ms;
 }

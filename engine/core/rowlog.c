@@ -91,7 +91,7 @@ rowlog_place_t *rowlog_block_place(rowlog_block_t *block) {
 char *rowlog_block_finish(rowlog_block_t *block) {
     size_t size = block->text.length + 1;
     char *text = block->count > 0 ? jsonw_finish(&block->text) : NULL;
-    char *trimmed = text ? realloc(text, size) : NULL; /* it is kept as long as its touches */
+    char *trimmed = text ? realloc(text, size) : NULL; /* it lives as long as its touches */
     return trimmed ? trimmed : text;
 }
 

@@ -9,6 +9,7 @@
 #define NURTURE_ROWLOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
