@@ -12,6 +12,9 @@
 #   - engine, live-like: `nurture run --batch 4` draining them from a private redis-server
 #     (a few contacts per batch, as live events come);
 #   - engine, backlog: the same with `--batch 256`;
+#   - engine, reading states: the backlog drain with `--cache 64`, so that most events read
+#     their contact's and account's state and rows from Redis (all contacts of the workload
+#     fit in the default cache);
 #   - Redis, live-like: the redis-server serving the live-like drain.
 # The program being counted runs under callgrind (about 50 times slower); the other side
 # runs normally. Expect a few minutes per tree. Prints one line per figure, in millions of
@@ -46,10 +49,10 @@ log() { echo "bench-instructions: $*" >&2; }
 # The total that callgrind wrote into FILE.
 total() { sed -n 's/^summary: *//p; s/^totals: *//p' "$1" | head -1; }
 
-# drain TREE BATCH WHO: drains the workload with TREE's engine at BATCH; WHO (engine or
-# redis) runs under callgrind. Prints its instruction count.
+# drain TREE BATCH WHO [CACHE]: drains the workload with TREE's engine at BATCH (and --cache
+# CACHE); WHO (engine or redis) runs under callgrind. Prints its instruction count.
 drain() {
-    local tree=$1 batch=$2 who=$3 out="$work/cg.$RANDOM"
+    local tree=$1 batch=$2 who=$3 cache=${4:-768} out="$work/cg.$RANDOM"
     local engine=(valgrind --tool=callgrind --callgrind-out-file="$out")
     if [ "$who" = redis ]; then
         engine=()
@@ -71,7 +74,7 @@ drain() {
     "$tree/build/tests/bench/bench-client" load --port "$REDIS_PORT" --stream nurture:events \
         --file "$work/events.jsonl" >/dev/null
     "${engine[@]}" "$tree/build/nurture" run --redis "redis://127.0.0.1:$REDIS_PORT" \
-        --rules "$tree/rules" --consumer count --batch "$batch" --log-level warn \
+        --rules "$tree/rules" --consumer count --batch "$batch" --cache "$cache" --log-level warn \
         >"$work/engine.log" 2>&1 &
     engine_pid=$!
     "$tree/build/tests/bench/bench-client" watch --port "$REDIS_PORT" --stream nurture:events \
@@ -89,7 +92,7 @@ drain() {
     total "$out"
 }
 
-# count TREE NAME: the four figures of TREE, as "NAME figure count" lines.
+# count TREE NAME: the five figures of TREE, as "NAME figure count" lines.
 count() {
     local tree=$1 name=$2
     local out="$work/cg.replay.$name"
@@ -101,6 +104,8 @@ count() {
     echo "$name engine_live $(drain "$tree" 4 engine)"
     log "$name: engine, backlog drain"
     echo "$name engine_backlog $(drain "$tree" 256 engine)"
+    log "$name: engine, backlog drain reading states"
+    echo "$name engine_fetching $(drain "$tree" 256 engine 64)"
     log "$name: Redis, live-like drain"
     echo "$name redis_live $(drain "$tree" 4 redis)"
 }
