@@ -309,54 +309,16 @@ void account_touches_saved(account_t *account) {
     rowlog_saved(&account->touches_log, account->touch_count, ACCOUNT_TOUCH_MAX);
 }
 
-
-/* A row read in place: its id, contact and type (plain strings, not terminated), its text
- * and its props' text. A row whose strings have escapes is left to the cJSON reader. */
-typedef struct {
-    const char *event_id, *contact, *type, *row, *props;
-    size_t event_id_size, contact_size, type_size, row_size, props_size;
-    double at;
-} row_parts_t;
-
-static int read_row_parts(jsonr_t *r, row_parts_t *out) {
-    *out = (row_parts_t){0};
-    if (jsonr_eat(r, '[') && (out->row = r->at - 1) &&
-        !jsonr_plain_string(r, &out->event_id, &out->event_id_size) && jsonr_eat(r, ',') &&
-        !jsonr_plain_string(r, &out->contact, &out->contact_size) && jsonr_eat(r, ',') &&
-        !jsonr_plain_string(r, &out->type, &out->type_size) && jsonr_eat(r, ',') &&
-        !jsonr_number(r, &out->at) &&
-        (!jsonr_eat(r, ',') || !jsonr_object_text(r, &out->props, &out->props_size)) &&
-        jsonr_eat(r, ']')) {
-        out->row_size = (size_t)(r->at - out->row);
-        return 0;
-    }
-    return -1;
-}
-
-/* Writes a touchpoint's part for a row read in place, "id\0contact\0type\0row" (the caller
- * ends it), at the end of 'w'; returns where its props went from the part's start (0: none). */
-static size_t write_read_part(jsonw_t *w, const row_parts_t *row) {
-    size_t start = w->length;
-    jsonw_raw(w, row->event_id, row->event_id_size);
-    jsonw_raw(w, "", 1);
-    jsonw_raw(w, row->contact, row->contact_size);
-    jsonw_raw(w, "", 1);
-    jsonw_raw(w, row->type, row->type_size);
-    jsonw_raw(w, "", 1);
-    size_t props_at = row->props ? w->length - start + (size_t)(row->props - row->row) : 0;
-    jsonw_raw(w, row->row, row->row_size);
-    return props_at;
-}
-
 /* A row inside a state: the touch keeps the row's text as it was read, in a block of its own. */
 static int read_touch(jsonr_t *r, const char *key, void *ud) {
     (void)key;
-    row_parts_t row;
-    if (read_row_parts(r, &row) != 0)
+    rowlog_row_t row;
+    if (rowlog_read_row(r, 3, &row) != 0)
         return -1;
     jsonw_t w;
-    jsonw_init(&w, row.event_id_size + row.contact_size + row.type_size + row.row_size + 4);
-    size_t props_at = write_read_part(&w, &row);
+    jsonw_init(&w, row.string_sizes[0] + row.string_sizes[1] + row.string_sizes[2] +
+                       row.row_size + 4);
+    size_t props_at = rowlog_write_part(&w, &row);
     account_touch_t t;
     if (touch_end(&w, &t, (int64_t)row.at, props_at, row.props_size) != 0)
         return -1;
@@ -497,9 +459,9 @@ static int restore_row(void *owner, jsonr_t *r) {
     if (place == NULL)
         return NERR_NOMEM;
     jsonr_t again = *r;
-    row_parts_t row;
-    if (read_row_parts(r, &row) == 0) {
-        place->props_at = write_read_part(w, &row);
+    rowlog_row_t row;
+    if (rowlog_read_row(r, 3, &row) == 0) {
+        place->props_at = rowlog_write_part(w, &row);
         place->props_size = row.props_size;
         place->at_ms = (int64_t)row.at;
         jsonw_raw(w, "", 1);

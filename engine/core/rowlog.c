@@ -102,6 +102,33 @@ void rowlog_block_close(rowlog_block_t *block) {
     block->count = block->capacity = 0;
 }
 
+int rowlog_read_row(jsonr_t *r, int count, rowlog_row_t *out) {
+    *out = (rowlog_row_t){.count = count};
+    if (!jsonr_eat(r, '['))
+        return -1;
+    out->row = r->at - 1;
+    for (int i = 0; i < count; i++)
+        if (jsonr_plain_string(r, &out->strings[i], &out->string_sizes[i]) || !jsonr_eat(r, ','))
+            return -1;
+    if (jsonr_number(r, &out->at) ||
+        (jsonr_eat(r, ',') && jsonr_object_text(r, &out->props, &out->props_size)) ||
+        !jsonr_eat(r, ']'))
+        return -1;
+    out->row_size = (size_t)(r->at - out->row);
+    return 0;
+}
+
+size_t rowlog_write_part(jsonw_t *w, const rowlog_row_t *row) {
+    size_t start = w->length;
+    for (int i = 0; i < row->count; i++) {
+        jsonw_raw(w, row->strings[i], row->string_sizes[i]);
+        jsonw_raw(w, "", 1);
+    }
+    size_t props_at = row->props ? w->length - start + (size_t)(row->props - row->row) : 0;
+    jsonw_raw(w, row->row, row->row_size);
+    return props_at;
+}
+
 cJSON *rowlog_parse_row(jsonr_t *r) {
     const char *end = NULL;
     cJSON *row = cJSON_ParseWithLengthOpts(r->at, (size_t)(r->end - r->at), &end, 0);

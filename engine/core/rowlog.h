@@ -82,6 +82,30 @@ char *rowlog_block_finish(rowlog_block_t *block);
 
 void rowlog_block_close(rowlog_block_t *block);
 
+#define ROWLOG_STRINGS_MAX 3
+
+/* A row of the written form read in place: 'count' plain strings (an event id, a type, and
+ * for an account the contact), a time in ms and optional props, all pointing into the text
+ * (the strings not terminated). */
+typedef struct {
+    const char *strings[ROWLOG_STRINGS_MAX];
+    size_t string_sizes[ROWLOG_STRINGS_MAX];
+    int count;
+    const char *row, *props; /* the whole row; its props object, or NULL */
+    size_t row_size, props_size;
+    double at;
+} rowlog_row_t;
+
+/* Reads the row at 'r', of 'count' leading strings, leaving 'r' after it. Returns 0, or -1
+ * when it is not in the written form (a string with escapes included: the cJSON reader's
+ * job). */
+int rowlog_read_row(jsonr_t *r, int count, rowlog_row_t *out);
+
+/* Writes a touch's part for 'row', its strings each ending in a NUL and then the row (the
+ * caller ends it), at the end of 'w'; returns where its props went from the part's start
+ * (0: none). */
+size_t rowlog_write_part(jsonw_t *w, const rowlog_row_t *row);
+
 /* Reads the row at 'r' with cJSON, which accepts any spelling of the same JSON, leaving 'r'
  * after it: for a row the owner's own reader did not take. Returns the tree (free with
  * cJSON_Delete), or NULL when no JSON value starts there. */
