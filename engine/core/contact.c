@@ -621,7 +621,8 @@ static int restore_row(void *owner, jsonr_t *r) {
         jsonw_raw(w, type, strlen(type) + 1);
         write_row(w, event_id, type, (int64_t)at, cJSON_IsObject(props) ? props : NULL,
                   &place->props_at, &place->props_size);
-        place->props_at -= place->start;
+        if (place->props_size > 0)
+            place->props_at -= place->start; /* from the part's start, as read rows have it */
         jsonw_raw(w, "", 1);
         place->at_ms = (int64_t)at;
         rc = w->is_failed ? NERR_NOMEM : 0;
