@@ -1,10 +1,11 @@
 /* rowlog: the bookkeeping of a stored text of rows beside a state (a contact's history, an
  * account's touchpoints): which rows the next commit appends, and when it writes the text
- * afresh instead, and the block the rows read from one text share. The text is the rows,
- * oldest first, separated by commas. It grows past the cap kept in memory until it holds a
- * quarter more, and is then written afresh: a commit seldom rewrites it, and a reader parses
- * at most a quarter more rows than it keeps. Pure; depends on jsonr, jsonw and cJSON. The
- * caller owns the log, the block and the rows. */
+ * afresh instead; the block the rows read from one text share, and the reader and writer of
+ * one row of the written form. The text is the rows, oldest first, separated by commas. It
+ * grows past the cap kept in memory until it holds a quarter more, and is then written
+ * afresh: a commit seldom rewrites it, and a reader parses at most a quarter more rows than
+ * it keeps. Pure; depends on jsonr, jsonw and cJSON. The caller owns the log, the block and
+ * the rows. */
 #ifndef NURTURE_ROWLOG_H
 #define NURTURE_ROWLOG_H
 

@@ -1,7 +1,8 @@
 /* rconn: one hiredis 0.14 async connection on a libuv loop. Provides our own adapter for the
  * context's event hooks (a uv_poll_t per connection attempt, and a uv_prepare_t that makes
  * the writes of a loop turn), one uv_timer_t for the connect timeout, the command watchdog
- * and the reconnect backoff, AUTH/SELECT after connecting, and automatic reconnection. Depends on hiredis, libuv, redis_url and log.
+ * and the reconnect backoff, AUTH/SELECT after connecting, and automatic reconnection.
+ * Depends on hiredis, libuv, redis_url and log.
  *
  * hiredis 0.14 facts this file is built around: a failed connect calls onConnect(REDIS_ERR)
  * and frees the context without calling onDisconnect; a lost connection first runs every
