@@ -220,6 +220,21 @@ static void test_unchanged_states_written_as_read(void **state) {
                               "\"b\":{\"ev\":[[\"e2\",\"r2\",0.25,2000]],\"v\":0.5,\"t\":2000}}");
     free(text);
     mind_close(&mind);
+
+    /* Evidence strings are read in place, or undone of their escapes when they have some. */
+    const char *escaped = "{\"a\":{\"ev\":[[\"e\\\"1\",\"r\",0.5,1000],[\"e2\",\"r\\\\2\",0.25,1500]],"
+                          "\"v\":0.75,\"t\":1500}}";
+    mind_init(&mind);
+    r = jsonr_over(escaped, strlen(escaped));
+    assert_int_equal(mind_read_json(&r, &mind), 0);
+    const mind_state_t *a = mind_find(&mind, "a");
+    assert_int_equal(a->evidence_count, 2);
+    assert_string_equal(a->evidence[0].event_id, "e\"1");
+    assert_string_equal(a->evidence[0].rule, "r");
+    assert_string_equal(a->evidence[1].event_id, "e2");
+    assert_string_equal(a->evidence[1].rule, "r\\2");
+    assert_true(a->evidence[1].delta == 0.25 && a->evidence[1].at_ms == 1500);
+    mind_close(&mind);
 }
 
 /* A mind's version changes with every change of its states, and no two minds share one:
