@@ -93,28 +93,36 @@ int jsonr_plain_string(jsonr_t *r, const char **start, size_t *size) {
     return 0;
 }
 
+static int is_number_char(char c) {
+    return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == 'e' || c == 'E' || c == '.';
+}
+
 int jsonr_scan_number(const char **at, const char *end, double *out) {
     const char *start = *at, *stop = start;
-    while (stop < end && stop - start < 63 &&
-           ((*stop >= '0' && *stop <= '9') || *stop == '+' || *stop == '-' || *stop == 'e' ||
-            *stop == 'E' || *stop == '.'))
-        stop++;
-    size_t size = (size_t)(stop - start), sign = size > 0 && *start == '-', digits = 0;
-    while (sign + digits < size && start[sign + digits] >= '0' && start[sign + digits] <= '9')
-        digits++;
-    if (digits > 0 && digits <= 15 && sign + digits == size) {
-        int64_t whole = 0; /* below 2^53: exact in a double, as strtod would give */
-        for (size_t i = sign; i < size; i++)
-            whole = whole * 10 + (start[i] - '0');
-        *out = sign ? -(double)whole : (double)whole;
-    } else {
-        char text[64], *parsed;
-        memcpy(text, start, size);
-        text[size] = '\0';
-        *out = strtod(text, &parsed);
-        if (size == 0 || parsed != text + size)
-            return -1;
+    /* Most numbers are integers (times in ms, counts): read them in one pass. */
+    int negative = stop < end && *stop == '-';
+    stop += negative;
+    const char *first = stop;
+    int64_t whole = 0; /* up to 15 digits: below 2^53, exact in a double, as strtod gives */
+    while (stop < end && *stop >= '0' && *stop <= '9' && stop - first < 15)
+        whole = whole * 10 + (*stop++ - '0');
+    if (stop > first && (stop == end || !is_number_char(*stop))) {
+        *out = negative ? -(double)whole : (double)whole;
+        *at = stop;
+        return 0;
     }
+    /* Anything else (fractions, exponents, longer integers) goes to strtod, over the
+     * characters cJSON would take. */
+    stop = start;
+    while (stop < end && stop - start < 63 && is_number_char(*stop))
+        stop++;
+    size_t size = (size_t)(stop - start);
+    char text[64], *parsed;
+    memcpy(text, start, size);
+    text[size] = '\0';
+    *out = strtod(text, &parsed);
+    if (size == 0 || parsed != text + size)
+        return -1;
     *at = stop;
     return 0;
 }
