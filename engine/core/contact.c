@@ -178,32 +178,14 @@ static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
     return 0;
 }
 
-/* Writes the row of a touch whose props arrive as a tree (from an event or a reference
- * read), noting where the props went in 'w' and their size (0: none). */
-static void write_row(jsonw_t *w, const char *event_id, const char *type, int64_t at_ms,
-                      const cJSON *props, size_t *props_at, size_t *props_size) {
-    jsonw_char(w, '[');
-    jsonw_string(w, event_id);
-    jsonw_char(w, ',');
-    jsonw_string(w, type);
-    jsonw_char(w, ',');
-    jsonw_int64(w, at_ms);
-    *props_at = *props_size = 0;
-    if (props) {
-        jsonw_char(w, ',');
-        *props_at = w->length;
-        jsonw_item(w, props);
-        *props_size = w->length - *props_at;
-    }
-    jsonw_char(w, ']');
-}
-
 static int push_touch(contact_t *contact, const char *event_id, const char *type, int64_t at_ms,
                       const cJSON *props) {
     jsonw_t w;
     touch_begin(&w, event_id, type, 320);
+    /* Props arrive as a tree (from an event or a reference read); the row is written once. */
+    const char *strings[] = {event_id, type};
     size_t props_at, props_size;
-    write_row(&w, event_id, type, at_ms, props, &props_at, &props_size);
+    rowlog_write_row(&w, strings, 2, at_ms, props, &props_at, &props_size);
     contact_touch_t touch;
     return touch_end(&w, &touch, at_ms, props_at, props_size) ? NERR_NOMEM
                                                                : push_touch_owned(contact, touch);
@@ -592,47 +574,6 @@ done:
     return rc;
 }
 
-/* One stored row at 'r', read like a row inside a state, else by cJSON (which accepts any
- * spelling of the same JSON), written as a touch's part, "id\0type\0row\0", at the end of
- * the block the stored rows share. */
-static int restore_row(void *owner, jsonr_t *r) {
-    rowlog_block_t *block = owner;
-    jsonw_t *w = &block->text;
-    rowlog_place_t *place = rowlog_block_place(block);
-    if (place == NULL)
-        return NERR_NOMEM;
-    jsonr_t again = *r;
-    rowlog_row_t row;
-    if (rowlog_read_row(r, 2, &row) == 0) {
-        place->props_at = rowlog_write_part(w, &row);
-        place->props_size = row.props_size;
-        place->at_ms = (int64_t)row.at;
-        jsonw_raw(w, "", 1);
-        return w->is_failed ? NERR_NOMEM : 0;
-    }
-    *r = again;
-    cJSON *parsed = rowlog_parse_row(r);
-    double at;
-    const char *event_id = row_string(parsed, 0), *type = row_string(parsed, 1);
-    const cJSON *props = cJSON_GetArrayItem(parsed, 3);
-    int rc = NERR_INVALID;
-    if (cJSON_IsArray(parsed) && event_id && type && row_number(parsed, 2, &at) == 0) {
-        jsonw_raw(w, event_id, strlen(event_id) + 1);
-        jsonw_raw(w, type, strlen(type) + 1);
-        write_row(w, event_id, type, (int64_t)at, cJSON_IsObject(props) ? props : NULL,
-                  &place->props_at, &place->props_size);
-        if (place->props_size > 0)
-            place->props_at -= place->start; /* from the part's start, as read rows have it */
-        jsonw_raw(w, "", 1);
-        place->at_ms = (int64_t)at;
-        rc = w->is_failed ? NERR_NOMEM : 0;
-    } else {
-        block->count--; /* no part was written */
-    }
-    cJSON_Delete(parsed);
-    return rc;
-}
-
 /* Makes touches of the rows read into 'block', the newest CONTACT_HISTORY_MAX of them, which
  * then share its text as the contact's rows_block. */
 static int adopt_rows(contact_t *contact, rowlog_block_t *block) {
@@ -661,9 +602,9 @@ static int adopt_rows(contact_t *contact, rowlog_block_t *block) {
 
 int contact_restore_history(contact_t *contact, const char *text, size_t size, nerr_t *err) {
     rowlog_block_t block;
-    rowlog_block_init(&block, size);
+    rowlog_block_init(&block, size, 2);
     int row;
-    int rc = rowlog_read(&contact->history_log, text, size, restore_row, &block, &row);
+    int rc = rowlog_read(&contact->history_log, text, size, rowlog_block_read_row, &block, &row);
     int adopted = adopt_rows(contact, &block); /* the rows before a malformed one stay */
     rowlog_block_close(&block);
     if (rc == NERR_NOMEM || adopted != 0)

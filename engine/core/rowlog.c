@@ -2,6 +2,7 @@
 #include "engine/core/rowlog.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/core/jsonw.h"
 #include "engine/core/nerr.h"
@@ -66,12 +67,13 @@ int rowlog_read(rowlog_t *log, const char *text, size_t size,
     return 0;
 }
 
-void rowlog_block_init(rowlog_block_t *block, size_t size) {
+void rowlog_block_init(rowlog_block_t *block, size_t size, int strings) {
     /* A row's part repeats its id and type (and contact) beside the row: a quarter to a third
      * more than the stored text. */
     jsonw_init(&block->text, size + size / 2 + 64);
     block->places = NULL;
     block->count = block->capacity = 0;
+    block->strings = strings;
 }
 
 rowlog_place_t *rowlog_block_place(rowlog_block_t *block) {
@@ -129,10 +131,72 @@ size_t rowlog_write_part(jsonw_t *w, const rowlog_row_t *row) {
     return props_at;
 }
 
-cJSON *rowlog_parse_row(jsonr_t *r) {
-    const char *end = NULL;
-    cJSON *row = cJSON_ParseWithLengthOpts(r->at, (size_t)(r->end - r->at), &end, 0);
-    if (row && end)
-        r->at = end;
-    return row;
+void rowlog_write_row(jsonw_t *w, const char *const *strings, int count, int64_t at_ms,
+                      const cJSON *props, size_t *props_at, size_t *props_size) {
+    jsonw_char(w, '[');
+    for (int i = 0; i < count; i++) {
+        jsonw_string(w, strings[i]);
+        jsonw_char(w, ',');
+    }
+    jsonw_int64(w, at_ms);
+    *props_at = *props_size = 0;
+    if (props) {
+        jsonw_char(w, ',');
+        *props_at = w->length;
+        jsonw_item(w, props);
+        *props_size = w->length - *props_at;
+    }
+    jsonw_char(w, ']');
+}
+
+/* Writes the part of a row read by cJSON; returns 0, or -1 when it is not a row. */
+static int write_parsed_part(rowlog_block_t *block, rowlog_place_t *place, const cJSON *row) {
+    const char *strings[ROWLOG_STRINGS_MAX];
+    int count = block->strings;
+    for (int i = 0; i < count; i++) {
+        const cJSON *item = cJSON_GetArrayItem(row, i);
+        if (!cJSON_IsString(item))
+            return -1;
+        strings[i] = item->valuestring;
+    }
+    const cJSON *at = cJSON_GetArrayItem(row, count), *props = cJSON_GetArrayItem(row, count + 1);
+    if (!cJSON_IsArray(row) || !cJSON_IsNumber(at))
+        return -1;
+    jsonw_t *w = &block->text;
+    for (int i = 0; i < count; i++)
+        jsonw_raw(w, strings[i], strlen(strings[i]) + 1);
+    rowlog_write_row(w, strings, count, (int64_t)at->valuedouble,
+                     cJSON_IsObject(props) ? props : NULL, &place->props_at, &place->props_size);
+    if (place->props_size > 0)
+        place->props_at -= place->start; /* from the part's start, as read rows have it */
+    place->at_ms = (int64_t)at->valuedouble;
+    return 0;
+}
+
+int rowlog_block_read_row(void *owner, jsonr_t *r) {
+    rowlog_block_t *block = owner;
+    rowlog_place_t *place = rowlog_block_place(block);
+    if (place == NULL)
+        return NERR_NOMEM;
+    jsonr_t again = *r;
+    rowlog_row_t row;
+    if (rowlog_read_row(r, block->strings, &row) == 0) {
+        place->props_at = rowlog_write_part(&block->text, &row);
+        place->props_size = row.props_size;
+        place->at_ms = (int64_t)row.at;
+    } else {
+        *r = again;
+        const char *end = NULL;
+        cJSON *parsed = cJSON_ParseWithLengthOpts(r->at, (size_t)(r->end - r->at), &end, 0);
+        if (parsed && end)
+            r->at = end;
+        int is_row = write_parsed_part(block, place, parsed) == 0;
+        cJSON_Delete(parsed);
+        if (!is_row) {
+            block->count--; /* no part was written */
+            return NERR_INVALID;
+        }
+    }
+    jsonw_raw(&block->text, "", 1);
+    return block->text.is_failed ? NERR_NOMEM : 0;
 }

@@ -64,14 +64,22 @@ typedef struct {
     int64_t at_ms;
 } rowlog_place_t;
 
+/* A row's part is its leading strings, each ending in a NUL, then the row, then a NUL. */
 typedef struct {
-    jsonw_t text;            /* the block: the owner writes each row's part at its end */
+    jsonw_t text;            /* the block: each row's part is written at its end */
     rowlog_place_t *places;  /* one per row, oldest first */
     int count, capacity;
+    int strings;             /* the leading strings of a row */
 } rowlog_block_t;
 
-/* Starts a block for the rows of a stored text of 'size' bytes. */
-void rowlog_block_init(rowlog_block_t *block, size_t size);
+/* Starts a block for the rows of a stored text of 'size' bytes, each row beginning with
+ * 'strings' strings (up to ROWLOG_STRINGS_MAX). */
+void rowlog_block_init(rowlog_block_t *block, size_t size, int strings);
+
+/* A rowlog_read callback for a block ('owner'): reads the row at 'r' into it as a part, in
+ * place when it is in the written form, else with cJSON (which accepts any spelling of the
+ * same JSON, the row then written afresh). Returns 0, NERR_NOMEM or NERR_INVALID. */
+int rowlog_block_read_row(void *owner, jsonr_t *r);
 
 /* A new place, starting where the block's text ends; NULL when out of memory. */
 rowlog_place_t *rowlog_block_place(rowlog_block_t *block);
@@ -107,9 +115,10 @@ int rowlog_read_row(jsonr_t *r, int count, rowlog_row_t *out);
  * (0: none). */
 size_t rowlog_write_part(jsonw_t *w, const rowlog_row_t *row);
 
-/* Reads the row at 'r' with cJSON, which accepts any spelling of the same JSON, leaving 'r'
- * after it: for a row the owner's own reader did not take. Returns the tree (free with
- * cJSON_Delete), or NULL when no JSON value starts there. */
-cJSON *rowlog_parse_row(jsonr_t *r);
+/* Writes a row of the written form, ["string",..,at_ms] or ["string",..,at_ms,{props}], from
+ * its parts ('props' may be NULL), noting where the props went in 'w' and their size (0:
+ * none). */
+void rowlog_write_row(jsonw_t *w, const char *const *strings, int count, int64_t at_ms,
+                      const cJSON *props, size_t *props_at, size_t *props_size);
 
 #endif
