@@ -76,21 +76,15 @@ char *jsonr_string(jsonr_t *r) {
 int jsonr_plain_string(jsonr_t *r, const char **start, size_t *size) {
     if (!jsonr_eat(r, '"'))
         return -1;
-    const char *body = r->at;
-    const char *quote = memchr(body, '"', (size_t)(r->end - body));
-    if (quote == NULL || memchr(body, '\\', (size_t)(quote - body)) != NULL) {
-        r->at--; /* back to the opening quote */
-        return -1;
-    }
-    for (const char *c = body; c < quote; c++)
-        if ((unsigned char)*c < 32) {
-            r->at--;
-            return -1;
+    for (const char *at = r->at; at < r->end && *at != '\\' && (unsigned char)*at >= 32; at++)
+        if (*at == '"') {
+            *start = r->at;
+            *size = (size_t)(at - r->at);
+            r->at = at + 1;
+            return 0;
         }
-    *start = body;
-    *size = (size_t)(quote - body);
-    r->at = quote + 1;
-    return 0;
+    r->at--; /* back to the opening quote */
+    return -1;
 }
 
 static int is_number_char(char c) {
