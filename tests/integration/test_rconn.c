@@ -224,6 +224,34 @@ static void test_connect_and_commands(void **state) {
     fixture_finish(&fx);
 }
 
+/* A command larger than the socket takes at once: the rest is written as the socket drains
+ * (the write that the loop turn started waits for the poll), and the replies keep order. */
+static void test_write_larger_than_the_socket_takes(void **state) {
+    (void)state;
+    fixture_t fx;
+    fixture_init(&fx);
+    redis_url_t url = local_url(g_port);
+    open_conn(&fx, &url, NULL);
+    assert_true(run_until(&fx, &fx.ups, 1, 3000));
+    size_t size = 32u << 20; /* far past a loopback socket's send buffer */
+    char *value = malloc(size);
+    assert_non_null(value);
+    memset(value, 'x', size);
+    const char *set[] = {"SET", KEY_PREFIX "big", value};
+    const size_t setlen[] = {3, strlen(KEY_PREFIX "big"), size};
+    assert_int_equal(rconn_command_argv(fx.conn, on_reply, &fx, 3, set, setlen), 0);
+    free(value); /* the command is formatted into hiredis's buffer */
+    assert_int_equal(rconn_command(fx.conn, on_reply, &fx, "STRLEN %s", KEY_PREFIX "big"), 0);
+    assert_true(run_until(&fx, &fx.replies, 2, 10000));
+    assert_string_equal(fx.last, "33554432");
+    assert_int_equal(rconn_command(fx.conn, on_reply, &fx, "DEL %s", KEY_PREFIX "big"), 0);
+    assert_true(run_until(&fx, &fx.replies, 3, 2000));
+    assert_string_equal(fx.last, "1");
+    assert_int_equal(fx.nulls, 0);
+    close_conn(&fx);
+    fixture_finish(&fx);
+}
+
 static void test_refused_connect_backs_off(void **state) {
     (void)state;
     fixture_t fx;
@@ -501,6 +529,7 @@ int main(void) {
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_connect_and_commands),
+        cmocka_unit_test(test_write_larger_than_the_socket_takes),
         cmocka_unit_test(test_refused_connect_backs_off),
         cmocka_unit_test(test_killed_connection_reconnects),
         cmocka_unit_test(test_watchdog_drops_stuck_command),
