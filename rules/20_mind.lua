@@ -10,7 +10,8 @@
 --
 -- In a rule, `e` is the touchpoint (e.page_type, e.dwell_s, e.form, ...) and `c` the contact
 -- (c.stage, c.facts.industry, c:count(...), c:did(...)). A rule with `on` only looks at that
--- type of touchpoint.
+-- type of touchpoint (or those types, given a list), and one with `where` only at touchpoints
+-- whose fields hold those values: `where = { page_type = "faq" }` reads "only FAQ pages".
 
 ---------------------------------------------------------------------------------------------
 -- The states of mind this playbook tracks.
@@ -72,18 +73,17 @@ state "stalling" {
 
 infer "faq_visit_means_a_question" {
   on = "page_view",
-  when = function(e, c)
-    return e.page_type == "faq" and not c:did("form_submit", "7d")
-  end,
+  where = { page_type = "faq" },
+  when = function(e, c) return not c:did("form_submit", "7d") end,
   raise = { anxiety = 0.1 },
   because = "Looked for an answer in the FAQ instead of asking us",
 }
 
 infer "faq_loop_means_worry" {
   on = "page_view",
+  where = { page_type = "faq" },
   when = function(e, c)
-    return e.page_type == "faq"
-       and c:count("page_view", { page_type = "faq" }, "7d") >= 3
+    return c:count("page_view", { page_type = "faq" }, "7d") >= 3
        and not c:did("form_submit", "7d")
   end,
   raise = { anxiety = 0.6 },
@@ -92,10 +92,7 @@ infer "faq_loop_means_worry" {
 }
 
 infer "asking_us_eases_worry" {
-  -- No `on`: this rule looks at every touchpoint and picks its own.
-  when = function(e, c)
-    return e.type == "form_submit" or e.type == "meeting_booked"
-  end,
+  on = { "form_submit", "meeting_booked" },
   lower = { anxiety = 0.5 },
   because = "They asked us directly: the worry now has someone to answer it",
 }
@@ -106,29 +103,25 @@ infer "asking_us_eases_worry" {
 
 infer "pricing_again_and_again" {
   on = "page_view",
-  when = function(e, c)
-    return e.page_type == "pricing"
-       and c:count("page_view", { page_type = "pricing" }, "7d") >= 3
-  end,
+  where = { page_type = "pricing" },
+  when = function(e, c) return c:count("page_view", { page_type = "pricing" }, "7d") >= 3 end,
   raise = { price_worry = 0.35 },
   because = "Came back to the pricing page three times in a week: the price is on their mind",
 }
 
 infer "long_look_at_the_price" {
   on = "page_view",
-  when = function(e, c)
-    return e.page_type == "pricing" and (e.dwell_s or 0) >= 180
-  end,
+  where = { page_type = "pricing" },
+  when = function(e, c) return (e.dwell_s or 0) >= 180 end,
   raise = { price_worry = 0.3 },
   because = "Spent three minutes or more on the pricing page: doing the sums",
 }
 
 infer "back_from_checkout_to_pricing" {
   on = "page_view",
+  where = { page_type = "pricing" },
   when = function(e, c)
-    return e.page_type == "pricing"
-       and c:did("page_view", { page_type = "checkout" }, "3d")
-       and not c:did("purchase", "3d")
+    return c:did("page_view", { page_type = "checkout" }, "3d") and not c:did("purchase", "3d")
   end,
   raise = { price_worry = 0.4 },
   because = "Got as far as the checkout, then went back to the prices instead of buying",
@@ -136,9 +129,9 @@ infer "back_from_checkout_to_pricing" {
 
 infer "left_checkout_on_a_phone" {
   on = "page_view",
+  where = { page_type = "pricing" },
   when = function(e, c)
-    return e.page_type == "pricing"
-       and c:did("page_view", { page_type = "checkout", device = "mobile" }, "3d")
+    return c:did("page_view", { page_type = "checkout", device = "mobile" }, "3d")
        and not c:did("purchase", "3d")
   end,
   raise = { price_worry = 0.2 },
@@ -158,7 +151,8 @@ infer "abandoned_the_checkout" {
 
 infer "abandoned_the_checkout_on_a_phone" {
   on = "checkout_abandoned",
-  when = function(e, c) return e.device == "mobile" and not c:did("purchase", "3d") end,
+  where = { device = "mobile" },
+  when = function(e, c) return not c:did("purchase", "3d") end,
   raise = { price_worry = 0.2 },
   because = "Stopped at the payment step on a phone: on mobile people stop to think about "
          .. "the price (and a long form on a small screen does not help)",
@@ -176,10 +170,8 @@ infer "bought_so_price_settled" {
 
 infer "long_look_at_a_product" {
   on = "page_view",
-  when = function(e, c)
-    return e.page_type == "product" and (e.dwell_s or 0) >= 90
-       and not c:did("form_submit", "7d")
-  end,
+  where = { page_type = "product" },
+  when = function(e, c) return (e.dwell_s or 0) >= 90 and not c:did("form_submit", "7d") end,
   raise = { choice_overload = 0.25 },
   because = "Studied a product page for a minute and a half without taking a next step; "
          .. "several of these mean they cannot tell the options apart",
@@ -189,14 +181,14 @@ infer "long_look_at_a_product" {
 -- is overload (the rule above). The action rules tell the two apart.
 infer "looks_at_the_product" {
   on = "page_view",
-  when = function(e, c) return e.page_type == "product" end,
+  where = { page_type = "product" },
   raise = { product_interest = 0.25 },
   because = "Looked at a product page",
 }
 
 infer "found_the_comparison" {
   on = "page_view",
-  when = function(e, c) return e.page_type == "comparison" end,
+  where = { page_type = "comparison" },
   lower = { choice_overload = 0.5 },
   because = "Found the comparison page on their own",
 }
@@ -213,14 +205,14 @@ infer "took_a_next_step" {
 
 infer "signed_up_to_learn" {
   on = "form_submit",
-  when = function(e, c) return e.form == "newsletter" or e.form == "whitepaper" end,
+  where = { form = { "newsletter", "whitepaper" } },
   raise = { curiosity = 0.5 },
   because = "Gave us an e-mail address in exchange for reading: wants to learn about the problem",
 }
 
 infer "reads_the_blog" {
   on = "page_view",
-  when = function(e, c) return e.page_type == "blog" end,
+  where = { page_type = "blog" },
   raise = { curiosity = 0.15 },
   because = "Read a blog article",
 }
@@ -239,7 +231,7 @@ infer "joined_a_webinar" {
 
 infer "asked_for_a_demo" {
   on = "form_submit",
-  when = function(e, c) return e.form == "demo_request" or e.form == "contact" end,
+  where = { form = { "demo_request", "contact" } },
   raise = { readiness = 0.7 },
   because = "Asked to see the product or to talk to us: ready for a conversation now",
 }
@@ -248,15 +240,11 @@ infer "asked_for_a_demo" {
 -- Objections while deciding: the fine print, and what sales hears on the phone.
 ---------------------------------------------------------------------------------------------
 
--- Pages that someone in a buying committee reads when they have a concern to settle.
-local fine_print = { security = true, legal = true, integrations = true }
-
 infer "checks_the_fine_print" {
   on = "page_view",
-  when = function(e, c)
-    return fine_print[e.page_type] == true
-       and (c.stage == "evaluating" or c.stage == "purchasing")
-  end,
+  -- The pages someone in a buying committee reads when they have a concern to settle.
+  where = { page_type = { "security", "legal", "integrations" } },
+  when = function(e, c) return c.stage == "evaluating" or c.stage == "purchasing" end,
   raise = { objections = 0.3 },
   because = "Reads the security, legal or integration pages while deciding: someone in the "
          .. "buying committee has raised a concern",
@@ -309,12 +297,10 @@ infer "proposal_gone_quiet" {
 }
 
 infer "deal_moves_again" {
+  on = { "deal_update", "meeting_booked", "sales_call" },
   -- Only when there is something to lower: otherwise every deal update would show up in
   -- `nurture explain` as "stalling 0.00 -> 0.00".
-  when = function(e, c)
-    return (e.type == "deal_update" or e.type == "meeting_booked" or e.type == "sales_call")
-       and c.mind.stalling > 0
-  end,
+  when = function(e, c) return c.mind.stalling > 0 end,
   lower = { stalling = 1 },
   because = "The deal is moving again",
 }
@@ -325,16 +311,14 @@ infer "deal_moves_again" {
 
 infer "hit_a_defect" {
   on = "support_ticket",
-  when = function(e, c) return e.category == "defect" end,
+  where = { category = "defect" },
   raise = { frustration = 0.5 },
   because = "Reported a defect: our product got in their way",
 }
 
 infer "hit_a_severe_defect" {
   on = "support_ticket",
-  when = function(e, c)
-    return e.category == "defect" and (e.severity == "high" or e.severity == "critical")
-  end,
+  where = { category = "defect", severity = { "high", "critical" } },
   raise = { frustration = 0.3 },
   because = "The defect is severe: it stops their work",
 }
@@ -377,10 +361,8 @@ infer "uses_the_product" {
 
 infer "customer_company_grows" {
   on = "company_change",
-  when = function(e, c)
-    return (e.change == "funding" or e.change == "growth" or e.change == "new_department")
-       and c:did("purchase")
-  end,
+  where = { change = { "funding", "growth", "new_department" } },
+  when = function(e, c) return c:did("purchase") end,
   raise = { room_to_grow = 0.7 },
   because = "A customer's company raised money, grew or opened a department: "
          .. "more people will need what they already use",
@@ -400,9 +382,8 @@ state "committee_forming" {
 infer "several_people_look_at_prices" {
   for_account = true, -- a state of the account as a whole, not of the person who clicked
   on = "page_view",
-  when = function(e, c)
-    return e.page_type == "pricing" and c:committee("page_view", { page_type = "pricing" }, "7d") >= 3
-  end,
+  where = { page_type = "pricing" },
+  when = function(e, c) return c:committee("page_view", { page_type = "pricing" }, "7d") >= 3 end,
   raise = { committee_forming = 0.8 },
   because = "Three or more people of this account looked at pricing within a week: a buying group is forming",
 }

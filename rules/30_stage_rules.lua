@@ -9,44 +9,40 @@ local before_talking = { "unaware", "problem_aware", "interested", "researching"
 local before_buying = { "unaware", "problem_aware", "interested", "researching",
                         "evaluating", "purchasing" }
 
--- Pages about the offer itself, as opposed to articles about the problem.
-local offer_pages = {
-  product = true, pricing = true, faq = true, comparison = true,
-  case_study = true, checkout = true, docs = true,
-}
-
 advance "subscribing_means_problem_aware" {
   on = "form_submit",
+  where = { form = { "newsletter", "whitepaper" } },
   from = { "unaware" },
   to = "problem_aware",
-  when = function(e, c) return e.form == "newsletter" or e.form == "whitepaper" end,
   because = "Subscribed or downloaded a whitepaper: they know the problem and want to learn",
 }
 
 advance "engages_with_us" {
+  on = { "email_click", "webinar_attended", "page_view" },
   from = { "problem_aware" },
   to = "interested",
   when = function(e, c)
-    return e.type == "email_click" or e.type == "webinar_attended"
-        or (e.type == "page_view" and e.page_type == "blog"
-            and c:count("page_view", { page_type = "blog" }, "14d") >= 3)
+    return e.type ~= "page_view"
+        or (e.page_type == "blog" and c:count("page_view", { page_type = "blog" }, "14d") >= 3)
   end,
   because = "Clicks our mails, joins a webinar or keeps reading: interested in us, not only in the problem",
 }
 
 advance "looks_at_the_offer" {
   on = "page_view",
+  -- Pages about the offer itself, as opposed to articles about the problem.
+  where = { page_type = { "product", "pricing", "faq", "comparison", "case_study", "checkout",
+                          "docs" } },
   from = { "unaware", "problem_aware", "interested" },
   to = "researching",
-  when = function(e, c) return offer_pages[e.page_type] == true end,
   because = "Looks at our product, prices or FAQ: researching a solution",
 }
 
 advance "asked_to_talk" {
   on = "form_submit",
+  where = { form = { "demo_request", "contact" } },
   from = before_talking,
   to = "evaluating",
-  when = function(e, c) return e.form == "demo_request" or e.form == "contact" end,
   because = "Asked for a demo or a conversation: evaluating us",
 }
 
@@ -59,17 +55,17 @@ advance "booked_a_meeting" {
 
 advance "proposal_on_the_table" {
   on = "deal_update",
+  where = { stage = { "proposal", "negotiation" } }, -- the deal's stage, told by the CRM
   from = { "researching", "evaluating" },
   to = "purchasing",
-  when = function(e, c) return e.stage == "proposal" or e.stage == "negotiation" end,
   because = "Sales sent a proposal: the decision is being made",
 }
 
 advance "deal_lost" {
   on = "deal_update",
+  where = { stage = "lost" },
   from = { "evaluating", "purchasing" },
   to = "researching",
-  when = function(e, c) return e.stage == "lost" end,
   because = "The deal was lost for now: back to researching, not gone",
 }
 

@@ -227,12 +227,12 @@ act "show_what_it_does" {
   stage = { "researching" },
   -- Only while the choices are clear to them: at the first sign of overload (one long
   -- look is 0.25) they get the comparison above, not one more mail about features.
-  -- An action rule gets the touchpoint too, as its second argument: the tour follows a
-  -- look at a product page, not a visit to the comparison or the prices.
+  -- The tour follows a look at a product page, not a visit to the comparison or the prices.
+  -- (An action rule's condition gets the touchpoint too, as its second argument.)
   on = "page_view",
-  when = function(c, e)
-    return e.page_type == "product"
-       and c.mind.product_interest >= 0.4 and c.mind.choice_overload < 0.2 and may_market(c)
+  where = { page_type = "product" },
+  when = function(c)
+    return c.mind.product_interest >= 0.4 and c.mind.choice_overload < 0.2 and may_market(c)
   end,
   send = { content = "feature-tour", channel = "email", after = "1h" },
   cooldown = "30d",

@@ -27,12 +27,23 @@ typedef struct {
     double delta; /* positive raises, negative lowers */
 } rule_effect_t;
 
+/* One condition of a rule's `where`: the touchpoint's field 'field', read as e.<field> reads
+ * it, holds one of 'values'. */
+typedef struct {
+    char *field;
+    cJSON *values; /* an array of strings, numbers and booleans */
+} rule_where_t;
+
 typedef struct {
     rule_kind_t kind;
     char *name;
     char *file; /* relative to the playbook folder */
     int line;
-    char *on;              /* the touchpoint type it listens to; NULL: every type */
+    char **on;             /* the touchpoint types it listens to */
+    int on_count;          /* 0: every type */
+    rule_where_t *where;   /* conditions on the touchpoint's fields, all of which must hold
+                              for the rule to run (checked without Lua) */
+    int where_count;
     char **stages;         /* act: the stages it applies in; advance: the stages it moves from */
     int stage_count;       /* 0: any stage */
     uint64_t stage_bits;   /* bit i set: playbook_stage(i) is in 'stages' (for i < 64) */

@@ -599,13 +599,69 @@ static void read_set_facts(lua_State *L, rule_t *rule) {
     lua_pop(L, 1);
 }
 
+/* Adds the Lua value at 'index' to the values of a `where` condition, refusing what a
+ * touchpoint's field cannot be compared with. */
+static void add_where_value(lua_State *L, const rule_t *rule, rule_where_t *condition, int index) {
+    int type = lua_type(L, index);
+    if (type != LUA_TSTRING && type != LUA_TNUMBER && type != LUA_TBOOLEAN)
+        decl_error(L, "%s: 'where' compares touchpoint fields with strings, numbers or booleans",
+                   rule->name);
+    cJSON *value = to_json(L, index, 0);
+    if (value == NULL || !cJSON_AddItemToArray(condition->values, value)) {
+        cJSON_Delete(value);
+        luaL_error(L, "out of memory");
+    }
+}
+
+/* Reads `where = { field = value | { value, ... }, ... }`: the rule runs only on touchpoints
+ * whose fields hold those values. */
+static void read_where(lua_State *L, rule_t *rule) {
+    int type = lua_getfield(L, 1, "where");
+    int where = lua_gettop(L);
+    if (type != LUA_TNIL && (type != LUA_TTABLE || lua_rawlen(L, where) > 0))
+        decl_error(L, "%s: 'where' maps touchpoint fields to a value or a list of values",
+                   rule->name);
+    for (lua_pushnil(L); type == LUA_TTABLE && lua_next(L, where); lua_pop(L, 1)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            decl_error(L, "%s: 'where' maps touchpoint fields to a value or a list of values",
+                       rule->name);
+        rule->where = grow(L, rule->where, rule->where_count, sizeof *rule->where);
+        rule_where_t *condition = &rule->where[rule->where_count];
+        condition->field = NULL;
+        condition->values = cJSON_CreateArray();
+        if (condition->values == NULL)
+            luaL_error(L, "out of memory");
+        rule->where_count++; /* freed with the rule from here on, should a check raise */
+        condition->field = copy_string(L, lua_tostring(L, -2));
+        if (!lua_istable(L, -1)) {
+            add_where_value(L, rule, condition, -1);
+            continue;
+        }
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+            add_where_value(L, rule, condition, -1);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1); /* the nil that ended the list */
+        if (cJSON_GetArraySize(condition->values) == 0)
+            decl_error(L, "%s: 'where' has an empty list of values", rule->name);
+    }
+    lua_pop(L, 1);
+}
+
+/* Reads `on` (a touchpoint type or a list of them) and `where`, which every rule that looks at
+ * touchpoints takes. */
+static void read_on(lua_State *L, rule_t *rule) {
+    opt_string_list(L, 1, "on", &rule->on, &rule->on_count, rule->name);
+    read_where(L, rule);
+}
+
 /* infer "name" { on, when = function(e, c), raise = {..}, lower = {..}, set = {..}, because } */
 static int declare_infer(lua_State *L) {
-    static const char *const fields[] = {"on",  "when",    "raise",       "lower",
+    static const char *const fields[] = {"on",  "where",   "when",        "raise", "lower",
                                          "set", "because", "for_account", NULL};
     rule_t *rule = begin_rule(L, RULE_INFER, fields);
     const char *name = rule->name;
-    rule->on = opt_string(L, 1, "on", name);
+    read_on(L, rule);
     rule->when_ref = opt_function(L, 1, "when", name);
     read_effects(L, rule, "raise", 1.0);
     read_effects(L, rule, "lower", -1.0);
@@ -620,10 +676,11 @@ static int declare_infer(lua_State *L) {
 
 /* advance "name" { on, from = {..}, to, when = function(e, c), set = {..}, because } */
 static int declare_advance(lua_State *L) {
-    static const char *const fields[] = {"on", "from", "to", "when", "set", "because", NULL};
+    static const char *const fields[] = {"on",  "where",   "from", "to", "when",
+                                         "set", "because", NULL};
     rule_t *rule = begin_rule(L, RULE_ADVANCE, fields);
     const char *name = rule->name;
-    rule->on = opt_string(L, 1, "on", name);
+    read_on(L, rule);
     rule->when_ref = opt_function(L, 1, "when", name);
     opt_string_list(L, 1, "from", &rule->stages, &rule->stage_count, name);
     rule->to_stage = opt_string(L, 1, "to", name);
@@ -690,12 +747,12 @@ static void read_task(lua_State *L, rule_t *rule) {
 /* act "name" { stage, on, when = function(c, e), send = {..} | task = {..}, cooldown, priority,
  * because } */
 static int declare_act(lua_State *L) {
-    static const char *const fields[] = {"stage",    "on",       "when",        "send",
-                                         "task",     "cooldown", "priority",    "because",
-                                         "for_account", NULL};
+    static const char *const fields[] = {"stage",    "on",       "where",    "when",
+                                         "send",     "task",     "cooldown", "priority",
+                                         "because",  "for_account", NULL};
     rule_t *rule = begin_rule(L, RULE_ACT, fields);
     const char *name = rule->name;
-    rule->on = opt_string(L, 1, "on", name);
+    read_on(L, rule);
     rule->when_ref = opt_function(L, 1, "when", name);
     opt_string_list(L, 1, "stage", &rule->stages, &rule->stage_count, name);
     rule->cooldown_ms = DEFAULT_COOLDOWN_MS;
@@ -839,10 +896,10 @@ static int declare_cap(lua_State *L) {
 /* goal "name" { on = "meeting_booked", when = function(e, c), cancel = "content" | "all",
  * because }: reaching it cancels the contact's pending nurture (and with "all", tasks too). */
 static int declare_goal(lua_State *L) {
-    static const char *const fields[] = {"on", "when", "cancel", "because", NULL};
+    static const char *const fields[] = {"on", "where", "when", "cancel", "because", NULL};
     rule_t *rule = begin_rule(L, RULE_GOAL, fields);
     const char *name = rule->name;
-    rule->on = opt_string(L, 1, "on", name);
+    read_on(L, rule);
     rule->when_ref = opt_function(L, 1, "when", name);
     char *cancel = opt_string(L, 1, "cancel", name);
     int is_known = cancel == NULL || strcmp(cancel, "content") == 0 || strcmp(cancel, "all") == 0;
@@ -850,7 +907,7 @@ static int declare_goal(lua_State *L) {
     free(cancel);
     if (!is_known)
         decl_error(L, "%s: 'cancel' is \"content\" or \"all\"", name);
-    if (rule->on == NULL)
+    if (rule->on_count == 0)
         decl_error(L, "%s: a goal needs 'on', the touchpoint type that reaches it", name);
     return 0;
 }
@@ -1421,6 +1478,13 @@ static int account_facts_index(lua_State *L) {
     return 1;
 }
 
+/* The touchpoint's field 'name' as rules read it: a top-level field, else a member of its
+ * props; NULL when it has neither. */
+static const cJSON *event_field(const event_t *event, const char *name) {
+    const cJSON *item = member_of(event->json, name);
+    return item ? item : member_of(event->props, name);
+}
+
 /* e.<key>: a top-level field of the event, else a member of its props. The event proxy
  * reads through one table of the fields already read for the current event (emptied for each
  * new event by event_table); this runs for the others. A plain value (string, number,
@@ -1429,10 +1493,7 @@ static int account_facts_index(lua_State *L) {
  * change the copy it gets, and absent fields are looked up again. */
 static int event_miss(lua_State *L) {
     playbook_t *pb = from_state(L);
-    const char *key = arg_string(L, 2, NULL);
-    const cJSON *item = member_of(pb->event->json, key);
-    if (item == NULL)
-        item = member_of(pb->event->props, key);
+    const cJSON *item = event_field(pb->event, arg_string(L, 2, NULL));
     if (item == NULL)
         return 0;
     push_json(L, item, 0);
@@ -1876,6 +1937,15 @@ static unsigned group_kinds(int group) {
     return group < RULE_KIND_COUNT ? 1u << group : MIND_AND_STAGE;
 }
 
+/* Whether 'rule' can fire on the touchpoint types of 'slot': its `on` names one of them or is
+ * unset. */
+static int listens_to(const playbook_t *pb, const rule_t *rule, int slot) {
+    for (int k = 0; k < rule->on_count; k++)
+        if ((intptr_t)strmap_get(&pb->on_types, rule->on[k]) == slot)
+            return 1;
+    return rule->on_count == 0;
+}
+
 /* Fills group 'group' of the per-type lists: for each slot, the rules whose `on` is unset or
  * that slot's type. */
 static int fill_on_group(playbook_t *pb, int group) {
@@ -1890,8 +1960,7 @@ static int fill_on_group(playbook_t *pb, int group) {
         pb->on_start[group][slot] = n;
         for (int i = 0; i < pb->rule_count; i++) {
             const rule_t *r = &pb->rules[i];
-            intptr_t own = r->on ? (intptr_t)strmap_get(&pb->on_types, r->on) : 0;
-            if ((group_kinds(group) & (1u << r->kind)) && (r->on == NULL || own == slot))
+            if ((group_kinds(group) & (1u << r->kind)) && listens_to(pb, r, slot))
                 pb->on_rules[group][n++] = r;
         }
     }
@@ -1930,12 +1999,13 @@ static int index_act_by_stage(playbook_t *pb) {
 /* Lists, once the rules are sorted, the rules each touchpoint type can fire, so that deciding
  * a touchpoint compares its type once instead of every rule's `on`. */
 static int index_by_type(playbook_t *pb) {
-    for (int i = 0; i < pb->rule_count; i++) {
-        const char *on = pb->rules[i].on;
-        if (on && strmap_get(&pb->on_types, on) == NULL &&
-            strmap_put(&pb->on_types, on, (void *)(intptr_t)++pb->on_type_count) != 0)
-            return NERR_NOMEM;
-    }
+    for (int i = 0; i < pb->rule_count; i++)
+        for (int k = 0; k < pb->rules[i].on_count; k++) {
+            const char *on = pb->rules[i].on[k];
+            if (strmap_get(&pb->on_types, on) == NULL &&
+                strmap_put(&pb->on_types, on, (void *)(intptr_t)++pb->on_type_count) != 0)
+                return NERR_NOMEM;
+        }
     for (int group = 0; group < ON_GROUPS; group++)
         if (fill_on_group(pb, group) != 0)
             return NERR_NOMEM;
@@ -2006,6 +2076,8 @@ fail:
     return NULL;
 }
 
+static void free_list(char **list, int count);
+
 static void rule_close(rule_t *r) {
     for (int k = 0; k < r->stage_count; k++)
         free(r->stages[k]);
@@ -2015,7 +2087,12 @@ static void rule_close(rule_t *r) {
     free(r->effects);
     free(r->name);
     free(r->file);
-    free(r->on);
+    free_list(r->on, r->on_count);
+    for (int k = 0; k < r->where_count; k++) {
+        free(r->where[k].field);
+        cJSON_Delete(r->where[k].values);
+    }
+    free(r->where);
     free(r->to_stage);
     free(r->content);
     free(r->task_role);
@@ -2371,6 +2448,36 @@ static inline int run_goes_on(struct rule_run *run) {
     }
 }
 
+/* Whether the touchpoint's field holds 'wanted' (a string, number or boolean), as == would
+ * find it in Lua. */
+static int field_is(const cJSON *field, const cJSON *wanted) {
+    if (cJSON_IsString(wanted))
+        return cJSON_IsString(field) && strcmp(field->valuestring, wanted->valuestring) == 0;
+    if (cJSON_IsNumber(wanted))
+        return cJSON_IsNumber(field) && field->valuedouble == wanted->valuedouble;
+    return (cJSON_IsTrue(field) && cJSON_IsTrue(wanted)) ||
+           (cJSON_IsFalse(field) && cJSON_IsFalse(wanted));
+}
+
+/* Whether 'event' meets every condition of the rule's `where`: then the rule runs. Checked
+ * here, in C, so that the rules of a touchpoint type that look at other pages or forms cost
+ * no call into Lua. */
+static int fits_where(const rule_t *rule, const event_t *event) {
+    for (int i = 0; i < rule->where_count; i++) {
+        const cJSON *field = event_field(event, rule->where[i].field), *wanted;
+        int found = 0;
+        cJSON_ArrayForEach(wanted, rule->where[i].values) {
+            if (field != NULL && field_is(field, wanted)) {
+                found = 1;
+                break;
+            }
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
 static int run_rules_protected(lua_State *L) {
     playbook_t *pb = from_state(L);
     struct rule_run *run = pb->run;
@@ -2378,7 +2485,8 @@ static int run_rules_protected(lua_State *L) {
     while (run_goes_on(run)) {
         const rule_t *rule = run->rules[run->next];
         run->running = run->next++;
-        if (run->visitor->wants == NULL || run->visitor->wants(run->visitor->ctx, rule))
+        if (fits_where(rule, pb->event) &&
+            (run->visitor->wants == NULL || run->visitor->wants(run->visitor->ctx, rule)))
             run->rc = run_one_rule(pb, run, rule);
         run->running = -1;
     }

@@ -8,16 +8,17 @@ state "curiosity" { half_life = "14d", description = "課題についてもっ�
 
 infer "faq_visit" {
   on = "page_view",
-  when = function(e, c) return e.page_type == "faq" and not c:did("form_submit", "7d") end,
+  where = { page_type = "faq" },
+  when = function(e, c) return not c:did("form_submit", "7d") end,
   raise = { anxiety = 0.1 },
   because = "問い合わせずに、FAQ で答えを探した",
 }
 
 infer "faq_again_and_again" {
   on = "page_view",
+  where = { page_type = "faq" },
   when = function(e, c)
-    return e.page_type == "faq"
-       and c:count("page_view", { page_type = "faq" }, "7d") >= 3
+    return c:count("page_view", { page_type = "faq" }, "7d") >= 3
        and not c:did("form_submit", "7d")
   end,
   raise = { anxiety = 0.6 },
@@ -32,7 +33,8 @@ infer "asked_us" {
 
 infer "long_look_at_pricing" {
   on = "page_view",
-  when = function(e, c) return e.page_type == "pricing" and (e.dwell_s or 0) >= 180 end,
+  where = { page_type = "pricing" },
+  when = function(e, c) return (e.dwell_s or 0) >= 180 end,
   raise = { price_worry = 0.3 },
   because = "料金ページを3分以上見ていた。費用を計算している",
 }

@@ -384,6 +384,77 @@ static void test_error_count_past_the_kept_errors(void **state) {
 
 /* ---- identify and facts ----------------------------------------------------------------- */
 
+/* ---- `on` lists and `where` ------------------------------------------------------------- */
+
+/* Decides one touchpoint of 'type' with 'extra' members for a fresh contact and returns the
+ * states it raised, in the fixture's rule order, as "faq offer ..." (a rule raises its own). */
+static void raised_by(playbook_t *pb, const char *type, const char *extra, char *out, size_t size) {
+    static const char *const states[] = {"faq", "offer", "phone", "web", "ten", "asked", "docs",
+                                         "checkout"};
+    contact_t c;
+    decision_t d;
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    run(pb, &c, "e1", type, T0, extra, &d);
+    assert_int_equal(d.error_count, 0); /* never_for_these_pages did not run */
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+        if (mind_value(&c.mind, states[i], T0, DAY_MS) > 0)
+            snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? " " : "", states[i]);
+    decision_close(&d);
+    contact_close(&c);
+}
+
+static void test_where_and_on_lists(void **state) {
+    (void)state;
+    playbook_t *pb = load("decide_where");
+    char raised[128];
+    raised_by(pb, "page_view", "\"props\":{\"page_type\":\"faq\"}", raised, sizeof raised);
+    assert_string_equal(raised, "faq");
+    raised_by(pb, "page_view", "\"props\":{\"page_type\":\"blog\"}", raised, sizeof raised);
+    assert_string_equal(raised, "");
+    /* One of a list; every condition must hold; a top-level field. */
+    raised_by(pb, "page_view", "\"channel\":\"web\",\"props\":{\"page_type\":\"pricing\"}",
+              raised, sizeof raised);
+    assert_string_equal(raised, "offer web");
+    raised_by(pb, "page_view", "\"props\":{\"page_type\":\"pricing\",\"device\":\"mobile\"}",
+              raised, sizeof raised);
+    assert_string_equal(raised, "offer phone");
+    /* A `where` on another type's field does not make the rule run on other types. */
+    raised_by(pb, "email_open", "\"props\":{\"page_type\":\"faq\"}", raised, sizeof raised);
+    assert_string_equal(raised, "");
+    /* Numbers and booleans compare as == does in Lua: "10" is not 10. */
+    raised_by(pb, "form_submit", "\"props\":{\"seats\":10,\"trial\":true}", raised, sizeof raised);
+    assert_string_equal(raised, "ten asked");
+    raised_by(pb, "form_submit", "\"props\":{\"seats\":\"10\",\"trial\":true}", raised,
+              sizeof raised);
+    assert_string_equal(raised, "asked");
+    raised_by(pb, "form_submit", "\"props\":{\"seats\":10,\"trial\":false}", raised, sizeof raised);
+    assert_string_equal(raised, "asked");
+    raised_by(pb, "form_submit", "\"props\":{\"seats\":10}", raised, sizeof raised);
+    assert_string_equal(raised, "asked");
+    /* An `on` list: each type of it, and no other. */
+    raised_by(pb, "meeting_booked", "", raised, sizeof raised);
+    assert_string_equal(raised, "asked");
+    raised_by(pb, "webinar_attended", "", raised, sizeof raised);
+    assert_string_equal(raised, "");
+    /* `where` first, then `when`. */
+    raised_by(pb, "page_view", "\"props\":{\"page_type\":\"docs\",\"dwell_s\":90}", raised,
+              sizeof raised);
+    assert_string_equal(raised, "docs");
+    raised_by(pb, "page_view", "\"props\":{\"page_type\":\"docs\",\"dwell_s\":30}", raised,
+              sizeof raised);
+    assert_string_equal(raised, "");
+    /* The rule whose `where` holds runs: its error shows that the others were skipped. */
+    contact_t c;
+    decision_t d;
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    run(pb, &c, "e1", "page_view", T0, "\"props\":{\"page_type\":\"checkout\"}", &d);
+    assert_int_equal(d.error_count, 1);
+    decision_close(&d);
+    contact_close(&c);
+    playbook_free(pb);
+}
+
 static void test_identify_merges_facts(void **state) {
     (void)state;
     playbook_t *pb = load("decide_core");
@@ -521,6 +592,7 @@ int main(void) {
         cmocka_unit_test(test_max_actions_and_priority_order),
         cmocka_unit_test(test_rule_errors_are_isolated),
         cmocka_unit_test(test_error_count_past_the_kept_errors),
+        cmocka_unit_test(test_where_and_on_lists),
         cmocka_unit_test(test_identify_merges_facts),
         cmocka_unit_test(test_queries_seen_by_rules),
     };

@@ -120,7 +120,8 @@ static void test_good_rule_fields(void **state) {
     assert_int_equal(infer->kind, RULE_INFER);
     assert_true(ends_with(infer->file, "/good/20_rules.lua"));
     assert_int_equal(infer->line, 1);
-    assert_string_equal(infer->on, "page_view");
+    assert_int_equal(infer->on_count, 1);
+    assert_string_equal(infer->on[0], "page_view");
     assert_int_equal(infer->effect_count, 2);
     assert_string_equal(infer->effects[0].state, "anxiety");
     assert_true(infer->effects[0].delta == 0.6);
@@ -164,7 +165,7 @@ static void test_good_rule_fields(void **state) {
     assert_string_equal(low->task_title, "Call them");
     assert_string_equal(low->channel, "task");
     assert_true(low->after_ms == 2 * HOUR_MS);
-    assert_null(low->on);
+    assert_int_equal(low->on_count, 0);
     playbook_free(pb);
 }
 
@@ -228,6 +229,12 @@ static void test_bad_stage_list(void **state) {
     (void)state;
     expect_load_error("bad_stage_list", NERR_INVALID, "main.lua", 2,
                       "reassure: 'stage' must list strings");
+}
+
+static void test_bad_where(void **state) {
+    (void)state;
+    expect_load_error("bad_where", NERR_INVALID, "main.lua", 1,
+                      "worry: 'where' compares touchpoint fields with strings, numbers or booleans");
 }
 
 static void test_missing_or_empty_folder(void **state) {
@@ -550,6 +557,14 @@ static void test_bytecode_refused(void **state) {
 
 /* ---- rules by touchpoint type ----------------------------------------------------------- */
 
+/* Whether the rule's `on` names 'type' or is unset. */
+static int listens_to(const rule_t *rule, const char *type) {
+    for (int k = 0; k < rule->on_count; k++)
+        if (strcmp(rule->on[k], type) == 0)
+            return 1;
+    return rule->on_count == 0;
+}
+
 /* playbook_rules_on must give, for a type, what filtering every rule by kind and `on` gives,
  * in the same order. */
 static void expect_rules_on(const playbook_t *pb, unsigned kinds, const char *type) {
@@ -558,7 +573,7 @@ static void expect_rules_on(const playbook_t *pb, unsigned kinds, const char *ty
     int k = 0;
     for (int i = 0; i < playbook_rule_count(pb); i++) {
         const rule_t *r = playbook_rule(pb, i);
-        if (!(kinds & (1u << r->kind)) || (r->on != NULL && strcmp(r->on, type) != 0))
+        if (!(kinds & (1u << r->kind)) || !listens_to(r, type))
             continue;
         assert_true(k < count);
         assert_ptr_equal(rules[k++], r);
@@ -600,8 +615,8 @@ static void test_rules_by_type(void **state) {
                 expect_rules_on(pb, 1u << kind, types[t]);
             expect_rules_on(pb, (1u << RULE_INFER) | (1u << RULE_ADVANCE), types[t]);
             for (int i = 0; i < playbook_rule_count(pb); i++)
-                if (playbook_rule(pb, i)->on)
-                    expect_rules_on(pb, 1u << RULE_ACT, playbook_rule(pb, i)->on);
+                for (int k = 0; k < playbook_rule(pb, i)->on_count; k++)
+                    expect_rules_on(pb, 1u << RULE_ACT, playbook_rule(pb, i)->on[k]);
             for (int stage = -1; stage < playbook_stage_count(pb); stage++)
                 expect_act_rules_in_stage(pb, types[t], stage);
         }
@@ -618,6 +633,7 @@ int main(void) {
         cmocka_unit_test(test_good_rule_fields),     cmocka_unit_test(test_custom_stages),
         cmocka_unit_test(test_syntax_error),         cmocka_unit_test(test_unknown_stage),
         cmocka_unit_test(test_unknown_content),      cmocka_unit_test(test_bad_duration),
+        cmocka_unit_test(test_bad_where),
         cmocka_unit_test(test_duplicate_rule),       cmocka_unit_test(test_unknown_field),
         cmocka_unit_test(test_bad_stage_list),       cmocka_unit_test(test_missing_or_empty_folder),
         cmocka_unit_test(test_sandbox_globals),      cmocka_unit_test(test_gc_metatable_refused),

@@ -1,0 +1,25 @@
+-- `on` lists and `where`, for test_decide.c. Each rule raises a state of its own, so the
+-- states a touchpoint raised tell which rules fired.
+infer "faq_page" { on = "page_view", where = { page_type = "faq" }, raise = { faq = 0.5 } }
+infer "offer_page" {
+  on = "page_view", where = { page_type = { "pricing", "product" } }, raise = { offer = 0.5 },
+}
+infer "pricing_on_a_phone" {
+  on = "page_view", where = { page_type = "pricing", device = "mobile" }, raise = { phone = 0.5 },
+}
+infer "any_web_touchpoint" { where = { channel = "web" }, raise = { web = 0.5 } }
+infer "ten_seats_on_trial" {
+  on = "form_submit", where = { seats = 10, trial = true }, raise = { ten = 0.5 },
+}
+infer "asked_us" { on = { "form_submit", "meeting_booked" }, raise = { asked = 0.5 } }
+infer "long_read_of_the_docs" {
+  on = "page_view", where = { page_type = "docs" },
+  when = function(e, c) return (e.dwell_s or 0) >= 60 end,
+  raise = { docs = 0.5 },
+}
+-- Its condition fails whenever it runs: a touchpoint it is not for must not run it.
+infer "never_for_these_pages" {
+  on = "page_view", where = { page_type = "checkout" },
+  when = function(e, c) error("ran on a touchpoint its where excludes") end,
+  raise = { checkout = 0.5 },
+}
