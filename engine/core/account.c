@@ -160,10 +160,9 @@ static int push_touch_owned(account_t *account, account_touch_t t) {
 }
 
 static int push_touch(account_t *account, const char *event_id, const char *contact,
-                      const char *type, int64_t at_ms, const cJSON *props) {
+                      const char *type, int64_t at_ms, const rowlog_props_t *props) {
     jsonw_t w;
     touch_begin(&w, event_id, contact, type, 384);
-    /* Props arrive as a tree (from an event or a reference read); the row is written once. */
     const char *strings[] = {event_id, contact, type};
     size_t props_at, props_size;
     rowlog_write_row(&w, strings, 3, at_ms, props, &props_at, &props_size);
@@ -190,7 +189,8 @@ static int merge_facts(account_t *account, const cJSON *facts) {
 int account_record_touch(account_t *account, const event_t *event, nerr_t *err) {
     if (has_event(account, event))
         return 0;
-    if (push_touch(account, event->id, event->contact, event->type, event->at_ms, event->props) ||
+    const rowlog_props_t props = {event->props, event->props_text, event->props_text_size};
+    if (push_touch(account, event->id, event->contact, event->type, event->at_ms, &props) ||
         (strcmp(event->type, "account_update") == 0 && merge_facts(account, event->props)))
         return nerr_set(err, NERR_NOMEM, "out of memory recording touchpoint %s", event->id);
     rowlog_added(&account->touches_log, ACCOUNT_TOUCH_MAX);
@@ -362,8 +362,8 @@ static int restore_lists(account_t *account, const cJSON *root, nerr_t *err) {
         const cJSON *at = cJSON_GetArrayItem(row, 3), *props = cJSON_GetArrayItem(row, 4);
         if (!event_id || !contact || !type || !cJSON_IsNumber(at))
             return nerr_set(err, NERR_INVALID, "stored account touchpoints are malformed");
-        if (push_touch(account, event_id, contact, type, (int64_t)at->valuedouble,
-                       cJSON_IsObject(props) ? props : NULL))
+        const rowlog_props_t tree = {cJSON_IsObject(props) ? props : NULL, NULL, 0};
+        if (push_touch(account, event_id, contact, type, (int64_t)at->valuedouble, &tree))
             return nerr_set(err, NERR_NOMEM, "out of memory restoring account");
     }
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "sent")) {

@@ -179,10 +179,9 @@ static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
 }
 
 static int push_touch(contact_t *contact, const char *event_id, const char *type, int64_t at_ms,
-                      const cJSON *props) {
+                      const rowlog_props_t *props) {
     jsonw_t w;
     touch_begin(&w, event_id, type, 320);
-    /* Props arrive as a tree (from an event or a reference read); the row is written once. */
     const char *strings[] = {event_id, type};
     size_t props_at, props_size;
     rowlog_write_row(&w, strings, 2, at_ms, props, &props_at, &props_size);
@@ -194,7 +193,8 @@ static int push_touch(contact_t *contact, const char *event_id, const char *type
 int contact_record_touch(contact_t *contact, const event_t *event, nerr_t *err) {
     if (event->account && replace_string(&contact->account, event->account))
         goto nomem;
-    if (push_touch(contact, event->id, event->type, event->at_ms, event->props))
+    const rowlog_props_t props = {event->props, event->props_text, event->props_text_size};
+    if (push_touch(contact, event->id, event->type, event->at_ms, &props))
         goto nomem;
     rowlog_added(&contact->history_log, CONTACT_HISTORY_MAX);
     return 0;
@@ -423,7 +423,8 @@ static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
         const cJSON *props = cJSON_GetArrayItem(row, 3);
         if (!event_id || !type || row_number(row, 2, &at))
             return nerr_set(err, NERR_INVALID, "stored history is malformed");
-        if (push_touch(contact, event_id, type, (int64_t)at, cJSON_IsObject(props) ? props : NULL))
+        const rowlog_props_t tree = {cJSON_IsObject(props) ? props : NULL, NULL, 0};
+        if (push_touch(contact, event_id, type, (int64_t)at, &tree))
             return nerr_set(err, NERR_NOMEM, "out of memory restoring history");
     }
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "sent")) {

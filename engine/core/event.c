@@ -136,6 +136,7 @@ typedef struct {
     cJSON *nodes; /* the next free node */
     char *text;   /* the next free string byte */
     int depth;
+    const char *props_start, *props_end; /* the text of the root's first "props" member */
 } reader_t;
 
 static void skip_space(reader_t *r) {
@@ -247,8 +248,13 @@ static int read_children(reader_t *r, cJSON *node, int is_object) {
             if (r->at == r->end || *r->at++ != ':')
                 return -1;
         }
+        skip_space(r);
+        const char *start = r->at;
         if (read_value(r, child))
             return -1;
+        if (r->depth == 1 && is_object && r->props_start == NULL && child->string[0] == 'p' &&
+            strcmp(child->string, "props") == 0)
+            r->props_start = start, r->props_end = r->at;
         if (last == NULL)
             node->child = child;
         else
@@ -333,9 +339,10 @@ static void keep_block(event_spare_t *spare, void *block, size_t capacity) {
 
 /* Reads the object that starts 'text' (after white space) into a block from 'spare' (may be
  * NULL), sets '*end' past it and '*capacity' to the block's size; NULL when it is not a plain
- * object (or memory runs out). */
+ * object (or memory runs out). Copies the text of its "props" member, as it is spelled, to the
+ * block too: '*props_text' (terminated; NULL when there is none) and '*props_size'. */
 static cJSON *read_object(const char *text, size_t size, const char **end, event_spare_t *spare,
-                          size_t *capacity) {
+                          size_t *capacity, const char **props_text, size_t *props_size) {
     size_t nodes = 1, first = 0;
     while (first < size && (text[first] == ' ' || text[first] == '\t' || text[first] == '\n' ||
                             text[first] == '\r'))
@@ -343,10 +350,11 @@ static cJSON *read_object(const char *text, size_t size, const char **end, event
     if (first == size || text[first] != '{')
         return NULL;
     nodes += count_openers(text + first, size - first);
-    cJSON *block = take_block(spare, nodes * sizeof(cJSON) + size, capacity);
+    /* The strings take at most 'size' bytes, and the copy of the props at most 'size' more. */
+    cJSON *block = take_block(spare, nodes * sizeof(cJSON) + 2 * size + 1, capacity);
     if (block == NULL)
         return NULL;
-    reader_t r = {text + first, text + size, block, (char *)(block + nodes), 0};
+    reader_t r = {text + first, text + size, block, (char *)(block + nodes), 0, NULL, NULL};
     cJSON *root = new_node(&r);
     if (read_value(&r, root)) {
         if (spare != NULL)
@@ -357,16 +365,26 @@ static cJSON *read_object(const char *text, size_t size, const char **end, event
     }
     root->type |= cJSON_IsReference;
     *end = r.at;
+    *props_text = NULL;
+    *props_size = 0;
+    if (r.props_start != NULL && *r.props_start == '{') {
+        *props_size = (size_t)(r.props_end - r.props_start);
+        memcpy(r.text, r.props_start, *props_size);
+        r.text[*props_size] = '\0';
+        *props_text = r.text;
+    }
     return root;
 }
 
 /* Parses one JSON value, with nothing but white space after it. The event reader takes the
  * plain objects that events are; cJSON, which defines what is valid, reads anything else.
  * Returns the tree or NULL; sets '*block_size' to the size of the event reader's block, or 0
- * for another tree. */
-static cJSON *parse_json(const char *text, size_t size, event_spare_t *spare, size_t *block_size) {
+ * for another tree, and 'out's props text (see event_t) when the event reader kept it. */
+static cJSON *parse_json(const char *text, size_t size, event_spare_t *spare, size_t *block_size,
+                         event_t *out) {
     const char *end = NULL;
-    cJSON *json = read_object(text, size, &end, spare, block_size);
+    cJSON *json = read_object(text, size, &end, spare, block_size, &out->props_text,
+                              &out->props_text_size);
     if (json == NULL) {
         *block_size = 0;
         json = cJSON_ParseWithLengthOpts(text, size, &end, 0);
@@ -403,7 +421,7 @@ int event_parse_reusing(const char *text, size_t size, event_t *out, event_spare
         return nerr_set(err, NERR_INVALID, "event is not valid UTF-8");
 
     size_t block_size;
-    cJSON *json = parse_json(text, size, spare, &block_size);
+    cJSON *json = parse_json(text, size, spare, &block_size, out);
     if (json == NULL)
         return nerr_set(err, NERR_INVALID, "event is not valid JSON");
     if (!cJSON_IsObject(json)) {
@@ -440,6 +458,8 @@ int event_parse_reusing(const char *text, size_t size, event_t *out, event_spare
         goto invalid;
     }
     out->props = cJSON_IsObject(props) ? props : NULL;
+    if (out->props == NULL)
+        out->props_text = NULL, out->props_text_size = 0;
     out->serial = next_serial();
     return 0;
 

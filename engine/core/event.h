@@ -28,6 +28,10 @@ typedef struct {
                             read-only (often one flat block, see event.c: never add,
                             detach or replace items in it) */
     const cJSON *props;  /* the "props" object, or NULL */
+    const char *props_text; /* the props object's JSON text as the event spelled it (in the
+                               event's block, terminated), so that it need not be written
+                               again; NULL when props is NULL or the text was not kept */
+    size_t props_text_size;
     uint64_t serial;     /* unique to this parse in the process (never 0), so that what is
                             derived from an event can be kept while the same event is
                             decided; 0 in an event not made by event_parse */

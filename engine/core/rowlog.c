@@ -132,7 +132,7 @@ size_t rowlog_write_part(jsonw_t *w, const rowlog_row_t *row) {
 }
 
 void rowlog_write_row(jsonw_t *w, const char *const *strings, int count, int64_t at_ms,
-                      const cJSON *props, size_t *props_at, size_t *props_size) {
+                      const rowlog_props_t *props, size_t *props_at, size_t *props_size) {
     jsonw_char(w, '[');
     for (int i = 0; i < count; i++) {
         jsonw_string(w, strings[i]);
@@ -140,10 +140,13 @@ void rowlog_write_row(jsonw_t *w, const char *const *strings, int count, int64_t
     }
     jsonw_int64(w, at_ms);
     *props_at = *props_size = 0;
-    if (props) {
+    if (props->text || props->tree) {
         jsonw_char(w, ',');
         *props_at = w->length;
-        jsonw_item(w, props);
+        if (props->text)
+            jsonw_raw(w, props->text, props->text_size);
+        else
+            jsonw_item(w, props->tree);
         *props_size = w->length - *props_at;
     }
     jsonw_char(w, ']');
@@ -165,8 +168,9 @@ static int write_parsed_part(rowlog_block_t *block, rowlog_place_t *place, const
     jsonw_t *w = &block->text;
     for (int i = 0; i < count; i++)
         jsonw_raw(w, strings[i], strlen(strings[i]) + 1);
-    rowlog_write_row(w, strings, count, (int64_t)at->valuedouble,
-                     cJSON_IsObject(props) ? props : NULL, &place->props_at, &place->props_size);
+    const rowlog_props_t tree = {cJSON_IsObject(props) ? props : NULL, NULL, 0};
+    rowlog_write_row(w, strings, count, (int64_t)at->valuedouble, &tree, &place->props_at,
+                     &place->props_size);
     if (place->props_size > 0)
         place->props_at -= place->start; /* from the part's start, as read rows have it */
     place->at_ms = (int64_t)at->valuedouble;

@@ -115,10 +115,17 @@ int rowlog_read_row(jsonr_t *r, int count, rowlog_row_t *out);
  * (0: none). */
 size_t rowlog_write_part(jsonw_t *w, const rowlog_row_t *row);
 
+/* A touch's props as a row takes them: their JSON text when it is at hand (an event's, see
+ * event_t), else the tree to write; both NULL: none. */
+typedef struct {
+    const cJSON *tree;
+    const char *text;
+    size_t text_size;
+} rowlog_props_t;
+
 /* Writes a row of the written form, ["string",..,at_ms] or ["string",..,at_ms,{props}], from
- * its parts ('props' may be NULL), noting where the props went in 'w' and their size (0:
- * none). */
+ * its parts, noting where the props went in 'w' and their size (0: none). */
 void rowlog_write_row(jsonw_t *w, const char *const *strings, int count, int64_t at_ms,
-                      const cJSON *props, size_t *props_at, size_t *props_size);
+                      const rowlog_props_t *props, size_t *props_at, size_t *props_size);
 
 #endif

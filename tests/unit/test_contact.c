@@ -612,6 +612,28 @@ static void test_props_text_matching(void **state) {
     assert_false(contact_props_match("{\"a\":\"b", 8, &f));
 }
 
+/* A touch's row takes the event's props as the event spelled them (not written again), and
+ * queries and a store-and-restore read them as before. */
+static void test_row_keeps_the_event_props(void **state) {
+    (void)state;
+    contact_t c, back;
+    int rewrite;
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    touch(&c, "e1", "page_view", T0, "\"props\":{ \"page_type\" : \"faq\", \"dwell_s\":30 }");
+    char *rows = rows_of(&c, &rewrite);
+    assert_string_equal(rows, "[\"e1\",\"page_view\",1795424400000,"
+                              "{ \"page_type\" : \"faq\", \"dwell_s\":30 }]");
+    free(rows);
+    contact_filter_t f = one_text("page_type", "faq");
+    assert_int_equal(contact_count(&c, "page_view", &f, INT64_MIN), 1);
+    assert_true(contact_dwell(&c, "page_view", &f, INT64_MIN) == 30);
+    free(store_and_restore(&c, &back, 1));
+    assert_int_equal(contact_count(&back, "page_view", &f, INT64_MIN), 1);
+    assert_true(contact_dwell(&back, "page_view", &f, INT64_MIN) == 30);
+    contact_close(&back);
+    contact_close(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init),
@@ -625,6 +647,7 @@ int main(void) {
         cmocka_unit_test(test_account_from_events),
         cmocka_unit_test(test_count_and_filters),
         cmocka_unit_test(test_props_text_matching),
+        cmocka_unit_test(test_row_keeps_the_event_props),
         cmocka_unit_test(test_count_windows),
         cmocka_unit_test(test_last),
         cmocka_unit_test(test_last_sent_and_cap),

@@ -410,6 +410,15 @@ static void expect_as_cjson(const char *props) {
             print_error("differs from cJSON: %s\n", props);
         assert_int_equal(rc, 0);
         assert_true(same_tree(event.json, reference));
+        if (event.props_text != NULL) { /* kept as spelled, and reads as the same props */
+            const char *spelled = props + strspn(props, " \t\r\n");
+            assert_int_equal(event.props_text_size, strlen(event.props_text));
+            assert_memory_equal(event.props_text, spelled, event.props_text_size);
+            cJSON *again = cJSON_Parse(event.props_text);
+            assert_non_null(again);
+            assert_true(same_tree(again->child, event.props->child));
+            cJSON_Delete(again);
+        }
         event_close(&event);
     } else if (rc == 0) {
         print_error("cJSON refuses, accepted: %s\n", props);
@@ -440,6 +449,39 @@ static void test_reader_matches_cjson(void **state) {
     };
     for (size_t i = 0; i < sizeof props / sizeof props[0]; i++)
         expect_as_cjson(props[i]);
+}
+
+/* The props text, which touch rows copy instead of writing the props again, is the props
+ * object as the event spelled it, or NULL where there is none to copy. */
+static void test_props_text_as_spelled(void **state) {
+    (void)state;
+    event_t event;
+    assert_int_equal(parse(VALID_EVENT, &event, NULL), 0);
+    assert_string_equal(event.props_text, "{\"page_type\":\"faq\",\"visits\":3}");
+    assert_int_equal(event.props_text_size, strlen(event.props_text));
+    event_close(&event);
+    static const char *const cases[][2] = {
+        {"\"props\": { \"a\" : [1, 2] } ,\"x\":{\"props\":{}}", "{ \"a\" : [1, 2] }"},
+        {"\"props\":{\"a\":1},\"props\":{\"b\":2}", "{\"a\":1}"}, /* the first, as props */
+        {"\"props\":null", NULL},
+        {"\"x\":{\"props\":{\"a\":1}}", NULL}, /* not the event's own props */
+        {"\"props\":{\"a\":\"\\u00e9\"}", NULL}, /* read by cJSON: no text kept */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "{\"id\":\"e1\",\"contact\":\"c1\",\"type\":\"t\","
+                 "\"at\":\"2026-11-23T09:00:00Z\",%s}",
+                 cases[i][0]);
+        assert_int_equal(parse(text, &event, NULL), 0);
+        if (cases[i][1] == NULL) {
+            assert_null(event.props_text);
+            assert_int_equal(event.props_text_size, 0);
+        } else {
+            assert_string_equal(event.props_text, cases[i][1]);
+        }
+        event_close(&event);
+    }
 }
 
 /* Strings of every length up to 40 with a special character at every position, so that each
@@ -518,6 +560,7 @@ int main(void) {
         cmocka_unit_test(test_long_ids),
         cmocka_unit_test(test_reader_matches_cjson),
         cmocka_unit_test(test_reader_string_positions),
+        cmocka_unit_test(test_props_text_as_spelled),
         cmocka_unit_test(test_parse_reusing_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
