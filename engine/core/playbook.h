@@ -32,6 +32,7 @@ typedef struct {
 typedef struct {
     char *field;
     cJSON *values; /* an array of strings, numbers and booleans */
+    int field_slot; /* meaningful only to playbook_lua.c */
 } rule_where_t;
 
 typedef struct {

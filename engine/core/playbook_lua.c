@@ -96,6 +96,13 @@ struct playbook {
      * 'stage_count' runs per slot; NULL with more than 64 stages. */
     const rule_t **act_by_stage;
     int *act_stage_start; /* per slot and stage: the run's start; one more: end */
+    /* The touchpoint fields some rule's `where` names, each looked up once per run (see
+     * fits_where): name -> slot (intptr_t, from 1), and per slot the field found in the
+     * current run's touchpoint and the run it was looked up for. */
+    strmap_t where_fields;
+    const cJSON **where_found;
+    uint64_t *where_run;
+    uint64_t run_count; /* playbook_run_lists calls so far */
 
     /* The evaluation in progress, read by the contact, mind, facts and event userdata. */
     contact_t *contact;
@@ -1996,6 +2003,23 @@ static int index_act_by_stage(playbook_t *pb) {
     return 0;
 }
 
+/* Gives each field a `where` names a slot, so that a run looks each up once. */
+static int index_where_fields(playbook_t *pb) {
+    int count = 0;
+    for (int i = 0; i < pb->rule_count; i++)
+        for (int k = 0; k < pb->rules[i].where_count; k++) {
+            rule_where_t *condition = &pb->rules[i].where[k];
+            intptr_t slot = (intptr_t)strmap_get(&pb->where_fields, condition->field);
+            if (slot == 0 && strmap_put(&pb->where_fields, condition->field,
+                                        (void *)(slot = ++count)) != 0)
+                return NERR_NOMEM;
+            condition->field_slot = (int)slot - 1;
+        }
+    pb->where_found = calloc((size_t)count + 1, sizeof *pb->where_found);
+    pb->where_run = calloc((size_t)count + 1, sizeof *pb->where_run);
+    return pb->where_found && pb->where_run ? 0 : NERR_NOMEM;
+}
+
 /* Lists, once the rules are sorted, the rules each touchpoint type can fire, so that deciding
  * a touchpoint compares its type once instead of every rule's `on`. */
 static int index_by_type(playbook_t *pb) {
@@ -2009,7 +2033,7 @@ static int index_by_type(playbook_t *pb) {
     for (int group = 0; group < ON_GROUPS; group++)
         if (fill_on_group(pb, group) != 0)
             return NERR_NOMEM;
-    return index_act_by_stage(pb);
+    return index_act_by_stage(pb) || index_where_fields(pb) ? NERR_NOMEM : 0;
 }
 
 static int set_default_stages(playbook_t *pb) {
@@ -2145,6 +2169,9 @@ void playbook_free(playbook_t *pb) {
     free(pb->act_by_stage);
     free(pb->act_stage_start);
     strmap_close(&pb->on_types, NULL);
+    strmap_close(&pb->where_fields, NULL);
+    free(pb->where_found);
+    free(pb->where_run);
     for (int i = 0; i < pb->test_count; i++)
         test_close(&pb->tests[i]);
     free(pb->tests);
@@ -2452,7 +2479,8 @@ static inline int run_goes_on(struct rule_run *run) {
  * find it in Lua. */
 static int field_is(const cJSON *field, const cJSON *wanted) {
     if (cJSON_IsString(wanted))
-        return cJSON_IsString(field) && strcmp(field->valuestring, wanted->valuestring) == 0;
+        return cJSON_IsString(field) && field->valuestring[0] == wanted->valuestring[0] &&
+               strcmp(field->valuestring, wanted->valuestring) == 0;
     if (cJSON_IsNumber(wanted))
         return cJSON_IsNumber(field) && field->valuedouble == wanted->valuedouble;
     return (cJSON_IsTrue(field) && cJSON_IsTrue(wanted)) ||
@@ -2462,9 +2490,14 @@ static int field_is(const cJSON *field, const cJSON *wanted) {
 /* Whether 'event' meets every condition of the rule's `where`: then the rule runs. Checked
  * here, in C, so that the rules of a touchpoint type that look at other pages or forms cost
  * no call into Lua. */
-static int fits_where(const rule_t *rule, const event_t *event) {
+static int fits_where(playbook_t *pb, const rule_t *rule) {
     for (int i = 0; i < rule->where_count; i++) {
-        const cJSON *field = event_field(event, rule->where[i].field), *wanted;
+        int slot = rule->where[i].field_slot;
+        if (pb->where_run[slot] != pb->run_count) { /* the first rule of the run to ask */
+            pb->where_found[slot] = event_field(pb->event, rule->where[i].field);
+            pb->where_run[slot] = pb->run_count;
+        }
+        const cJSON *field = pb->where_found[slot], *wanted;
         int found = 0;
         cJSON_ArrayForEach(wanted, rule->where[i].values) {
             if (field != NULL && field_is(field, wanted)) {
@@ -2485,7 +2518,7 @@ static int run_rules_protected(lua_State *L) {
     while (run_goes_on(run)) {
         const rule_t *rule = run->rules[run->next];
         run->running = run->next++;
-        if (fits_where(rule, pb->event) &&
+        if (fits_where(pb, rule) &&
             (run->visitor->wants == NULL || run->visitor->wants(run->visitor->ctx, rule)))
             run->rc = run_one_rule(pb, run, rule);
         run->running = -1;
@@ -2525,6 +2558,7 @@ int playbook_run_lists(playbook_t *pb, const playbook_list_t *lists, int list_co
     pb->contact = contact;
     pb->event = event;
     pb->run = &run;
+    pb->run_count++;
     event_table(pb, event);
     eval_base(pb);
     while (run_goes_on(&run)) {
