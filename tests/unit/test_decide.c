@@ -382,8 +382,6 @@ static void test_error_count_past_the_kept_errors(void **state) {
     playbook_free(pb);
 }
 
-/* ---- identify and facts ----------------------------------------------------------------- */
-
 /* ---- `on` lists and `where` ------------------------------------------------------------- */
 
 /* Decides one touchpoint of 'type' with 'extra' members for a fresh contact and returns the
@@ -406,44 +404,36 @@ static void raised_by(playbook_t *pb, const char *type, const char *extra, char 
 
 static void test_where_and_on_lists(void **state) {
     (void)state;
+    static const struct {
+        const char *type, *extra, *raised;
+    } cases[] = {
+        {"page_view", "\"props\":{\"page_type\":\"faq\"}", "faq"},
+        {"page_view", "\"props\":{\"page_type\":\"blog\"}", ""},
+        /* One of a list; every condition must hold; a top-level field. */
+        {"page_view", "\"channel\":\"web\",\"props\":{\"page_type\":\"pricing\"}", "offer web"},
+        {"page_view", "\"props\":{\"page_type\":\"pricing\",\"device\":\"mobile\"}", "offer phone"},
+        /* A `where` on another type's field does not make the rule run on other types. */
+        {"email_open", "\"props\":{\"page_type\":\"faq\"}", ""},
+        /* Numbers and booleans compare as == does in Lua: "10" is not 10. */
+        {"form_submit", "\"props\":{\"seats\":10,\"trial\":true}", "ten asked"},
+        {"form_submit", "\"props\":{\"seats\":\"10\",\"trial\":true}", "asked"},
+        {"form_submit", "\"props\":{\"seats\":10,\"trial\":false}", "asked"},
+        {"form_submit", "\"props\":{\"seats\":10}", "asked"},
+        /* An `on` list: each type of it, and no other. */
+        {"meeting_booked", "", "asked"},
+        {"webinar_attended", "", ""},
+        /* `where` first, then `when`. */
+        {"page_view", "\"props\":{\"page_type\":\"docs\",\"dwell_s\":90}", "docs"},
+        {"page_view", "\"props\":{\"page_type\":\"docs\",\"dwell_s\":30}", ""},
+    };
     playbook_t *pb = load("decide_where");
-    char raised[128];
-    raised_by(pb, "page_view", "\"props\":{\"page_type\":\"faq\"}", raised, sizeof raised);
-    assert_string_equal(raised, "faq");
-    raised_by(pb, "page_view", "\"props\":{\"page_type\":\"blog\"}", raised, sizeof raised);
-    assert_string_equal(raised, "");
-    /* One of a list; every condition must hold; a top-level field. */
-    raised_by(pb, "page_view", "\"channel\":\"web\",\"props\":{\"page_type\":\"pricing\"}",
-              raised, sizeof raised);
-    assert_string_equal(raised, "offer web");
-    raised_by(pb, "page_view", "\"props\":{\"page_type\":\"pricing\",\"device\":\"mobile\"}",
-              raised, sizeof raised);
-    assert_string_equal(raised, "offer phone");
-    /* A `where` on another type's field does not make the rule run on other types. */
-    raised_by(pb, "email_open", "\"props\":{\"page_type\":\"faq\"}", raised, sizeof raised);
-    assert_string_equal(raised, "");
-    /* Numbers and booleans compare as == does in Lua: "10" is not 10. */
-    raised_by(pb, "form_submit", "\"props\":{\"seats\":10,\"trial\":true}", raised, sizeof raised);
-    assert_string_equal(raised, "ten asked");
-    raised_by(pb, "form_submit", "\"props\":{\"seats\":\"10\",\"trial\":true}", raised,
-              sizeof raised);
-    assert_string_equal(raised, "asked");
-    raised_by(pb, "form_submit", "\"props\":{\"seats\":10,\"trial\":false}", raised, sizeof raised);
-    assert_string_equal(raised, "asked");
-    raised_by(pb, "form_submit", "\"props\":{\"seats\":10}", raised, sizeof raised);
-    assert_string_equal(raised, "asked");
-    /* An `on` list: each type of it, and no other. */
-    raised_by(pb, "meeting_booked", "", raised, sizeof raised);
-    assert_string_equal(raised, "asked");
-    raised_by(pb, "webinar_attended", "", raised, sizeof raised);
-    assert_string_equal(raised, "");
-    /* `where` first, then `when`. */
-    raised_by(pb, "page_view", "\"props\":{\"page_type\":\"docs\",\"dwell_s\":90}", raised,
-              sizeof raised);
-    assert_string_equal(raised, "docs");
-    raised_by(pb, "page_view", "\"props\":{\"page_type\":\"docs\",\"dwell_s\":30}", raised,
-              sizeof raised);
-    assert_string_equal(raised, "");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char raised[128];
+        raised_by(pb, cases[i].type, cases[i].extra, raised, sizeof raised);
+        if (strcmp(raised, cases[i].raised) != 0)
+            print_error("%s %s raised \"%s\"\n", cases[i].type, cases[i].extra, raised);
+        assert_string_equal(raised, cases[i].raised);
+    }
     /* The rule whose `where` holds runs: its error shows that the others were skipped. */
     contact_t c;
     decision_t d;
@@ -454,6 +444,8 @@ static void test_where_and_on_lists(void **state) {
     contact_close(&c);
     playbook_free(pb);
 }
+
+/* ---- identify and facts ----------------------------------------------------------------- */
 
 static void test_identify_merges_facts(void **state) {
     (void)state;
