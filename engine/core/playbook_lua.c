@@ -662,7 +662,8 @@ static void read_on(lua_State *L, rule_t *rule) {
     read_where(L, rule);
 }
 
-/* infer "name" { on, when = function(e, c), raise = {..}, lower = {..}, set = {..}, because } */
+/* infer "name" { on, where, when = function(e, c), raise = {..}, lower = {..}, set = {..},
+ * because } */
 static int declare_infer(lua_State *L) {
     static const char *const fields[] = {"on",  "where",   "when",        "raise", "lower",
                                          "set", "because", "for_account", NULL};
@@ -681,7 +682,7 @@ static int declare_infer(lua_State *L) {
     return 0;
 }
 
-/* advance "name" { on, from = {..}, to, when = function(e, c), set = {..}, because } */
+/* advance "name" { on, where, from = {..}, to, when = function(e, c), set = {..}, because } */
 static int declare_advance(lua_State *L) {
     static const char *const fields[] = {"on",  "where",   "from", "to", "when",
                                          "set", "because", NULL};
@@ -751,8 +752,8 @@ static void read_task(lua_State *L, rule_t *rule) {
     snprintf(rule->task_key, size, "task:%s", rule->name);
 }
 
-/* act "name" { stage, on, when = function(c, e), send = {..} | task = {..}, cooldown, priority,
- * because } */
+/* act "name" { stage, on, where, when = function(c, e), send = {..} | task = {..}, cooldown,
+ * priority, because } */
 static int declare_act(lua_State *L) {
     static const char *const fields[] = {"stage",    "on",       "where",    "when",
                                          "send",     "task",     "cooldown", "priority",
@@ -900,7 +901,7 @@ static int declare_cap(lua_State *L) {
     return 0;
 }
 
-/* goal "name" { on = "meeting_booked", when = function(e, c), cancel = "content" | "all",
+/* goal "name" { on = "meeting_booked", where, when = function(e, c), cancel = "content" | "all",
  * because }: reaching it cancels the contact's pending nurture (and with "all", tasks too). */
 static int declare_goal(lua_State *L) {
     static const char *const fields[] = {"on", "where", "when", "cancel", "because", NULL};
