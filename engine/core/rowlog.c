@@ -152,8 +152,25 @@ void rowlog_write_row(jsonw_t *w, const char *const *strings, int count, int64_t
     jsonw_char(w, ']');
 }
 
-/* Writes the part of a row read by cJSON; returns 0, or -1 when it is not a row. */
-static int write_parsed_part(rowlog_block_t *block, rowlog_place_t *place, const cJSON *row) {
+/* Finds the props object of the stored row at 'r' ('count' leading strings, escapes allowed)
+ * and sets 'props' to its text as stored. Returns 0, or -1 when there is none to find. */
+static int stored_props_text(jsonr_t r, int count, rowlog_props_t *props) {
+    double at;
+    if (!jsonr_eat(&r, '['))
+        return -1;
+    for (int i = 0; i < count; i++)
+        if (jsonr_string_equals(&r, "") < 0 || !jsonr_eat(&r, ','))
+            return -1;
+    if (jsonr_number(&r, &at) || !jsonr_eat(&r, ','))
+        return -1;
+    return jsonr_object_text(&r, &props->text, &props->text_size);
+}
+
+/* Writes the part of 'row', the cJSON reading of the stored row at 'stored'; returns 0, or -1
+ * when it is not a row. The props keep their stored text, as in a row read in place, so that
+ * a row written again is the row that was read. */
+static int write_parsed_part(rowlog_block_t *block, rowlog_place_t *place, const cJSON *row,
+                             jsonr_t stored) {
     const char *strings[ROWLOG_STRINGS_MAX];
     int count = block->strings;
     for (int i = 0; i < count; i++) {
@@ -168,8 +185,10 @@ static int write_parsed_part(rowlog_block_t *block, rowlog_place_t *place, const
     jsonw_t *w = &block->text;
     for (int i = 0; i < count; i++)
         jsonw_raw(w, strings[i], strlen(strings[i]) + 1);
-    const rowlog_props_t tree = {cJSON_IsObject(props) ? props : NULL, NULL, 0};
-    rowlog_write_row(w, strings, count, (int64_t)at->valuedouble, &tree, &place->props_at,
+    rowlog_props_t kept = {cJSON_IsObject(props) ? props : NULL, NULL, 0};
+    if (kept.tree && stored_props_text(stored, count, &kept) != 0)
+        kept.text = NULL; /* written from the tree */
+    rowlog_write_row(w, strings, count, (int64_t)at->valuedouble, &kept, &place->props_at,
                      &place->props_size);
     if (place->props_size > 0)
         place->props_at -= place->start; /* from the part's start, as read rows have it */
@@ -194,7 +213,7 @@ int rowlog_block_read_row(void *owner, jsonr_t *r) {
         cJSON *parsed = cJSON_ParseWithLengthOpts(r->at, (size_t)(r->end - r->at), &end, 0);
         if (parsed && end)
             r->at = end;
-        int is_row = write_parsed_part(block, place, parsed) == 0;
+        int is_row = write_parsed_part(block, place, parsed, again) == 0;
         cJSON_Delete(parsed);
         if (!is_row) {
             block->count--; /* no part was written */

@@ -627,9 +627,18 @@ static void test_row_keeps_the_event_props(void **state) {
     contact_filter_t f = one_text("page_type", "faq");
     assert_int_equal(contact_count(&c, "page_view", &f, INT64_MIN), 1);
     assert_true(contact_dwell(&c, "page_view", &f, INT64_MIN) == 30);
+    /* A row with an escape in its id is read by cJSON, and keeps its props as stored too. */
+    touch(&c, "e\\\\2", "page_view", T0 + 1, "\"props\":{\"page_type\":\"faq\",\"dwell_s\":0.5e2}");
     free(store_and_restore(&c, &back, 1));
-    assert_int_equal(contact_count(&back, "page_view", &f, INT64_MIN), 1);
-    assert_true(contact_dwell(&back, "page_view", &f, INT64_MIN) == 30);
+    assert_int_equal(contact_count(&back, "page_view", &f, INT64_MIN), 2);
+    assert_true(contact_dwell(&back, "page_view", &f, INT64_MIN) == 80);
+    back.history_log.replace = 1; /* all its rows, written again */
+    char *again = rows_of(&back, &rewrite);
+    rows = rows_of(&c, &rewrite);
+    assert_string_equal(again, rows);
+    assert_non_null(strstr(again, "\"dwell_s\":0.5e2"));
+    free(again);
+    free(rows);
     contact_close(&back);
     contact_close(&c);
 }
