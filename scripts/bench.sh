@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks one `nurture run` against the limit of this machine, with the reference playbook.
 #
-#   scripts/bench.sh [--events N] [--runs K] [--latency-s S] [--seed S] [--batch B]
-#                    [--work-dir DIR] [--build-dir DIR] [--keep]
+#   scripts/bench.sh [--events N] [--runs K] [--latency-s S] [--latency-rate R] [--seed S]
+#                    [--batch B] [--work-dir DIR] [--build-dir DIR] [--keep]
 #   scripts/bench.sh --smoke      a tiny workload in seconds, for CI; asserts nothing about time
 #
 # It builds into build/ (unless --build-dir names a built tree), starts a private redis-server
@@ -11,8 +11,10 @@
 #   1. loads N events as a backlog (pipelined XADD), runs the engine on it and measures the
 #      events/s from the first read to the last ack (XINFO GROUPS entries-read and pending);
 #   2. measures the Redis memory the engine's keys take per contact (INFO used_memory);
-#   3. drives a paced producer at half that rate and measures XADD -> commit latency (the
-#      keyspace notification of each event's seen-mark, written by the commit function);
+#   3. drives a paced producer at half that rate (or at R events/s with --latency-rate, to
+#      compare latency at one rate across runs and commits) and measures XADD -> commit
+#      latency (the keyspace notification of each event's seen-mark, written by the commit
+#      function);
 #   4. reads the engine's peak RSS (VmHWM);
 #   5. runs the Redis-only reference (tests/bench/redis_reference.c): the engine's command mix
 #      (states, account states, actions and held-back records of the sizes and rates just
@@ -27,6 +29,7 @@ cd "$root"
 events=1000000
 runs=3
 latency_s=10
+latency_rate=
 seed=42
 batch=256
 smoke=0
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
     --events) events=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --latency-s) latency_s=$2; shift 2 ;;
+    --latency-rate) latency_rate=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --batch) batch=$2; shift 2 ;;
     --work-dir) work_dir=$2; shift 2 ;;
@@ -213,7 +217,7 @@ for run in $(seq 1 "$runs"); do
     record held_records "$held"
     held_bytes=$(sample_held_bytes)
 
-    rate=$((run_per_s / 2))
+    rate=${latency_rate:-$((run_per_s / 2))}
     log "run $run/$runs: latency at $rate events/s for ${latency_s}s"
     engine_ticks=$(cpu_ticks "$engine_pid")
     redis_ticks=$(cpu_ticks "$REDIS_PID")
@@ -283,7 +287,7 @@ latency XADD->commit at $(median latency_rate)/s: p50 $(median latency_p50_ms) m
 CPU per event, backlog (us)
   engine                            $(stat backlog_engine_us)
   redis-server                      $(stat backlog_redis_us)
-CPU per event, live at half load (us)
+CPU per event, live (us)
   engine                            $(stat live_engine_us)
   redis-server                      $(stat live_redis_us)
 engine peak RSS (KiB)               $(stat engine_rss_kib)
