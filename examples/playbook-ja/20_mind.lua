@@ -60,7 +60,7 @@ infer "defect_fixed" {
 
 infer "subscribed" {
   on = "form_submit",
-  when = function(e, c) return e.form == "newsletter" or e.form == "whitepaper" end,
+  where = { form = { "newsletter", "whitepaper" } },
   raise = { curiosity = 0.5 },
   because = "メルマガに登録した、または資料をダウンロードした。課題について学びたい",
 }

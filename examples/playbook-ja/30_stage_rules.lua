@@ -1,28 +1,26 @@
 -- どの行動で段階が進むか。`from` のどれかの段階にいる人だけが `to` へ進みます。
 
-local offer_pages = { product = true, pricing = true, faq = true, checkout = true }
-
 advance "learning_about_the_problem" {
   on = "form_submit",
+  where = { form = { "newsletter", "whitepaper" } },
   from = { "未認知" },
   to = "課題認識",
-  when = function(e, c) return e.form == "newsletter" or e.form == "whitepaper" end,
   because = "メルマガ登録や資料ダウンロード。課題を知り、学び始めた",
 }
 
 advance "looks_at_the_offer" {
   on = "page_view",
+  where = { page_type = { "product", "pricing", "faq", "checkout" } },
   from = { "未認知", "課題認識" },
   to = "情報収集",
-  when = function(e, c) return offer_pages[e.page_type] == true end,
   because = "製品・料金・FAQ のページを見ている。解決策を探している",
 }
 
 advance "asked_to_talk" {
   on = "form_submit",
+  where = { form = { "demo_request", "contact" } },
   from = { "未認知", "課題認識", "情報収集" },
   to = "比較検討",
-  when = function(e, c) return e.form == "demo_request" or e.form == "contact" end,
   because = "デモや問い合わせを申し込んだ。私たちを比較検討している",
 }
 
