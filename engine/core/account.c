@@ -433,7 +433,6 @@ int account_from_json(account_t *account, const char *id, const char *text, size
 /* Makes touchpoints of the rows read into 'block', the newest ACCOUNT_TOUCH_MAX of them,
  * which then share its text as the account's rows_block. */
 static int adopt_rows(account_t *account, rowlog_block_t *block) {
-    size_t length = block->text.length;
     int count = block->count;
     char *text = rowlog_block_finish(block);
     if (count == 0)
@@ -444,10 +443,9 @@ static int adopt_rows(account_t *account, rowlog_block_t *block) {
     account->rows_block = text;
     for (int i = count > ACCOUNT_TOUCH_MAX ? count - ACCOUNT_TOUCH_MAX : 0; i < count; i++) {
         const rowlog_place_t *place = &block->places[i];
-        size_t end = i + 1 < count ? block->places[i + 1].start : length;
         account_touch_t t;
-        point_touch(&t, text + place->start, end - place->start - 1, place->at_ms,
-                    place->props_at, place->props_size);
+        point_touch(&t, text + place->start, place->size, place->at_ms, place->props_at,
+                    place->props_size);
         t.is_in_block = 1;
         account->block_touches++;
         if (push_touch_owned(account, t) != 0)

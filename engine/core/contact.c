@@ -578,7 +578,6 @@ done:
 /* Makes touches of the rows read into 'block', the newest CONTACT_HISTORY_MAX of them, which
  * then share its text as the contact's rows_block. */
 static int adopt_rows(contact_t *contact, rowlog_block_t *block) {
-    size_t length = block->text.length;
     int count = block->count;
     char *text = rowlog_block_finish(block);
     if (count == 0)
@@ -589,10 +588,9 @@ static int adopt_rows(contact_t *contact, rowlog_block_t *block) {
     contact->rows_block = text;
     for (int i = count > CONTACT_HISTORY_MAX ? count - CONTACT_HISTORY_MAX : 0; i < count; i++) {
         const rowlog_place_t *place = &block->places[i];
-        size_t end = i + 1 < count ? block->places[i + 1].start : length;
         contact_touch_t touch;
-        point_touch(&touch, text + place->start, end - place->start - 1, place->at_ms,
-                    place->props_at, place->props_size);
+        point_touch(&touch, text + place->start, place->size, place->at_ms, place->props_at,
+                    place->props_size);
         touch.is_in_block = 1;
         contact->block_touches++;
         if (push_touch_owned(contact, touch) != 0)

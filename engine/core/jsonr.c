@@ -222,8 +222,7 @@ static int skip_string(jsonr_t *r) {
     return -1;
 }
 
-/* Skips one value of any kind. Returns 0, or -1 when the text is not JSON there. */
-static int skip_value(jsonr_t *r) {
+int jsonr_skip(jsonr_t *r) {
     skip_space(r);
     if (r->at == r->end)
         return -1;
@@ -363,7 +362,7 @@ int jsonr_find_member(jsonr_t *r, const char *key) {
             return -1;
         if (is_key)
             return 1;
-        if (skip_value(r))
+        if (jsonr_skip(r))
             return -1;
     } while (jsonr_eat(r, ','));
     return jsonr_eat(r, '}') ? 0 : -1;
@@ -374,7 +373,7 @@ int jsonr_object_text(jsonr_t *r, const char **start, size_t *size) {
     if (r->at == r->end || *r->at != '{')
         return -1;
     *start = r->at;
-    if (skip_value(r))
+    if (jsonr_skip(r))
         return -1;
     *size = (size_t)(r->at - *start);
     return 0;

@@ -62,6 +62,10 @@ int jsonr_object_into(jsonr_t *r, cJSON **slot);
  * cJSON, which reads any form). */
 int jsonr_member_index(const char *key, const char *const *names, int count, int *seen);
 
+/* Skips the value that comes next, of any kind. Returns 0, or -1 when the text is not JSON
+ * there. */
+int jsonr_skip(jsonr_t *r);
+
 /* Skips the object that comes next and sets '*start' and '*size' to its text. Returns 0, or
  * -1 when the next value is not an object. */
 int jsonr_object_text(jsonr_t *r, const char **start, size_t *size);

@@ -76,7 +76,8 @@ void rowlog_block_init(rowlog_block_t *block, size_t size, int strings) {
     block->strings = strings;
 }
 
-rowlog_place_t *rowlog_block_place(rowlog_block_t *block) {
+/* A new place, starting where the block's text ends; NULL when out of memory. */
+static rowlog_place_t *new_place(rowlog_block_t *block) {
     if (block->count == block->capacity) {
         int grown = block->capacity ? block->capacity * 2 : 64;
         rowlog_place_t *places = realloc(block->places, (size_t)grown * sizeof *places);
@@ -86,7 +87,7 @@ rowlog_place_t *rowlog_block_place(rowlog_block_t *block) {
         block->capacity = grown;
     }
     rowlog_place_t *place = &block->places[block->count++];
-    *place = (rowlog_place_t){block->text.length, 0, 0, 0};
+    *place = (rowlog_place_t){block->text.length, 0, 0, 0, 0};
     return place;
 }
 
@@ -155,14 +156,11 @@ void rowlog_write_row(jsonw_t *w, const char *const *strings, int count, int64_t
 /* Finds the props object of the stored row at 'r' ('count' leading strings, escapes allowed)
  * and sets 'props' to its text as stored. Returns 0, or -1 when there is none to find. */
 static int stored_props_text(jsonr_t r, int count, rowlog_props_t *props) {
-    double at;
     if (!jsonr_eat(&r, '['))
         return -1;
-    for (int i = 0; i < count; i++)
-        if (jsonr_string_equals(&r, "") < 0 || !jsonr_eat(&r, ','))
+    for (int i = 0; i <= count; i++) /* the strings and the time */
+        if (jsonr_skip(&r) || !jsonr_eat(&r, ','))
             return -1;
-    if (jsonr_number(&r, &at) || !jsonr_eat(&r, ','))
-        return -1;
     return jsonr_object_text(&r, &props->text, &props->text_size);
 }
 
@@ -198,7 +196,7 @@ static int write_parsed_part(rowlog_block_t *block, rowlog_place_t *place, const
 
 int rowlog_block_read_row(void *owner, jsonr_t *r) {
     rowlog_block_t *block = owner;
-    rowlog_place_t *place = rowlog_block_place(block);
+    rowlog_place_t *place = new_place(block);
     if (place == NULL)
         return NERR_NOMEM;
     jsonr_t again = *r;
@@ -220,6 +218,7 @@ int rowlog_block_read_row(void *owner, jsonr_t *r) {
             return NERR_INVALID;
         }
     }
+    place->size = block->text.length - place->start;
     jsonw_raw(&block->text, "", 1);
     return block->text.is_failed ? NERR_NOMEM : 0;
 }

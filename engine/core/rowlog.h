@@ -59,6 +59,7 @@ int rowlog_read(rowlog_t *log, const char *text, size_t size,
  * fetch costs one allocation instead of one per row (and leaving the cache, one free). */
 typedef struct {
     size_t start;      /* of the row's part of the block */
+    size_t size;       /* of the part, without the NUL that ends it */
     size_t props_at;   /* from 'start'; props_size 0: none */
     size_t props_size;
     int64_t at_ms;
@@ -80,9 +81,6 @@ void rowlog_block_init(rowlog_block_t *block, size_t size, int strings);
  * place when it is in the written form, else with cJSON (which accepts any spelling of the
  * same JSON, the row then written afresh). Returns 0, NERR_NOMEM or NERR_INVALID. */
 int rowlog_block_read_row(void *owner, jsonr_t *r);
-
-/* A new place, starting where the block's text ends; NULL when out of memory. */
-rowlog_place_t *rowlog_block_place(rowlog_block_t *block);
 
 /* The block's text, owned (free with free()); it no longer moves, so the places can be made
  * pointers. NULL when out of memory (or with no rows). The places stay until

@@ -110,9 +110,8 @@ static void on_handle_closed(rconn_t *conn) {
         cb(ud);
 }
 
-static void on_timer_closed(uv_handle_t *handle) { on_handle_closed(handle->data); }
-
-static void on_flush_closed(uv_handle_t *handle) { on_handle_closed(handle->data); }
+/* For the timer and the flush handle, whose data is the connection. */
+static void on_conn_handle_closed(uv_handle_t *handle) { on_handle_closed(handle->data); }
 
 static void on_poll_closed(uv_handle_t *handle) {
     rconn_io_t *io = handle->data;
@@ -665,8 +664,8 @@ void rconn_close(rconn_t *conn, rconn_close_cb close_cb, void *ud) {
     conn->close_cb = close_cb;
     conn->close_ud = ud;
     uv_timer_stop(&conn->timer);
-    uv_close((uv_handle_t *)&conn->timer, on_timer_closed);
-    uv_close((uv_handle_t *)&conn->flush, on_flush_closed);
+    uv_close((uv_handle_t *)&conn->timer, on_conn_handle_closed);
+    uv_close((uv_handle_t *)&conn->flush, on_conn_handle_closed);
     /* Hard close: pending callbacks get NULL now, or, inside a reply callback, as soon as it
      * returns (hiredis defers the free). Our onConnect/onDisconnect set conn->ac to NULL
      * before anything else, so a context hiredis is already freeing is never freed twice. */
