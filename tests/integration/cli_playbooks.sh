@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The playbooks the project ships pass their own tests; a Japanese `because` survives replay
+# The playbooks the project ships, and the one the README shows, pass their own tests; a
+# Japanese `because` survives replay
 # byte for byte; `nurture check` turns away broken playbooks and names the file and line.
 set -euo pipefail
 : "${NURTURE_BIN:?}" "${NURTURE_SOURCE_DIR:?}"
@@ -8,10 +9,15 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/cli_playbooks.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# 1. Each shipped playbook passes its own tests, and has some.
-for dir in rules examples/playbook-ja; do
-    "$NURTURE_BIN" check "$SRC/$dir" >/dev/null || fail "nurture check refuses $dir"
-    out=$("$NURTURE_BIN" test "$SRC/$dir") || fail "nurture test $dir: $out"
+# 1. Each shipped playbook passes its own tests, and has some; so does the README's example
+#    (its indented lines under "Writing a playbook").
+mkdir "$TMP/readme"
+awk '/^## Writing a playbook/ { f = 1; next } /^## / { f = 0 } f && /^    / { sub(/^    /, ""); print }' \
+    "$SRC/README.md" >"$TMP/readme/example.lua"
+[ -s "$TMP/readme/example.lua" ] || fail "no playbook example found in the README"
+for dir in "$SRC/rules" "$SRC/examples/playbook-ja" "$TMP/readme"; do
+    "$NURTURE_BIN" check "$dir" >/dev/null || fail "nurture check refuses $dir"
+    out=$("$NURTURE_BIN" test "$dir") || fail "nurture test $dir: $out"
     summary=$(tail -1 <<<"$out")
     [[ $summary =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || fail "nurture test $dir ended with: $summary"
     [ "${BASH_REMATCH[1]}" -gt 0 ] || fail "$dir has no tests"
