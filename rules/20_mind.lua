@@ -12,6 +12,7 @@
 -- (c.stage, c.facts.industry, c:count(...), c:did(...)). A rule with `on` only looks at that
 -- type of touchpoint (or those types, given a list), and one with `where` only at touchpoints
 -- whose fields hold those values: `where = { page_type = "faq" }` reads "only FAQ pages".
+-- `mind = { stalling = { above = 0 } }` likewise reads "only while stalling is above 0".
 
 ---------------------------------------------------------------------------------------------
 -- The states of mind this playbook tracks.
@@ -300,7 +301,7 @@ infer "deal_moves_again" {
   on = { "deal_update", "meeting_booked", "sales_call" },
   -- Only when there is something to lower: otherwise every deal update would show up in
   -- `nurture explain` as "stalling 0.00 -> 0.00".
-  when = function(e, c) return c.mind.stalling > 0 end,
+  mind = { stalling = { above = 0 } },
   lower = { stalling = 1 },
   because = "The deal is moving again",
 }

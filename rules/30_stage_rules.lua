@@ -87,8 +87,6 @@ advance "became_a_habit" {
 advance "happy_enough_to_tell_others" {
   from = { "retained" },
   to = "advocate",
-  when = function(e, c)
-    return c.mind.satisfaction >= 0.7 and c.mind.frustration < 0.3
-  end,
+  mind = { satisfaction = { at_least = 0.7 }, frustration = { below = 0.3 } },
   because = "Clearly satisfied and nothing open that annoys them: a potential advocate",
 }

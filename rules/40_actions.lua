@@ -1,13 +1,16 @@
 -- What we do: the next best content, or a task for a person, and when.
 --
--- Every action rule reads the contact's state of mind (c.mind.*), never the raw clicks: the
--- clicks are read in 20_mind.lua, which says what they mean. The action then carries the
--- whole chain in its reason: the states and facts its condition read, the touchpoints and
--- rules that raised those states, and the `because` below.
+-- Every action rule reads the contact's state of mind, never the raw clicks: the clicks are
+-- read in 20_mind.lua, which says what they mean. `mind = { anxiety = { at_least = 0.5 } }`
+-- says which states must be how high (at_least, above) or low (below, at_most) for the rule
+-- to apply; a `when` condition can read them too, as c.mind.anxiety. The action then carries
+-- the whole chain in its reason: the states and facts it read, the touchpoints and rules
+-- that raised those states, and the `because` below.
 --
 -- How the engine runs these rules, on every touchpoint:
---   * only rules whose `stage` list contains the contact's stage (no list: any stage), and
---     whose `on` matches the touchpoint (no `on`: any touchpoint);
+--   * only rules whose `stage` list contains the contact's stage (no list: any stage), whose
+--     `on` matches the touchpoint (no `on`: any touchpoint), and whose `mind` bounds hold;
+--     then their `when`, if they have one;
 --   * highest `priority` first, and at most three actions per touchpoint;
 --   * `after` delays the action from the time of the touchpoint ("1h" = one hour later);
 --   * the same content (or the same task) is not repeated within its `cooldown`
@@ -54,7 +57,8 @@ end
 
 act "apologise_for_the_defect" {
   -- Any stage: a prospect on a trial deserves the apology as much as a customer.
-  when = function(c) return c.mind.frustration >= 0.5 and still_subscribed(c) end,
+  mind = { frustration = { at_least = 0.5 } },
+  when = still_subscribed,
   send = { content = "apology-defect", channel = "email", after = "15m" },
   cooldown = "14d",
   priority = 100,
@@ -62,7 +66,7 @@ act "apologise_for_the_defect" {
 }
 
 act "call_after_the_defect" {
-  when = function(c) return c.mind.frustration >= 0.5 end,
+  mind = { frustration = { at_least = 0.5 } },
   task = {
     role = "customer_success",
     title = "Call today: a defect hit them. Own it, explain the fix and when it lands",
@@ -80,7 +84,7 @@ act "call_after_the_defect" {
 act "call_back_about_the_demo" {
   stage = { "evaluating" },
   on = "form_submit",
-  when = function(c) return c.mind.readiness >= 0.6 end,
+  mind = { readiness = { at_least = 0.6 } },
   task = {
     role = "inside_sales",
     title = "Call back within the hour and book the demo",
@@ -94,7 +98,8 @@ act "prepare_them_for_the_demo" {
   stage = { "evaluating" },
   on = "form_submit",
   -- They asked for this demo: the note about it is service, so an open defect does not stop it.
-  when = function(c) return c.mind.readiness >= 0.6 and still_subscribed(c) end,
+  mind = { readiness = { at_least = 0.6 } },
+  when = still_subscribed,
   send = { content = "demo-what-to-expect", channel = "email", after = "1h" },
   priority = 85,
   because = "Ready to talk: a short note on what the demo covers makes the call more useful",
@@ -114,7 +119,8 @@ local story_for_industry = {
 
 act "reassure_the_worried" {
   stage = { "interested", "researching", "evaluating" },
-  when = function(c) return c.mind.anxiety >= 0.5 and may_market(c) end,
+  mind = { anxiety = { at_least = 0.5 } },
+  when = may_market,
   send = {
     content = function(c)
       return story_for_industry[c.facts.industry] or "story-general"
@@ -130,7 +136,8 @@ act "reassure_the_worried" {
 
 act "offer_a_short_call" {
   stage = { "interested", "researching", "evaluating" },
-  when = function(c) return c.mind.anxiety >= 0.5 and may_market(c) end,
+  mind = { anxiety = { at_least = 0.5 } },
+  when = may_market,
   task = {
     role = "inside_sales",
     title = "Offer a 15-minute call to answer their open questions (no pitch)",
@@ -147,9 +154,9 @@ act "offer_a_short_call" {
 
 act "explain_the_pricing" {
   stage = { "researching", "evaluating", "purchasing" },
+  mind = { price_worry = { at_least = 0.5 } },
   when = function(c)
-    return c.mind.price_worry >= 0.5 and (c.facts.company_size or 0) < 200
-       and may_market(c)
+    return (c.facts.company_size or 0) < 200 and may_market(c)
   end,
   send = { content = "pricing-explainer", channel = "email", after = "30m" },
   cooldown = "14d",
@@ -160,9 +167,9 @@ act "explain_the_pricing" {
 
 act "show_the_payback" {
   stage = { "researching", "evaluating", "purchasing" },
+  mind = { price_worry = { at_least = 0.5 } },
   when = function(c)
-    return c.mind.price_worry >= 0.5 and (c.facts.company_size or 0) >= 200
-       and may_market(c)
+    return (c.facts.company_size or 0) >= 200 and may_market(c)
   end,
   send = { content = "roi-calculator", channel = "email", after = "30m" },
   cooldown = "14d",
@@ -182,8 +189,9 @@ act "show_the_payback" {
 
 act "untangle_the_choices" {
   stage = { "interested", "researching", "evaluating" },
+  mind = { choice_overload = { at_least = 0.6 } },
   when = function(c)
-    return c.mind.choice_overload >= 0.6 and not runs_ma(c) and may_market(c)
+    return not runs_ma(c) and may_market(c)
   end,
   send = { content = "comparison-guide", channel = "email", after = "1h" },
   cooldown = "14d",
@@ -193,8 +201,9 @@ act "untangle_the_choices" {
 
 act "untangle_the_choices_for_ma_teams" {
   stage = { "interested", "researching", "evaluating" },
+  mind = { choice_overload = { at_least = 0.6 } },
   when = function(c)
-    return c.mind.choice_overload >= 0.6 and runs_ma(c) and may_market(c)
+    return runs_ma(c) and may_market(c)
   end,
   send = { content = "comparison-for-ma-teams", channel = "email", after = "1h" },
   cooldown = "14d",
@@ -205,8 +214,9 @@ act "untangle_the_choices_for_ma_teams" {
 
 act "offer_a_fit_check" {
   stage = { "interested", "researching", "evaluating" },
+  mind = { choice_overload = { at_least = 0.6 } },
   when = function(c)
-    return c.mind.choice_overload >= 0.6 and runs_ma(c) and may_market(c)
+    return runs_ma(c) and may_market(c)
   end,
   task = {
     role = "inside_sales",
@@ -231,9 +241,8 @@ act "show_what_it_does" {
   -- (An action rule's condition gets the touchpoint too, as its second argument.)
   on = "page_view",
   where = { page_type = "product" },
-  when = function(c)
-    return c.mind.product_interest >= 0.4 and c.mind.choice_overload < 0.2 and may_market(c)
-  end,
+  mind = { product_interest = { at_least = 0.4 }, choice_overload = { below = 0.2 } },
+  when = may_market,
   send = { content = "feature-tour", channel = "email", after = "1h" },
   cooldown = "30d",
   priority = 55,
@@ -247,7 +256,8 @@ act "show_what_it_does" {
 
 act "answer_the_objections" {
   stage = { "evaluating", "purchasing" },
-  when = function(c) return c.mind.objections >= 0.5 and may_market(c) end,
+  mind = { objections = { at_least = 0.5 } },
+  when = may_market,
   send = { content = "objections-answered", channel = "email", after = "1h" },
   cooldown = "21d",
   priority = 75,
@@ -261,7 +271,7 @@ act "answer_the_objections" {
 
 act "check_in_on_the_quiet_deal" {
   stage = { "purchasing" },
-  when = function(c) return c.mind.stalling >= 0.5 end,
+  mind = { stalling = { at_least = 0.5 } },
   task = {
     role = "inside_sales",
     title = "Check in on the open proposal: ask what holds the decision, offer help with "
@@ -280,7 +290,8 @@ act "check_in_on_the_quiet_deal" {
 
 act "welcome_with_the_success_guide" {
   stage = { "onboarding" },
-  when = function(c) return c.mind.setup_need >= 0.5 and may_market(c) end,
+  mind = { setup_need = { at_least = 0.5 } },
+  when = may_market,
   send = { content = "onboarding-success-guide", channel = "email", after = "1h" },
   cooldown = "30d",
   priority = 60,
@@ -295,8 +306,9 @@ act "talk_about_growing" {
   stage = { "onboarding", "retained", "advocate" },
   -- Never pitch more to a customer who is still angry about a defect.
   -- Nor while a defect ticket is still open, however calm they seem by now.
+  mind = { room_to_grow = { at_least = 0.6 }, frustration = { below = 0.3 } },
   when = function(c)
-    return c.mind.room_to_grow >= 0.6 and c.mind.frustration < 0.3 and not defect_open(c)
+    return not defect_open(c)
   end,
   task = {
     role = "field_sales",
@@ -311,9 +323,8 @@ act "talk_about_growing" {
 
 act "offer_growth_pricing" {
   stage = { "onboarding", "retained", "advocate" },
-  when = function(c)
-    return c.mind.room_to_grow >= 0.6 and c.mind.frustration < 0.3 and may_market(c)
-  end,
+  mind = { room_to_grow = { at_least = 0.6 }, frustration = { below = 0.3 } },
+  when = may_market,
   -- Two days later, so that the account manager's call comes first.
   send = { content = "expansion-offer", channel = "email", after = "2d" },
   cooldown = "30d",
@@ -327,9 +338,8 @@ act "offer_growth_pricing" {
 
 act "invite_to_the_community" {
   stage = { "advocate" },
-  when = function(c)
-    return c.mind.satisfaction >= 0.7 and c.mind.frustration < 0.3 and may_market(c)
-  end,
+  mind = { satisfaction = { at_least = 0.7 }, frustration = { below = 0.3 } },
+  when = may_market,
   send = { content = "community-invite", channel = "email", after = "1h" },
   cooldown = "90d",
   priority = 40,
@@ -338,9 +348,8 @@ act "invite_to_the_community" {
 
 act "ask_for_a_referral" {
   stage = { "advocate" },
-  when = function(c)
-    return c.mind.satisfaction >= 0.7 and c.mind.frustration < 0.3 and may_market(c)
-  end,
+  mind = { satisfaction = { at_least = 0.7 }, frustration = { below = 0.3 } },
+  when = may_market,
   -- A week after the community invitation: first give, then ask.
   send = { content = "referral-program", channel = "email", after = "7d" },
   cooldown = "90d",
@@ -356,7 +365,8 @@ act "ask_for_a_referral" {
 -- team that already runs a tool knows that, and learns what its tool already sees and wastes.
 act "teach_the_problem" {
   stage = { "problem_aware" },
-  when = function(c) return c.mind.curiosity >= 0.4 and not runs_ma(c) and may_market(c) end,
+  mind = { curiosity = { at_least = 0.4 } },
+  when = function(c) return not runs_ma(c) and may_market(c) end,
   send = { content = "guide-the-problem", channel = "email", after = "1h" },
   cooldown = "30d",
   priority = 30,
@@ -365,7 +375,8 @@ act "teach_the_problem" {
 
 act "teach_the_problem_to_ma_teams" {
   stage = { "problem_aware" },
-  when = function(c) return c.mind.curiosity >= 0.4 and runs_ma(c) and may_market(c) end,
+  mind = { curiosity = { at_least = 0.4 } },
+  when = function(c) return runs_ma(c) and may_market(c) end,
   send = { content = "guide-signals-your-ma-misses", channel = "email", after = "1h" },
   cooldown = "30d",
   priority = 30,
@@ -375,9 +386,9 @@ act "teach_the_problem_to_ma_teams" {
 
 act "invite_to_the_webinar" {
   stage = { "interested" },
+  mind = { curiosity = { at_least = 0.5 } },
   when = function(c)
-    return c.mind.curiosity >= 0.5 and not c:did("webinar_attended", "30d")
-       and may_market(c)
+    return not c:did("webinar_attended", "30d") and may_market(c)
   end,
   send = { content = "webinar-invite", channel = "email", after = "1d" },
   cooldown = "30d",
@@ -387,7 +398,8 @@ act "invite_to_the_webinar" {
 
 act "hand_over_the_buyers_guide" {
   stage = { "researching" },
-  when = function(c) return c.mind.curiosity >= 0.5 and may_market(c) end,
+  mind = { curiosity = { at_least = 0.5 } },
+  when = may_market,
   send = { content = "buyers-guide", channel = "email", after = "1h" },
   cooldown = "30d",
   priority = 30,
@@ -400,7 +412,7 @@ act "hand_over_the_buyers_guide" {
 
 act "engage_the_buying_committee" {
   for_account = true, -- once for the whole account, whichever of its people triggers it
-  when = function(c) return c.account_mind.committee_forming >= 0.5 end,
+  account_mind = { committee_forming = { at_least = 0.5 } },
   task = {
     role = "field_sales",
     title = "Several people at this account are comparing prices: call the account owner and offer a group demo",

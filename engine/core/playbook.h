@@ -35,6 +35,16 @@ typedef struct {
     int field_slot; /* meaningful only to playbook_lua.c */
 } rule_where_t;
 
+/* One condition of a rule's `mind` or `account_mind`: the state's value at the touchpoint's
+ * time lies between the bounds ('low' < value, or <= when 'low_inclusive'; likewise 'high'). */
+typedef struct {
+    char *state;
+    int of_account; /* the account's state (`account_mind`), not the contact's */
+    double low, high; /* -HUGE_VAL, HUGE_VAL: unbounded */
+    int low_inclusive, high_inclusive;
+    int state_slot;   /* meaningful only to playbook_lua.c */
+} rule_mind_t;
+
 typedef struct {
     rule_kind_t kind;
     char *name;
@@ -45,6 +55,10 @@ typedef struct {
     rule_where_t *where;   /* conditions on the touchpoint's fields, all of which must hold
                               for the rule to run (checked without Lua) */
     int where_count;
+    rule_mind_t *mind;     /* bounds on states of mind, all of which must hold for the rule to
+                              run (checked without Lua, after 'where' and the stage), sorted
+                              by state name */
+    int mind_count;
     char **stages;         /* act: the stages it applies in; advance: the stages it moves from */
     int stage_count;       /* 0: any stage */
     uint64_t stage_bits;   /* bit i set: playbook_stage(i) is in 'stages' (for i < 64) */

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -655,21 +656,100 @@ static void read_where(lua_State *L, rule_t *rule) {
     lua_pop(L, 1);
 }
 
-/* Reads `on` (a touchpoint type or a list of them) and `where`, which every rule that looks at
- * touchpoints takes. */
-static void read_on(lua_State *L, rule_t *rule) {
-    opt_string_list(L, 1, "on", &rule->on, &rule->on_count, rule->name);
-    read_where(L, rule);
+/* Reads bound 'key' of the table at the top into '*bound'; returns whether it is there. */
+static int read_bound(lua_State *L, const char *what, const char *key, double *bound) {
+    int type = lua_getfield(L, -1, key);
+    int is_number = type == LUA_TNUMBER && lua_tonumber(L, -1) == lua_tonumber(L, -1); /* not NaN */
+    if (type != LUA_TNIL && !is_number) {
+        lua_pushfstring(L, "%s: '%s' must be a number", what, key);
+        decl_error(L, "%s", lua_tostring(L, -1));
+    }
+    if (is_number)
+        *bound = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    return is_number;
 }
 
-/* infer "name" { on, where, when = function(e, c), raise = {..}, lower = {..}, set = {..},
- * because } */
+/* Reads the bounds of 'condition' from the value at the top: a number (at least that), or a
+ * table of at most one lower bound (at_least, above) and one upper bound (at_most, below). */
+static void read_bounds(lua_State *L, const char *what, rule_mind_t *condition) {
+    static const char *const fields[] = {"at_least", "above", "at_most", "below", NULL};
+    if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) == lua_tonumber(L, -1)) {
+        condition->low = lua_tonumber(L, -1);
+        condition->low_inclusive = 1;
+        return;
+    }
+    if (!lua_istable(L, -1))
+        decl_error(L, "%s: a number (at least) or a table of at_least, above, at_most, below",
+                   what);
+    check_fields(L, lua_gettop(L), what, fields);
+    int at_least = read_bound(L, what, "at_least", &condition->low);
+    int above = read_bound(L, what, "above", &condition->low);
+    int at_most = read_bound(L, what, "at_most", &condition->high);
+    int below = read_bound(L, what, "below", &condition->high);
+    if ((at_least && above) || (at_most && below))
+        decl_error(L, "%s: one lower bound (at_least or above) and one upper (at_most or below)",
+                   what);
+    if (!at_least && !above && !at_most && !below)
+        decl_error(L, "%s: no bound (at_least, above, at_most or below)", what);
+    condition->low_inclusive = at_least;
+    condition->high_inclusive = at_most;
+}
+
+static void mind_shape_error(lua_State *L, const rule_t *rule, const char *key) {
+    lua_pushfstring(L, "%s: '%s' maps state names to bounds", rule->name, key);
+    decl_error(L, "%s", lua_tostring(L, -1));
+}
+
+static int by_state_name(const void *a, const void *b) {
+    const rule_mind_t *x = a, *y = b;
+    int order = strcmp(x->state, y->state);
+    return order != 0 ? order : x->of_account - y->of_account;
+}
+
+/* Reads `mind = { state = bounds, ... }` (or `account_mind`, with 'of_account'): the rule runs
+ * only while each of those states lies within its bounds. The conditions are sorted by name:
+ * a reason cites the states they read in their order, and a Lua table has none. */
+static void read_mind(lua_State *L, rule_t *rule, const char *key, int of_account) {
+    int type = lua_getfield(L, 1, key);
+    int table = lua_gettop(L);
+    if (type != LUA_TNIL && type != LUA_TTABLE)
+        mind_shape_error(L, rule, key);
+    for (lua_pushnil(L); type == LUA_TTABLE && lua_next(L, table); lua_pop(L, 1)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            mind_shape_error(L, rule, key);
+        rule->mind = grow(L, rule->mind, rule->mind_count, sizeof *rule->mind);
+        rule_mind_t *condition = &rule->mind[rule->mind_count++]; /* freed with the rule */
+        *condition = (rule_mind_t){NULL, of_account, -HUGE_VAL, HUGE_VAL, 0, 0, -1};
+        condition->state = copy_string(L, lua_tostring(L, -2));
+        char what[256];
+        snprintf(what, sizeof what, "%s: %s.%s", rule->name, key, condition->state);
+        read_bounds(L, what, condition);
+    }
+    lua_pop(L, 1);
+    if (rule->mind_count > 1)
+        qsort(rule->mind, (size_t)rule->mind_count, sizeof *rule->mind, by_state_name);
+}
+
+/* Reads what a rule that looks at touchpoints takes to say which ones it is about, before its
+ * condition runs: `on` (a touchpoint type or a list of them), `where`, `mind` and
+ * `account_mind`. */
+static void read_scope(lua_State *L, rule_t *rule) {
+    opt_string_list(L, 1, "on", &rule->on, &rule->on_count, rule->name);
+    read_where(L, rule);
+    read_mind(L, rule, "mind", 0);
+    read_mind(L, rule, "account_mind", 1);
+}
+
+/* infer "name" { on, where, mind, account_mind, when = function(e, c), raise = {..},
+ * lower = {..}, set = {..}, because } */
 static int declare_infer(lua_State *L) {
-    static const char *const fields[] = {"on",  "where",   "when",        "raise", "lower",
-                                         "set", "because", "for_account", NULL};
+    static const char *const fields[] = {"on",    "where", "mind",    "account_mind",
+                                         "when",  "raise", "lower",   "set",
+                                         "because", "for_account", NULL};
     rule_t *rule = begin_rule(L, RULE_INFER, fields);
     const char *name = rule->name;
-    read_on(L, rule);
+    read_scope(L, rule);
     rule->when_ref = opt_function(L, 1, "when", name);
     read_effects(L, rule, "raise", 1.0);
     read_effects(L, rule, "lower", -1.0);
@@ -682,13 +762,14 @@ static int declare_infer(lua_State *L) {
     return 0;
 }
 
-/* advance "name" { on, where, from = {..}, to, when = function(e, c), set = {..}, because } */
+/* advance "name" { on, where, mind, account_mind, from = {..}, to, when = function(e, c),
+ * set = {..}, because } */
 static int declare_advance(lua_State *L) {
-    static const char *const fields[] = {"on",  "where",   "from", "to", "when",
-                                         "set", "because", NULL};
+    static const char *const fields[] = {"on", "where", "mind", "account_mind", "from",
+                                         "to", "when",  "set",  "because",      NULL};
     rule_t *rule = begin_rule(L, RULE_ADVANCE, fields);
     const char *name = rule->name;
-    read_on(L, rule);
+    read_scope(L, rule);
     rule->when_ref = opt_function(L, 1, "when", name);
     opt_string_list(L, 1, "from", &rule->stages, &rule->stage_count, name);
     rule->to_stage = opt_string(L, 1, "to", name);
@@ -752,15 +833,16 @@ static void read_task(lua_State *L, rule_t *rule) {
     snprintf(rule->task_key, size, "task:%s", rule->name);
 }
 
-/* act "name" { stage, on, where, when = function(c, e), send = {..} | task = {..}, cooldown,
- * priority, because } */
+/* act "name" { stage, on, where, mind, account_mind, when = function(c, e),
+ * send = {..} | task = {..}, cooldown, priority, because } */
 static int declare_act(lua_State *L) {
-    static const char *const fields[] = {"stage",    "on",       "where",    "when",
-                                         "send",     "task",     "cooldown", "priority",
-                                         "because",  "for_account", NULL};
+    static const char *const fields[] = {"stage",    "on",          "where",    "mind",
+                                         "account_mind", "when",    "send",     "task",
+                                         "cooldown", "priority",    "because",  "for_account",
+                                         NULL};
     rule_t *rule = begin_rule(L, RULE_ACT, fields);
     const char *name = rule->name;
-    read_on(L, rule);
+    read_scope(L, rule);
     rule->when_ref = opt_function(L, 1, "when", name);
     opt_string_list(L, 1, "stage", &rule->stages, &rule->stage_count, name);
     rule->cooldown_ms = DEFAULT_COOLDOWN_MS;
@@ -901,13 +983,14 @@ static int declare_cap(lua_State *L) {
     return 0;
 }
 
-/* goal "name" { on = "meeting_booked", where, when = function(e, c), cancel = "content" | "all",
- * because }: reaching it cancels the contact's pending nurture (and with "all", tasks too). */
+/* goal "name" { on = "meeting_booked", where, mind, account_mind, when = function(e, c),
+ * cancel = "content" | "all", because }: reaching it cancels the contact's pending nurture (and with "all", tasks too). */
 static int declare_goal(lua_State *L) {
-    static const char *const fields[] = {"on", "where", "when", "cancel", "because", NULL};
+    static const char *const fields[] = {"on",     "where",   "mind", "account_mind", "when",
+                                         "cancel", "because", NULL};
     rule_t *rule = begin_rule(L, RULE_GOAL, fields);
     const char *name = rule->name;
-    read_on(L, rule);
+    read_scope(L, rule);
     rule->when_ref = opt_function(L, 1, "when", name);
     char *cancel = opt_string(L, 1, "cancel", name);
     int is_known = cancel == NULL || strcmp(cancel, "content") == 0 || strcmp(cancel, "all") == 0;
@@ -1871,6 +1954,10 @@ static int validate(const playbook_t *pb, nerr_t *err) {
             if (!state_declared(pb, r->effects[k].state))
                 return nerr_set(err, NERR_INVALID, "%s:%d: %s: unknown mind state '%s'", r->file,
                                 r->line, r->name, r->effects[k].state);
+        for (int k = 0; pb->state_count > 0 && k < r->mind_count; k++)
+            if (!state_declared(pb, r->mind[k].state))
+                return nerr_set(err, NERR_INVALID, "%s:%d: %s: unknown mind state '%s'", r->file,
+                                r->line, r->name, r->mind[k].state);
         for (int k = 0; k < r->stage_count; k++)
             if (!stage_known(pb, r->stages[k]))
                 return nerr_set(err, NERR_INVALID, "%s:%d: %s: unknown stage '%s'", r->file,
@@ -2021,6 +2108,17 @@ static int index_where_fields(playbook_t *pb) {
     return pb->where_found && pb->where_run ? 0 : NERR_NOMEM;
 }
 
+/* Points each `mind` condition at its state's declaration, which no longer moves once every
+ * file has loaded, so that checking it finds the state without comparing names. */
+static void index_mind_states(playbook_t *pb) {
+    for (int i = 0; i < pb->rule_count; i++)
+        for (int k = 0; k < pb->rules[i].mind_count; k++) {
+            rule_mind_t *condition = &pb->rules[i].mind[k];
+            const state_def_t *def = find_declared(pb, condition->state);
+            condition->state_slot = def ? (int)(def - pb->states) : -1;
+        }
+}
+
 /* Lists, once the rules are sorted, the rules each touchpoint type can fire, so that deciding
  * a touchpoint compares its type once instead of every rule's `on`. */
 static int index_by_type(playbook_t *pb) {
@@ -2092,6 +2190,7 @@ playbook_t *playbook_load(const char *dir, nerr_t *err) {
         qsort(pb->rules, (size_t)pb->rule_count, sizeof *pb->rules, by_priority);
     if (index_by_kind(pb) != 0 || index_by_type(pb) != 0)
         goto nomem;
+    index_mind_states(pb);
     return pb;
 
 nomem:
@@ -2118,6 +2217,9 @@ static void rule_close(rule_t *r) {
         cJSON_Delete(r->where[k].values);
     }
     free(r->where);
+    for (int k = 0; k < r->mind_count; k++)
+        free(r->mind[k].state);
+    free(r->mind);
     free(r->to_stage);
     free(r->content);
     free(r->task_role);
@@ -2402,6 +2504,37 @@ struct rule_run {
     int rc; /* the visitor's code that ended the run, or 0 */
 };
 
+static int within_bounds(const rule_mind_t *condition, double value) {
+    int above_low = condition->low_inclusive ? value >= condition->low : value > condition->low;
+    int below_high =
+        condition->high_inclusive ? value <= condition->high : value < condition->high;
+    return above_low && below_high;
+}
+
+/* Whether each state the rule's `mind` and `account_mind` name lies within its bounds at the
+ * touchpoint's time: then its condition runs. Checked here, in C, as `where` is: most action
+ * rules wait for one state to rise, and asking Lua costs more than reading it. Notes the
+ * states read for the reason, as reading them through c.mind does. */
+static int fits_mind(playbook_t *pb, const rule_t *rule) {
+    for (int i = 0; i < rule->mind_count; i++) {
+        const rule_mind_t *condition = &rule->mind[i];
+        const mind_t *mind = !condition->of_account ? &pb->contact->mind
+                             : pb->account          ? &pb->account->mind
+                                                    : NULL;
+        state_def_t *def = condition->state_slot >= 0 ? &pb->states[condition->state_slot] : NULL;
+        double value = 0.0;
+        const mind_state_t *state =
+            mind ? read_state(pb, mind, condition->state, def, &value) : NULL;
+        if (!within_bounds(condition, value))
+            return 0;
+        if (state && pb->reads && condition->of_account)
+            note_read(pb->reads->account_states, &pb->reads->account_state_count, state->name);
+        else if (state && pb->reads)
+            note_read(pb->reads->states, &pb->reads->state_count, state->name);
+    }
+    return 1;
+}
+
 /* Calls the rule's function 'ref' with the contact and event proxies (arguments 1 and 2 of
  * run_rules_protected) in the order its kind takes them, leaving one result, under a fresh
  * instruction budget. A failure unwinds to playbook_run_lists. */
@@ -2432,6 +2565,10 @@ static inline int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_
         outcome.reads = &run->reads;
     }
     pb->reads = outcome.reads;
+    if (!fits_mind(pb, rule)) { /* not run, as a touchpoint its `where` excludes */
+        pb->reads = NULL;
+        return 0;
+    }
     if (rule->when_ref != LUA_NOREF) {
         call_in_run(pb, rule, rule->when_ref);
         outcome.is_true = lua_toboolean(L, -1); /* left there until the visitor returns */

@@ -1,5 +1,7 @@
 -- 次の一手：どのコンテンツを、いつ送るか。あるいは誰に何を頼むか。
--- アクションのルールは気持ち（c.mind）だけを読み、クリックそのものは読みません。
+-- アクションのルールは気持ちだけを読み、クリックそのものは読みません。
+-- mind = { anxiety = { at_least = 0.5 } } は「不安が 0.5 以上のとき」。ほかに above（より大きい）、
+-- below（未満）、at_most（以下）が使えます。
 
 -- 配信停止した人には、マーケティングのメールを送りません（エンジンがまだ自動で止めないため、
 -- プレイブックで書いておきます）。
@@ -11,7 +13,8 @@ end
 local case_for_industry = { manufacturing = "case-manufacturing" }
 
 act "apologise" {
-  when = function(c) return c.mind.frustration >= 0.5 and may_market(c) end,
+  mind = { frustration = { at_least = 0.5 } },
+  when = may_market,
   send = { content = "apology", channel = "email", after = "15m" },
   cooldown = "14d",
   priority = 100,
@@ -19,7 +22,7 @@ act "apologise" {
 }
 
 act "call_after_the_defect" {
-  when = function(c) return c.mind.frustration >= 0.5 end,
+  mind = { frustration = { at_least = 0.5 } },
   task = { role = "customer_success", title = "本日中にお電話を：不具合の原因と修正の見通しをご説明する", after = "1h" },
   cooldown = "7d",
   priority = 100,
@@ -28,7 +31,8 @@ act "call_after_the_defect" {
 
 act "reassure_the_worried" {
   stage = { "情報収集", "比較検討" },
-  when = function(c) return c.mind.anxiety >= 0.5 and may_market(c) end,
+  mind = { anxiety = { at_least = 0.5 } },
+  when = may_market,
   send = {
     content = function(c) return case_for_industry[c.facts.industry] or "case-general" end,
     channel = "email",
@@ -41,7 +45,8 @@ act "reassure_the_worried" {
 
 act "offer_a_short_call" {
   stage = { "情報収集", "比較検討" },
-  when = function(c) return c.mind.anxiety >= 0.5 and may_market(c) end,
+  mind = { anxiety = { at_least = 0.5 } },
+  when = may_market,
   task = { role = "inside_sales", title = "売り込みなしの15分の電話で、疑問に答えると申し出る", after = "2h" },
   cooldown = "14d",
   priority = 80,
@@ -50,7 +55,8 @@ act "offer_a_short_call" {
 
 act "explain_the_pricing" {
   stage = { "情報収集", "比較検討" },
-  when = function(c) return c.mind.price_worry >= 0.5 and may_market(c) end,
+  mind = { price_worry = { at_least = 0.5 } },
+  when = may_market,
   send = { content = "pricing-explained", channel = "email", after = "30m" },
   cooldown = "14d",
   priority = 70,
@@ -59,7 +65,8 @@ act "explain_the_pricing" {
 
 act "teach_the_problem" {
   stage = { "課題認識" },
-  when = function(c) return c.mind.curiosity >= 0.4 and may_market(c) end,
+  mind = { curiosity = { at_least = 0.4 } },
+  when = may_market,
   send = { content = "intro-article", channel = "email", after = "1h" },
   cooldown = "30d",
   priority = 30,

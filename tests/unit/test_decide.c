@@ -384,21 +384,31 @@ static void test_error_count_past_the_kept_errors(void **state) {
 
 /* ---- `on` lists and `where` ------------------------------------------------------------- */
 
-/* Decides one touchpoint of 'type' with 'extra' members for a fresh contact and returns the
- * states it raised, in the fixture's rule order, as "faq offer ..." (a rule raises its own). */
-static void raised_by(playbook_t *pb, const char *type, const char *extra, char *out, size_t size) {
-    static const char *const states[] = {"faq", "offer", "phone", "web", "ten", "asked", "docs",
-                                         "checkout"};
+/* Decides one touchpoint of 'type' with 'extra' members for a fresh contact (of a fresh
+ * account "acme" when 'with_account') and returns which of the states 'markers' (NULL-ended)
+ * it raised, in that order, as "faq offer ...": a fixture's rule raises a marker of its own.
+ * No rule may fail. */
+static void raised_by(playbook_t *pb, const char *const *markers, const char *type,
+                      const char *extra, int with_account, char *out, size_t size) {
     contact_t c;
+    account_t a;
     decision_t d;
+    event_t event;
+    nerr_t err = {0, ""};
     assert_int_equal(contact_init(&c, "c-1", NULL), 0);
-    run(pb, &c, "e1", type, T0, extra, &d);
-    assert_int_equal(d.error_count, 0); /* never_for_these_pages did not run */
+    assert_int_equal(account_init(&a, "acme", NULL), 0);
+    make_event(&event, "e1", type, T0, extra);
+    assert_int_equal(decide_account(pb, &c, with_account ? &a : NULL, &event, &d, &err), 0);
+    if (d.error_count > 0)
+        print_error("%s %s: %s\n", type, extra, d.errors[0].msg);
+    assert_int_equal(d.error_count, 0);
     out[0] = '\0';
-    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
-        if (mind_value(&c.mind, states[i], T0, DAY_MS) > 0)
-            snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? " " : "", states[i]);
+    for (int i = 0; markers[i] != NULL; i++)
+        if (mind_value(&c.mind, markers[i], T0, DAY_MS) > 0)
+            snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? " " : "", markers[i]);
+    event_close(&event);
     decision_close(&d);
+    account_close(&a);
     contact_close(&c);
 }
 
@@ -426,10 +436,12 @@ static void test_where_and_on_lists(void **state) {
         {"page_view", "\"props\":{\"page_type\":\"docs\",\"dwell_s\":90}", "docs"},
         {"page_view", "\"props\":{\"page_type\":\"docs\",\"dwell_s\":30}", ""},
     };
+    static const char *const markers[] = {"faq", "offer", "phone", "web", "ten", "asked", "docs",
+                                          "checkout", NULL};
     playbook_t *pb = load("decide_where");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char raised[128];
-        raised_by(pb, cases[i].type, cases[i].extra, raised, sizeof raised);
+        raised_by(pb, markers, cases[i].type, cases[i].extra, 0, raised, sizeof raised);
         if (strcmp(raised, cases[i].raised) != 0)
             print_error("%s %s raised \"%s\"\n", cases[i].type, cases[i].extra, raised);
         assert_string_equal(raised, cases[i].raised);
@@ -441,6 +453,92 @@ static void test_where_and_on_lists(void **state) {
     run(pb, &c, "e1", "page_view", T0, "\"props\":{\"page_type\":\"checkout\"}", &d);
     assert_int_equal(d.error_count, 1);
     decision_close(&d);
+    contact_close(&c);
+    playbook_free(pb);
+}
+
+/* ---- `mind` and `account_mind` ---------------------------------------------------------- */
+
+static void test_mind_bounds(void **state) {
+    (void)state;
+    static const struct {
+        const char *props;
+        int with_account;
+        const char *raised;
+    } cases[] = {
+        /* A state never raised is 0; without an account, so is every account state. */
+        {"{}", 0, "at_most below quiet_account"},
+        /* Each bound, inclusive or not, at 0.3, 0.5 and 0.7; a number alone is at least. */
+        {"{\"worry\":0.3}", 0, "at_most below quiet_account"},
+        {"{\"worry\":0.5}", 0, "at_least at_most number between quiet_account"},
+        {"{\"worry\":0.7}", 0, "at_least above number quiet_account"},
+        /* Every state's bounds must hold; bounds first, then `when`. */
+        {"{\"worry\":0.7,\"calm\":0.5}", 0, "at_least above number both when quiet_account"},
+        /* The account's states, read through account_mind. */
+        {"{}", 1, "at_most below quiet_account"},
+        {"{\"buzz\":0.6}", 1, "at_most below busy_account"},
+        {"{\"buzz\":0.6}", 0, "at_most below quiet_account"},
+    };
+    static const char *const markers[] = {"at_least",      "above",        "at_most", "below",
+                                          "number",        "between",      "both",    "when",
+                                          "quiet_account", "busy_account", "never",   NULL};
+    playbook_t *pb = load("decide_mind");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char extra[128], raised[256];
+        snprintf(extra, sizeof extra, "\"props\":%s", cases[i].props);
+        raised_by(pb, markers, "visit", extra, cases[i].with_account, raised, sizeof raised);
+        if (strcmp(raised, cases[i].raised) != 0)
+            print_error("%s (account: %d) raised \"%s\"\n", cases[i].props, cases[i].with_account,
+                        raised);
+        assert_string_equal(raised, cases[i].raised);
+    }
+    /* The rule whose bounds hold runs: its error shows that it was skipped above. */
+    contact_t c;
+    decision_t d;
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    run(pb, &c, "e1", "visit", T0, "\"props\":{\"worry\":0.95}", &d);
+    assert_int_equal(d.error_count, 1);
+    assert_non_null(strstr(d.errors[0].msg, "never_below_these_bounds"));
+    decision_close(&d);
+    contact_close(&c);
+    playbook_free(pb);
+}
+
+/* An action whose bounds hold cites the states they read, of the contact and the account. */
+static void test_mind_bounds_in_the_reason(void **state) {
+    (void)state;
+    playbook_t *pb = load("decide_mind");
+    contact_t c;
+    account_t a;
+    decision_t d;
+    event_t event;
+    nerr_t err = {0, ""};
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    assert_int_equal(account_init(&a, "acme", NULL), 0);
+    make_event(&event, "e1", "visit", T0, "\"props\":{\"worry\":0.7,\"calm\":0.5,\"buzz\":0.6}");
+    assert_int_equal(decide_account(pb, &c, &a, &event, &d, &err), 0);
+    event_close(&event);
+    decision_close(&d);
+    /* Not on a "check": the rule's `on` keeps it out. Now the bounds hold. */
+    make_event(&event, "e2", "check", T0, "");
+    assert_int_equal(decide_account(pb, &c, &a, &event, &d, &err), 0);
+    assert_int_equal(d.action_count, 1);
+    assert_string_equal(d.actions[0].rule, "reassure");
+    assert_json_equal(cJSON_GetObjectItemCaseSensitive(d.actions[0].reason, "states"),
+                      "{\"calm\":0.5,\"worry\":0.7}");
+    assert_json_equal(cJSON_GetObjectItemCaseSensitive(d.actions[0].reason, "account_states"),
+                      "{\"buzz\":0.6}");
+    event_close(&event);
+    decision_close(&d);
+    /* For a contact of another account, whose buzz is 0, it is not run. */
+    account_close(&a);
+    assert_int_equal(account_init(&a, "globex", NULL), 0);
+    make_event(&event, "e3", "check", T0, "");
+    assert_int_equal(decide_account(pb, &c, &a, &event, &d, &err), 0);
+    assert_int_equal(d.action_count, 0);
+    event_close(&event);
+    decision_close(&d);
+    account_close(&a);
     contact_close(&c);
     playbook_free(pb);
 }
@@ -585,6 +683,8 @@ int main(void) {
         cmocka_unit_test(test_rule_errors_are_isolated),
         cmocka_unit_test(test_error_count_past_the_kept_errors),
         cmocka_unit_test(test_where_and_on_lists),
+        cmocka_unit_test(test_mind_bounds),
+        cmocka_unit_test(test_mind_bounds_in_the_reason),
         cmocka_unit_test(test_identify_merges_facts),
         cmocka_unit_test(test_queries_seen_by_rules),
     };

@@ -500,6 +500,49 @@ static void make_temp_dir(char *dir, size_t size) {
     assert_non_null(mkdtemp(dir));
 }
 
+/* Each malformed `mind` or `account_mind` is refused as file:line: message. */
+static void test_bad_mind(void **state) {
+    (void)state;
+    static const struct {
+        const char *bounds, *message;
+    } cases[] = {
+        {"mind = { worry = { at_least = 0.5, above = 0.4 } }",
+         "a: mind.worry: one lower bound (at_least or above) and one upper (at_most or below)"},
+        {"mind = { worry = { below = 0.2, at_most = 0.4 } }",
+         "a: mind.worry: one lower bound (at_least or above) and one upper (at_most or below)"},
+        {"mind = { worry = { least = 0.5 } }", "a: mind.worry: unknown field 'least'"},
+        {"mind = { worry = {} }", "a: mind.worry: no bound (at_least, above, at_most or below)"},
+        {"mind = { worry = { below = \"0.5\" } }", "a: mind.worry: 'below' must be a number"},
+        {"mind = { worry = \"high\" }",
+         "a: mind.worry: a number (at least) or a table of at_least, above, at_most, below"},
+        {"mind = { worry = 0/0 }",
+         "a: mind.worry: a number (at least) or a table of at_least, above, at_most, below"},
+        {"account_mind = { 0.5 }", "a: 'account_mind' maps state names to bounds"},
+        {"mind = \"worry\"", "a: 'mind' maps state names to bounds"},
+        /* Checked once every file has loaded, as the states may be declared after the rule. */
+        {"mind = { wory = 0.5 }", "a: unknown mind state 'wory'"},
+    };
+    char dir[512];
+    make_temp_dir(dir, sizeof dir);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512], suffix[512];
+        snprintf(text, sizeof text, "state \"worry\" {}\ninfer \"a\" { %s, raise = { worry = 1 } }\n",
+                 cases[i].bounds);
+        write_file(dir, "main.lua", text, strlen(text));
+        nerr_t err = {0, ""};
+        playbook_t *pb = playbook_load(dir, &err);
+        if (pb != NULL)
+            fail_msg("loaded: %s", cases[i].bounds);
+        snprintf(suffix, sizeof suffix, "main.lua:2: %s", cases[i].message);
+        if (!ends_with(err.msg, suffix))
+            print_error("message:  %s\nexpected: ...%s\n", err.msg, suffix);
+        assert_int_equal(err.code, NERR_INVALID);
+        assert_true(ends_with(err.msg, suffix));
+    }
+    remove_file(dir, "main.lua");
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void version_of(const char *dir, char out[17]) {
     nerr_t err = {0, ""};
     playbook_t *pb = playbook_load(dir, &err);
@@ -633,7 +676,7 @@ int main(void) {
         cmocka_unit_test(test_good_rule_fields),     cmocka_unit_test(test_custom_stages),
         cmocka_unit_test(test_syntax_error),         cmocka_unit_test(test_unknown_stage),
         cmocka_unit_test(test_unknown_content),      cmocka_unit_test(test_bad_duration),
-        cmocka_unit_test(test_bad_where),
+        cmocka_unit_test(test_bad_where),            cmocka_unit_test(test_bad_mind),
         cmocka_unit_test(test_duplicate_rule),       cmocka_unit_test(test_unknown_field),
         cmocka_unit_test(test_bad_stage_list),       cmocka_unit_test(test_missing_or_empty_folder),
         cmocka_unit_test(test_sandbox_globals),      cmocka_unit_test(test_gc_metatable_refused),
