@@ -12,7 +12,8 @@
 -- (c.stage, c.facts.industry, c:count(...), c:did(...)). A rule with `on` only looks at that
 -- type of touchpoint (or those types, given a list), and one with `where` only at touchpoints
 -- whose fields hold those values: `where = { page_type = "faq" }` reads "only FAQ pages".
--- `mind = { stalling = { above = 0 } }` likewise reads "only while stalling is above 0".
+-- `mind = { stalling = { above = 0 } }` likewise reads "only while stalling is above 0", and
+-- `stage = { "purchasing" }` "only for contacts in the purchasing stage".
 
 ---------------------------------------------------------------------------------------------
 -- The states of mind this playbook tracks.
@@ -245,7 +246,7 @@ infer "checks_the_fine_print" {
   on = "page_view",
   -- The pages someone in a buying committee reads when they have a concern to settle.
   where = { page_type = { "security", "legal", "integrations" } },
-  when = function(e, c) return c.stage == "evaluating" or c.stage == "purchasing" end,
+  stage = { "evaluating", "purchasing" },
   raise = { objections = 0.3 },
   because = "Reads the security, legal or integration pages while deciding: someone in the "
          .. "buying committee has raised a concern",
@@ -287,10 +288,10 @@ local function quiet_for(c, window)
 end
 
 infer "proposal_gone_quiet" {
+  stage = { "purchasing" },
   when = function(e, c)
     local since_update = c:since("deal_update")
-    return c.stage == "purchasing" and since_update ~= nil and since_update >= 14 * DAY
-       and quiet_for(c, "14d")
+    return since_update ~= nil and since_update >= 14 * DAY and quiet_for(c, "14d")
   end,
   raise = { stalling = 0.6 },
   because = "A proposal has been open for two weeks without a word from the buyer: "

@@ -76,10 +76,11 @@ static void note_stage(step_t *s) {
     s->stage_index = playbook_stage_index(s->pb, s->stage);
 }
 
-/* An advance rule runs only in the stages it moves from, as they stand when its turn comes. */
+/* An infer rule runs only in the stages it applies in, an advance rule in those it moves
+ * from, as they stand when its turn comes. */
 static int wants_mind_rule(void *ctx, const rule_t *rule) {
     const step_t *s = ctx;
-    return rule->kind != RULE_ADVANCE || playbook_rule_in_stage(rule, s->stage_index, s->stage);
+    return playbook_rule_in_stage(rule, s->stage_index, s->stage);
 }
 
 static int take_mind_rule(void *ctx, const playbook_outcome_t *outcome) {

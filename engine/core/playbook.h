@@ -59,7 +59,8 @@ typedef struct {
                               run (checked without Lua, after 'where' and the stage), sorted
                               by state name */
     int mind_count;
-    char **stages;         /* act: the stages it applies in; advance: the stages it moves from */
+    char **stages;         /* infer, act: the stages it applies in; advance: the stages it
+                              moves from */
     int stage_count;       /* 0: any stage */
     uint64_t stage_bits;   /* bit i set: playbook_stage(i) is in 'stages' (for i < 64) */
     rule_effect_t *effects; /* infer: states raised or lowered */

@@ -741,15 +741,16 @@ static void read_scope(lua_State *L, rule_t *rule) {
     read_mind(L, rule, "account_mind", 1);
 }
 
-/* infer "name" { on, where, mind, account_mind, when = function(e, c), raise = {..},
+/* infer "name" { stage, on, where, mind, account_mind, when = function(e, c), raise = {..},
  * lower = {..}, set = {..}, because } */
 static int declare_infer(lua_State *L) {
-    static const char *const fields[] = {"on",    "where", "mind",    "account_mind",
-                                         "when",  "raise", "lower",   "set",
-                                         "because", "for_account", NULL};
+    static const char *const fields[] = {"stage", "on",    "where", "mind",
+                                         "account_mind", "when", "raise", "lower",
+                                         "set",   "because", "for_account", NULL};
     rule_t *rule = begin_rule(L, RULE_INFER, fields);
     const char *name = rule->name;
     read_scope(L, rule);
+    opt_string_list(L, 1, "stage", &rule->stages, &rule->stage_count, name);
     rule->when_ref = opt_function(L, 1, "when", name);
     read_effects(L, rule, "raise", 1.0);
     read_effects(L, rule, "lower", -1.0);

@@ -382,7 +382,7 @@ static void test_error_count_past_the_kept_errors(void **state) {
     playbook_free(pb);
 }
 
-/* ---- `on` lists and `where` ------------------------------------------------------------- */
+/* ---- `on` lists, `where` and an inference rule's `stage` ---------------------------------- */
 
 /* Decides one touchpoint of 'type' with 'extra' members for a fresh contact (of a fresh
  * account "acme" when 'with_account') and returns which of the states 'markers' (NULL-ended)
@@ -412,7 +412,7 @@ static void raised_by(playbook_t *pb, const char *const *markers, const char *ty
     contact_close(&c);
 }
 
-static void test_where_and_on_lists(void **state) {
+static void test_on_where_and_stage(void **state) {
     (void)state;
     static const struct {
         const char *type, *extra, *raised;
@@ -435,9 +435,11 @@ static void test_where_and_on_lists(void **state) {
         /* `where` first, then `when`. */
         {"page_view", "\"props\":{\"page_type\":\"docs\",\"dwell_s\":90}", "docs"},
         {"page_view", "\"props\":{\"page_type\":\"docs\",\"dwell_s\":30}", ""},
+        /* An inference rule's `stage`: the stage as the rules before it left it. */
+        {"demo", "", "weighing"},
     };
-    static const char *const markers[] = {"faq", "offer", "phone", "web", "ten", "asked", "docs",
-                                          "checkout", NULL};
+    static const char *const markers[] = {"faq",  "offer",    "phone",    "web", "ten",
+                                          "asked", "docs",    "checkout", "weighing", NULL};
     playbook_t *pb = load("decide_where");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char raised[128];
@@ -682,7 +684,7 @@ int main(void) {
         cmocka_unit_test(test_max_actions_and_priority_order),
         cmocka_unit_test(test_rule_errors_are_isolated),
         cmocka_unit_test(test_error_count_past_the_kept_errors),
-        cmocka_unit_test(test_where_and_on_lists),
+        cmocka_unit_test(test_on_where_and_stage),
         cmocka_unit_test(test_mind_bounds),
         cmocka_unit_test(test_mind_bounds_in_the_reason),
         cmocka_unit_test(test_identify_merges_facts),

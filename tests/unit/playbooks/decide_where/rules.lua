@@ -23,3 +23,7 @@ infer "never_for_these_pages" {
   when = function(e, c) error("ran on a touchpoint its where excludes") end,
   raise = { checkout = 0.5 },
 }
+-- `stage` on an inference rule: a stage rule moves the contact on a "demo", and the inference
+-- rule after it sees the stage it moved to.
+advance "demo_means_evaluating" { on = "demo", to = "evaluating" }
+infer "weighs_the_offer" { stage = { "evaluating" }, raise = { weighing = 0.5 } }
