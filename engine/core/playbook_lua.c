@@ -656,10 +656,15 @@ static void read_where(lua_State *L, rule_t *rule) {
     lua_pop(L, 1);
 }
 
+/* Whether the value at 'index' is a number other than NaN, which no bound can be. */
+static int is_comparable_number(lua_State *L, int index) {
+    return lua_type(L, index) == LUA_TNUMBER && lua_tonumber(L, index) == lua_tonumber(L, index);
+}
+
 /* Reads bound 'key' of the table at the top into '*bound'; returns whether it is there. */
 static int read_bound(lua_State *L, const char *what, const char *key, double *bound) {
     int type = lua_getfield(L, -1, key);
-    int is_number = type == LUA_TNUMBER && lua_tonumber(L, -1) == lua_tonumber(L, -1); /* not NaN */
+    int is_number = is_comparable_number(L, -1);
     if (type != LUA_TNIL && !is_number) {
         lua_pushfstring(L, "%s: '%s' must be a number", what, key);
         decl_error(L, "%s", lua_tostring(L, -1));
@@ -674,7 +679,7 @@ static int read_bound(lua_State *L, const char *what, const char *key, double *b
  * table of at most one lower bound (at_least, above) and one upper bound (at_most, below). */
 static void read_bounds(lua_State *L, const char *what, rule_mind_t *condition) {
     static const char *const fields[] = {"at_least", "above", "at_most", "below", NULL};
-    if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) == lua_tonumber(L, -1)) {
+    if (is_comparable_number(L, -1)) {
         condition->low = lua_tonumber(L, -1);
         condition->low_inclusive = 1;
         return;
@@ -985,7 +990,8 @@ static int declare_cap(lua_State *L) {
 }
 
 /* goal "name" { on = "meeting_booked", where, mind, account_mind, when = function(e, c),
- * cancel = "content" | "all", because }: reaching it cancels the contact's pending nurture (and with "all", tasks too). */
+ * cancel = "content" | "all", because }: reaching it cancels the contact's pending nurture
+ * (and with "all", tasks too). */
 static int declare_goal(lua_State *L) {
     static const char *const fields[] = {"on",     "where",   "mind", "account_mind", "when",
                                          "cancel", "because", NULL};
