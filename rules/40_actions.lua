@@ -20,12 +20,13 @@
 -- gone quiet, 80 a worried buyer, 75 objections, 70 price, 60 choices and onboarding,
 -- 55 the product tour, 50 growth, 40 advocates, 30 education.
 
--- An e-mail goes only to contacts who have not unsubscribed. The engine does not enforce
--- suppression by itself yet, so the playbook says it here. It looks at the contact's recent history (the last 64 touchpoints).
+-- An e-mail goes only to contacts who have not unsubscribed (the fact 50_policies.lua sets on
+-- an unsubscribe). These rules were written before the engine had policies and still say it
+-- themselves; the suppression in 50_policies.lua says it for every rule.
 -- Calls the contact asked for, or that repair harm we did (a demo callback, a call after a
 -- defect), are service, not marketing, and go ahead; an unasked-for call offer does not.
 local function still_subscribed(c)
-  return not c:did("unsubscribe")
+  return c.facts.unsubscribed ~= true
 end
 
 -- A defect ticket is open when no "ticket_resolved" came after the newest defect ticket.

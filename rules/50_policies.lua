@@ -4,8 +4,18 @@
 -- before the engine had policies); these make the same promise hold for every rule, now and
 -- for rules added later, and make the engine record what they hold back.
 
+-- An unsubscribe is kept as a fact, not looked up in the history: the history holds the last
+-- 64 touchpoints, and a reader who unsubscribed and then kept reading our pages would push the
+-- unsubscribe out of it. A CRM that sees them subscribe again sends `unsubscribed = false` in
+-- an identify touchpoint, which replaces the fact.
+infer "asked_us_to_stop" {
+  on = "unsubscribe",
+  set = { unsubscribed = true },
+  because = "Unsubscribed from our marketing mail",
+}
+
 suppress "unsubscribed" {
-  when = function(c) return c:did("unsubscribe") end,
+  when = function(c) return c.facts.unsubscribed == true end,
   because = "They asked us to stop sending marketing mail",
 }
 

@@ -60,3 +60,30 @@ test "an unsubscribed contact gets no marketing mail, however worried" {
   expect_none = true,
   expect_mind = { anxiety = { at_least = 0.5 } },
 }
+
+-- Seventy page views later the unsubscribe has left the history (its last 64 touchpoints),
+-- and the contact is still not sent marketing mail: the unsubscribe is kept as a fact.
+local many_reads = { { "unsubscribe", list = "all_marketing" } }
+for i = 1, 70 do
+  many_reads[#many_reads + 1] = { "page_view", after = "1h", page_type = "faq" }
+end
+
+test "an unsubscribe is remembered after it has left the history" {
+  facts = { industry = "software" },
+  events = many_reads,
+  expect_none = true,
+  expect_mind = { anxiety = { at_least = 0.5 } },
+  expect_facts = { unsubscribed = true },
+}
+
+test "a contact the CRM marks subscribed again gets marketing mail again" {
+  facts = { industry = "software" },
+  events = {
+    { "unsubscribe", list = "all_marketing" },
+    { "identify", after = "1d", unsubscribed = false },
+    { "page_view", after = "1d", page_type = "faq" },
+    { "page_view", after = "1d", page_type = "faq" },
+    { "page_view", after = "1d", page_type = "faq" },
+  },
+  expect = { { content = "story-software", rule = "reassure_the_worried" } },
+}

@@ -64,3 +64,11 @@ infer "subscribed" {
   raise = { curiosity = 0.5 },
   because = "メルマガに登録した、または資料をダウンロードした。課題について学びたい",
 }
+
+-- 配信停止は履歴（直近 64 件の接点）から探さず、事実として覚えておきます。停止のあとも
+-- ページを読み続ける人では、停止の接点がやがて履歴から押し出されるためです。
+infer "asked_us_to_stop" {
+  on = "unsubscribe",
+  set = { unsubscribed = true },
+  because = "マーケティングメールの配信停止を求めた",
+}

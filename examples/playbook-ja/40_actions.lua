@@ -3,10 +3,10 @@
 -- mind = { anxiety = { at_least = 0.5 } } は「不安が 0.5 以上のとき」。ほかに above（より大きい）、
 -- below（未満）、at_most（以下）が使えます。
 
--- 配信停止した人には、マーケティングのメールを送りません（エンジンがまだ自動で止めないため、
--- プレイブックで書いておきます）。
+-- 配信停止した人（20_mind.lua が事実 unsubscribed を立てた人）には、マーケティングのメールを
+-- 送りません（エンジンがまだ自動で止めないため、プレイブックで書いておきます）。
 local function may_market(c)
-  return not c:did("unsubscribe")
+  return c.facts.unsubscribed ~= true
 end
 
 -- 業種ごとの導入事例。該当がなければ一般向けの事例を送ります。
