@@ -45,18 +45,24 @@ static void make_event(event_t *event, const char *id, const char *type, int64_t
     assert_int_equal(err.code, 0);
 }
 
-/* Decides one event and returns the number of actions; 'out' must be closed by the caller. */
-static int run(playbook_t *pb, contact_t *c, const char *id, const char *type, int64_t at_ms,
-               const char *extra, decision_t *out) {
+/* Decides one event for a contact of account 'a' (NULL: none) and returns the number of
+ * actions; 'out' must be closed by the caller. */
+static int run_in_account(playbook_t *pb, contact_t *c, account_t *a, const char *id,
+                          const char *type, int64_t at_ms, const char *extra, decision_t *out) {
     event_t event;
     nerr_t err = {0, ""};
     make_event(&event, id, type, at_ms, extra);
-    int rc = decide(pb, c, &event, out, &err);
+    int rc = decide_account(pb, c, a, &event, out, &err);
     if (rc != 0)
         print_error("decide failed: %s\n", err.msg);
     assert_int_equal(rc, 0);
     event_close(&event);
     return out->action_count;
+}
+
+static int run(playbook_t *pb, contact_t *c, const char *id, const char *type, int64_t at_ms,
+               const char *extra, decision_t *out) {
+    return run_in_account(pb, c, NULL, id, type, at_ms, extra, out);
 }
 
 /* Decides one event that must produce no action and no error. */
@@ -393,12 +399,9 @@ static void raised_by(playbook_t *pb, const char *const *markers, const char *ty
     contact_t c;
     account_t a;
     decision_t d;
-    event_t event;
-    nerr_t err = {0, ""};
     assert_int_equal(contact_init(&c, "c-1", NULL), 0);
     assert_int_equal(account_init(&a, "acme", NULL), 0);
-    make_event(&event, "e1", type, T0, extra);
-    assert_int_equal(decide_account(pb, &c, with_account ? &a : NULL, &event, &d, &err), 0);
+    run_in_account(pb, &c, with_account ? &a : NULL, "e1", type, T0, extra, &d);
     if (d.error_count > 0)
         print_error("%s %s: %s\n", type, extra, d.errors[0].msg);
     assert_int_equal(d.error_count, 0);
@@ -406,7 +409,6 @@ static void raised_by(playbook_t *pb, const char *const *markers, const char *ty
     for (int i = 0; markers[i] != NULL; i++)
         if (mind_value(&c.mind, markers[i], T0, DAY_MS) > 0)
             snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? " " : "", markers[i]);
-    event_close(&event);
     decision_close(&d);
     account_close(&a);
     contact_close(&c);
@@ -513,32 +515,25 @@ static void test_mind_bounds_in_the_reason(void **state) {
     contact_t c;
     account_t a;
     decision_t d;
-    event_t event;
-    nerr_t err = {0, ""};
     assert_int_equal(contact_init(&c, "c-1", NULL), 0);
     assert_int_equal(account_init(&a, "acme", NULL), 0);
-    make_event(&event, "e1", "visit", T0, "\"props\":{\"worry\":0.7,\"calm\":0.5,\"buzz\":0.6}");
-    assert_int_equal(decide_account(pb, &c, &a, &event, &d, &err), 0);
-    event_close(&event);
+    /* Not on a "check": the rule's `on` keeps it out. */
+    assert_int_equal(run_in_account(pb, &c, &a, "e1", "visit", T0,
+                                    "\"props\":{\"worry\":0.7,\"calm\":0.5,\"buzz\":0.6}", &d),
+                     0);
     decision_close(&d);
-    /* Not on a "check": the rule's `on` keeps it out. Now the bounds hold. */
-    make_event(&event, "e2", "check", T0, "");
-    assert_int_equal(decide_account(pb, &c, &a, &event, &d, &err), 0);
-    assert_int_equal(d.action_count, 1);
+    /* Now the bounds hold. */
+    assert_int_equal(run_in_account(pb, &c, &a, "e2", "check", T0, "", &d), 1);
     assert_string_equal(d.actions[0].rule, "reassure");
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(d.actions[0].reason, "states"),
                       "{\"calm\":0.5,\"worry\":0.7}");
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(d.actions[0].reason, "account_states"),
                       "{\"buzz\":0.6}");
-    event_close(&event);
     decision_close(&d);
     /* For a contact of another account, whose buzz is 0, it is not run. */
     account_close(&a);
     assert_int_equal(account_init(&a, "globex", NULL), 0);
-    make_event(&event, "e3", "check", T0, "");
-    assert_int_equal(decide_account(pb, &c, &a, &event, &d, &err), 0);
-    assert_int_equal(d.action_count, 0);
-    event_close(&event);
+    assert_int_equal(run_in_account(pb, &c, &a, "e3", "check", T0, "", &d), 0);
     decision_close(&d);
     account_close(&a);
     contact_close(&c);
