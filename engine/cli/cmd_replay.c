@@ -51,38 +51,15 @@ static void emit(char *json) {
     free(json);
 }
 
-/* Prints 'a' as action_to_json(a, 'version', a->due_ms) would, without building a tree:
- * the same members in the same order, through jsonw (cJSON's exact text). */
+/* Prints 'a' as action_to_json(a, 'version', a->due_ms) would: emitted at its due time on
+ * the virtual clock. */
 static void print_action(jsonw_t *w, const action_t *a, const char *version) {
     char due[CLOCK_ISO_MAX];
     clock_format_iso(a->due_ms, due, sizeof due);
-    const char *kind = a->kind == ACTION_CONTENT ? "content" : "task";
     w->length = 0;
-    jsonw_raw(w, "{\"id\":", 6);
-    jsonw_string(w, a->id);
-    jsonw_raw(w, ",\"contact\":", 11);
-    jsonw_string(w, a->contact);
-    jsonw_raw(w, ",\"kind\":", 8);
-    jsonw_string(w, kind);
-    jsonw_char(w, ',');
-    jsonw_key(w, kind);
-    jsonw_item(w, a->target);
-    if (a->account) {
-        jsonw_raw(w, ",\"account\":", 11);
-        jsonw_string(w, a->account);
-    }
-    jsonw_raw(w, ",\"channel\":", 11);
-    jsonw_string(w, a->channel);
-    jsonw_raw(w, ",\"due_at\":", 10);
-    jsonw_string(w, due);
-    jsonw_raw(w, ",\"rule\":", 8);
-    jsonw_string(w, a->rule);
-    jsonw_raw(w, ",\"playbook\":", 12);
-    jsonw_string(w, version);
-    jsonw_raw(w, ",\"reason\":", 10);
-    jsonw_item(w, a->reason);
+    action_write_open(w, a, version);
     jsonw_raw(w, ",\"emitted_at\":", 14);
-    jsonw_string(w, due); /* emitted at its due time on the virtual clock */
+    jsonw_string(w, due);
     jsonw_raw(w, "}\n", 2);
     if (w->is_failed) {
         fprintf(stderr, "nurture replay: out of memory\n");

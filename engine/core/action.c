@@ -1,12 +1,12 @@
 /* action: ids and the JSON contract of the actions stream. */
 #include "engine/core/action.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/core/clock.h"
 #include "engine/core/hash.h"
+#include "engine/core/jsonw.h"
 
 void action_make_id(const char *event_id, const char *rule, const char *target,
                     char out[ACTION_ID_MAX]) {
@@ -28,41 +28,53 @@ void action_close(action_t *action) {
     memset(action, 0, sizeof *action);
 }
 
-char *action_to_json_open(const action_t *action, const char *playbook) {
-    cJSON *root = cJSON_CreateObject();
+/* Appends ',"key":"text"'. */
+static void add_string(jsonw_t *w, const char *key, const char *text) {
+    jsonw_char(w, ',');
+    jsonw_key(w, key);
+    jsonw_string(w, text);
+}
+
+/* Straight into the writer, as cJSON_PrintUnformatted would print the object: an action's
+ * reason holds its evidence, and building a tree of copies to print it cost more than
+ * deciding the action. */
+void action_write_open(jsonw_t *w, const action_t *action, const char *playbook) {
     char due[CLOCK_ISO_MAX];
-    char *text = NULL;
     clock_format_iso(action->due_ms, due, sizeof due);
     const char *kind = action->kind == ACTION_CONTENT ? "content" : "task";
-    if (!root || !cJSON_AddStringToObject(root, "id", action->id) ||
-        !cJSON_AddStringToObject(root, "contact", action->contact) ||
-        !cJSON_AddStringToObject(root, "kind", kind) ||
-        !cJSON_AddItemToObject(root, kind, cJSON_Duplicate(action->target, 1)) ||
-        (action->account && !cJSON_AddStringToObject(root, "account", action->account)) ||
-        !cJSON_AddStringToObject(root, "channel", action->channel) ||
-        !cJSON_AddStringToObject(root, "due_at", due) ||
-        !cJSON_AddStringToObject(root, "rule", action->rule) ||
-        !cJSON_AddStringToObject(root, "playbook", playbook) ||
-        !cJSON_AddItemToObject(root, "reason", cJSON_Duplicate(action->reason, 1)))
-        goto done;
-    text = cJSON_PrintUnformatted(root);
-    if (text != NULL)
-        text[strlen(text) - 1] = '\0'; /* drop the closing brace */
-done:
-    cJSON_Delete(root);
-    return text;
+    jsonw_char(w, '{');
+    jsonw_key(w, "id");
+    jsonw_string(w, action->id);
+    add_string(w, "contact", action->contact);
+    add_string(w, "kind", kind);
+    jsonw_char(w, ',');
+    jsonw_key(w, kind);
+    jsonw_item(w, action->target);
+    if (action->account)
+        add_string(w, "account", action->account);
+    add_string(w, "channel", action->channel);
+    add_string(w, "due_at", due);
+    add_string(w, "rule", action->rule);
+    add_string(w, "playbook", playbook);
+    jsonw_char(w, ',');
+    jsonw_key(w, "reason");
+    jsonw_item(w, action->reason);
+}
+
+char *action_to_json_open(const action_t *action, const char *playbook) {
+    jsonw_t w;
+    jsonw_init(&w, 1024);
+    action_write_open(&w, action, playbook);
+    return jsonw_finish(&w);
 }
 
 char *action_to_json(const action_t *action, const char *playbook, int64_t emitted_ms) {
-    char *open = action_to_json_open(action, playbook);
-    if (open == NULL)
-        return NULL;
     char emitted[CLOCK_ISO_MAX];
     clock_format_iso(emitted_ms, emitted, sizeof emitted);
-    size_t size = strlen(open) + sizeof ",\"emitted_at\":\"\"}" + strlen(emitted);
-    char *text = malloc(size);
-    if (text != NULL)
-        snprintf(text, size, "%s,\"emitted_at\":\"%s\"}", open, emitted);
-    free(open);
-    return text;
+    jsonw_t w;
+    jsonw_init(&w, 1024);
+    action_write_open(&w, action, playbook);
+    add_string(&w, "emitted_at", emitted);
+    jsonw_char(&w, '}');
+    return jsonw_finish(&w);
 }

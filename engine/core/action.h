@@ -7,6 +7,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "engine/core/jsonw.h"
+
 #define ACTION_ID_MAX 24 /* "a-" + 16 hex digits + terminator, with room */
 
 typedef enum { ACTION_CONTENT, ACTION_TASK } action_kind_t;
@@ -35,6 +37,9 @@ void action_close(action_t *action);
  * or NULL when out of memory. 'playbook' is the version hash. The text stops before the final
  * '}' so that the releasing side appends ',"emitted_at":...}' without parsing it. */
 char *action_to_json_open(const action_t *action, const char *playbook);
+
+/* Appends what action_to_json_open returns to 'w'. */
+void action_write_open(jsonw_t *w, const action_t *action, const char *playbook);
 
 /* Like action_to_json_open, but complete, with "emitted_at" set to 'emitted_ms'. */
 char *action_to_json(const action_t *action, const char *playbook, int64_t emitted_ms);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine/core/action.h"
+#include "engine/core/clock.h"
 #include "engine/core/jsonw.h"
 
 #define DUE_MS 1795428000000LL     /* 2026-11-23T10:00:00Z */
@@ -161,6 +162,49 @@ static void test_full_form(void **state) {
     action_close(&a);
 }
 
+/* The text is what cJSON prints for the same object, member for member, so that the lines
+ * on the actions stream keep their form: built here as a tree and printed by cJSON. */
+static void assert_text_is_cjsons(const action_t *a, const char *playbook) {
+    char due[CLOCK_ISO_MAX], emitted[CLOCK_ISO_MAX];
+    clock_format_iso(a->due_ms, due, sizeof due);
+    clock_format_iso(EMITTED_MS, emitted, sizeof emitted);
+    const char *kind = a->kind == ACTION_CONTENT ? "content" : "task";
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "id", a->id);
+    cJSON_AddStringToObject(root, "contact", a->contact);
+    cJSON_AddStringToObject(root, "kind", kind);
+    cJSON_AddItemToObject(root, kind, cJSON_Duplicate(a->target, 1));
+    if (a->account)
+        cJSON_AddStringToObject(root, "account", a->account);
+    cJSON_AddStringToObject(root, "channel", a->channel);
+    cJSON_AddStringToObject(root, "due_at", due);
+    cJSON_AddStringToObject(root, "rule", a->rule);
+    cJSON_AddStringToObject(root, "playbook", playbook);
+    cJSON_AddItemToObject(root, "reason", cJSON_Duplicate(a->reason, 1));
+    cJSON_AddStringToObject(root, "emitted_at", emitted);
+    char *expected = cJSON_PrintUnformatted(root);
+    char *actual = action_to_json(a, playbook, EMITTED_MS);
+    assert_non_null(expected);
+    assert_non_null(actual);
+    assert_string_equal(actual, expected);
+    free(actual);
+    free(expected);
+    cJSON_Delete(root);
+}
+
+static void test_text_is_cjsons(void **state) {
+    (void)state;
+    action_t a;
+    content_action(&a);
+    assert_text_is_cjsons(&a, "0123456789abcdef");
+    action_close(&a);
+    task_action(&a);
+    a.account = strdup("acme \"north\"");
+    assert_non_null(a.account);
+    assert_text_is_cjsons(&a, "feedfacefeedface");
+    action_close(&a);
+}
+
 static void test_task_form(void **state) {
     (void)state;
     action_t a;
@@ -281,6 +325,7 @@ int main(void) {
         cmocka_unit_test(test_open_form),
         cmocka_unit_test(test_full_form),
         cmocka_unit_test(test_task_form),
+        cmocka_unit_test(test_text_is_cjsons),
         cmocka_unit_test(test_close),
         cmocka_unit_test(test_jsonw_numbers_listed),
         cmocka_unit_test(test_jsonw_numbers_swept),
