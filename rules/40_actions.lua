@@ -9,7 +9,7 @@
 --
 -- How the engine runs these rules, on every touchpoint:
 --   * only rules whose `stage` list contains the contact's stage (no list: any stage), whose
---     `on` matches the touchpoint (no `on`: any touchpoint), and whose `mind` bounds hold;
+--     `on` matches the touchpoint (no `on`: any touchpoint), and whose `mind` bounds and `facts` hold;
 --     then their `when`, if they have one;
 --   * highest `priority` first, and at most three actions per touchpoint;
 --   * `after` delays the action from the time of the touchpoint ("1h" = one hour later);
@@ -47,7 +47,8 @@ local function may_market(c)
 end
 
 -- The segment: does the company already run a marketing-automation tool? Only a clear "yes"
--- counts; a contact we know nothing about gets the journey for newcomers.
+-- counts (`facts = { runs_ma = true }` in the rules for those teams); a contact we know
+-- nothing about gets the journey for newcomers.
 local function runs_ma(c)
   return c.facts.runs_ma == true
 end
@@ -203,9 +204,8 @@ act "untangle_the_choices" {
 act "untangle_the_choices_for_ma_teams" {
   stage = { "interested", "researching", "evaluating" },
   mind = { choice_overload = { at_least = 0.6 } },
-  when = function(c)
-    return runs_ma(c) and may_market(c)
-  end,
+  facts = { runs_ma = true },
+  when = may_market,
   send = { content = "comparison-for-ma-teams", channel = "email", after = "1h" },
   cooldown = "14d",
   priority = 60,
@@ -216,9 +216,8 @@ act "untangle_the_choices_for_ma_teams" {
 act "offer_a_fit_check" {
   stage = { "interested", "researching", "evaluating" },
   mind = { choice_overload = { at_least = 0.6 } },
-  when = function(c)
-    return runs_ma(c) and may_market(c)
-  end,
+  facts = { runs_ma = true },
+  when = may_market,
   task = {
     role = "inside_sales",
     title = "Offer a 20-minute fit check: map the tools they run today to one edition",
@@ -377,7 +376,8 @@ act "teach_the_problem" {
 act "teach_the_problem_to_ma_teams" {
   stage = { "problem_aware" },
   mind = { curiosity = { at_least = 0.4 } },
-  when = function(c) return runs_ma(c) and may_market(c) end,
+  facts = { runs_ma = true },
+  when = may_market,
   send = { content = "guide-signals-your-ma-misses", channel = "email", after = "1h" },
   cooldown = "30d",
   priority = 30,

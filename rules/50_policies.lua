@@ -15,7 +15,7 @@ infer "asked_us_to_stop" {
 }
 
 suppress "unsubscribed" {
-  when = function(c) return c.facts.unsubscribed == true end,
+  facts = { unsubscribed = true },
   because = "They asked us to stop sending marketing mail",
 }
 

@@ -27,13 +27,13 @@ typedef struct {
     double delta; /* positive raises, negative lowers */
 } rule_effect_t;
 
-/* One condition of a rule's `where`: the touchpoint's field 'field', read as e.<field> reads
- * it, holds one of 'values'. */
+/* One condition of a rule's `where` or `facts`: the touchpoint's field 'field' (read as
+ * e.<field> reads it), or the contact's fact 'field', holds one of 'values'. */
 typedef struct {
     char *field;
     cJSON *values; /* an array of strings, numbers and booleans */
     int field_slot; /* meaningful only to playbook_lua.c */
-} rule_where_t;
+} rule_match_t;
 
 /* One condition of a rule's `mind` or `account_mind`: the state's value at the touchpoint's
  * time lies between the bounds ('low' < value, or <= when 'low_inclusive'; likewise 'high'). */
@@ -52,9 +52,12 @@ typedef struct {
     int line;
     char **on;             /* the touchpoint types it listens to */
     int on_count;          /* 0: every type */
-    rule_where_t *where;   /* conditions on the touchpoint's fields, all of which must hold
+    rule_match_t *where;   /* conditions on the touchpoint's fields, all of which must hold
                               for the rule to run (checked without Lua) */
     int where_count;
+    rule_match_t *facts;   /* likewise on the contact's facts (checked after 'mind'), sorted
+                              by name */
+    int facts_count;
     rule_mind_t *mind;     /* bounds on states of mind, all of which must hold for the rule to
                               run (checked without Lua, after 'where' and the stage), sorted
                               by state name */

@@ -607,13 +607,22 @@ static void read_set_facts(lua_State *L, rule_t *rule) {
     lua_pop(L, 1);
 }
 
-/* Adds the Lua value at 'index' to the values of a `where` condition, refusing what a
- * touchpoint's field cannot be compared with. */
-static void add_where_value(lua_State *L, const rule_t *rule, rule_where_t *condition, int index) {
+/* Raises "rule: 'key' <what>" for the conditions of `where` or `facts` ('key'). */
+static void match_error(lua_State *L, const rule_t *rule, const char *key, const char *what) {
+    lua_pushfstring(L, "%s: '%s' %s", rule->name, key, what);
+    decl_error(L, "%s", lua_tostring(L, -1));
+}
+
+/* Adds the Lua value at 'index' to the values of a condition of `where` or `facts` ('key',
+ * about 'noun'), refusing what a touchpoint's field or a fact cannot be compared with. */
+static void add_match_value(lua_State *L, const rule_t *rule, const char *key, const char *noun,
+                            rule_match_t *condition, int index) {
     int type = lua_type(L, index);
-    if (type != LUA_TSTRING && type != LUA_TNUMBER && type != LUA_TBOOLEAN)
-        decl_error(L, "%s: 'where' compares touchpoint fields with strings, numbers or booleans",
-                   rule->name);
+    if (type != LUA_TSTRING && type != LUA_TNUMBER && type != LUA_TBOOLEAN) {
+        char what[96];
+        snprintf(what, sizeof what, "compares %s with strings, numbers or booleans", noun);
+        match_error(L, rule, key, what);
+    }
     cJSON *value = to_json(L, index, 0);
     if (value == NULL || !cJSON_AddItemToArray(condition->values, value)) {
         cJSON_Delete(value);
@@ -621,39 +630,49 @@ static void add_where_value(lua_State *L, const rule_t *rule, rule_where_t *cond
     }
 }
 
-/* Reads `where = { field = value | { value, ... }, ... }`: the rule runs only on touchpoints
- * whose fields hold those values. */
-static void read_where(lua_State *L, rule_t *rule) {
-    int type = lua_getfield(L, 1, "where");
-    int where = lua_gettop(L);
-    if (type != LUA_TNIL && (type != LUA_TTABLE || lua_rawlen(L, where) > 0))
-        decl_error(L, "%s: 'where' maps touchpoint fields to a value or a list of values",
-                   rule->name);
-    for (lua_pushnil(L); type == LUA_TTABLE && lua_next(L, where); lua_pop(L, 1)) {
+static int by_field_name(const void *a, const void *b) {
+    return strcmp(((const rule_match_t *)a)->field, ((const rule_match_t *)b)->field);
+}
+
+/* Reads `key = { name = value | { value, ... }, ... }` into '*list' and '*count' (freed with
+ * the rule even when a check raises half way): `where`, the touchpoint's fields ('noun'),
+ * or `facts`, the contact's. The rule runs only when each holds one of its values. Sorted by
+ * name: a reason cites the facts they read in their order, and a Lua table has none. */
+static void read_matches(lua_State *L, rule_t *rule, const char *key, const char *noun,
+                         rule_match_t **list, int *count) {
+    int type = lua_getfield(L, 1, key);
+    int table = lua_gettop(L);
+    char shape[96];
+    snprintf(shape, sizeof shape, "maps %s to a value or a list of values", noun);
+    if (type != LUA_TNIL && (type != LUA_TTABLE || lua_rawlen(L, table) > 0))
+        match_error(L, rule, key, shape);
+    for (lua_pushnil(L); type == LUA_TTABLE && lua_next(L, table); lua_pop(L, 1)) {
         if (lua_type(L, -2) != LUA_TSTRING)
-            decl_error(L, "%s: 'where' maps touchpoint fields to a value or a list of values",
-                       rule->name);
-        rule->where = grow(L, rule->where, rule->where_count, sizeof *rule->where);
-        rule_where_t *condition = &rule->where[rule->where_count];
+            match_error(L, rule, key, shape);
+        *list = grow(L, *list, *count, sizeof **list);
+        rule_match_t *condition = &(*list)[*count];
         condition->field = NULL;
+        condition->field_slot = -1;
         condition->values = cJSON_CreateArray();
         if (condition->values == NULL)
             luaL_error(L, "out of memory");
-        rule->where_count++; /* freed with the rule from here on, should a check raise */
+        (*count)++; /* freed with the rule from here on, should a check raise */
         condition->field = copy_string(L, lua_tostring(L, -2));
         if (!lua_istable(L, -1)) {
-            add_where_value(L, rule, condition, -1);
+            add_match_value(L, rule, key, noun, condition, -1);
             continue;
         }
         for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
-            add_where_value(L, rule, condition, -1);
+            add_match_value(L, rule, key, noun, condition, -1);
             lua_pop(L, 1);
         }
         lua_pop(L, 1); /* the nil that ended the list */
         if (cJSON_GetArraySize(condition->values) == 0)
-            decl_error(L, "%s: 'where' has an empty list of values", rule->name);
+            match_error(L, rule, key, "has an empty list of values");
     }
     lua_pop(L, 1);
+    if (*count > 1)
+        qsort(*list, (size_t)*count, sizeof **list, by_field_name);
 }
 
 /* Whether the value at 'index' is a number other than NaN, which no bound can be. */
@@ -741,17 +760,18 @@ static void read_mind(lua_State *L, rule_t *rule, const char *key, int of_accoun
  * `account_mind`. */
 static void read_scope(lua_State *L, rule_t *rule) {
     opt_string_list(L, 1, "on", &rule->on, &rule->on_count, rule->name);
-    read_where(L, rule);
+    read_matches(L, rule, "where", "touchpoint fields", &rule->where, &rule->where_count);
     read_mind(L, rule, "mind", 0);
     read_mind(L, rule, "account_mind", 1);
+    read_matches(L, rule, "facts", "facts", &rule->facts, &rule->facts_count);
 }
 
-/* infer "name" { stage, on, where, mind, account_mind, when = function(e, c), raise = {..},
+/* infer "name" { stage, on, where, mind, account_mind, facts, when = function(e, c), raise = {..},
  * lower = {..}, set = {..}, because } */
 static int declare_infer(lua_State *L) {
     static const char *const fields[] = {"stage", "on",    "where", "mind",
-                                         "account_mind", "when", "raise", "lower",
-                                         "set",   "because", "for_account", NULL};
+                                         "account_mind", "facts", "when", "raise",
+                                         "lower", "set",   "because", "for_account", NULL};
     rule_t *rule = begin_rule(L, RULE_INFER, fields);
     const char *name = rule->name;
     read_scope(L, rule);
@@ -768,10 +788,10 @@ static int declare_infer(lua_State *L) {
     return 0;
 }
 
-/* advance "name" { on, where, mind, account_mind, from = {..}, to, when = function(e, c),
+/* advance "name" { on, where, mind, account_mind, facts, from = {..}, to, when = function(e, c),
  * set = {..}, because } */
 static int declare_advance(lua_State *L) {
-    static const char *const fields[] = {"on", "where", "mind", "account_mind", "from",
+    static const char *const fields[] = {"on", "where", "mind", "account_mind", "facts", "from",
                                          "to", "when",  "set",  "because",      NULL};
     rule_t *rule = begin_rule(L, RULE_ADVANCE, fields);
     const char *name = rule->name;
@@ -839,13 +859,13 @@ static void read_task(lua_State *L, rule_t *rule) {
     snprintf(rule->task_key, size, "task:%s", rule->name);
 }
 
-/* act "name" { stage, on, where, mind, account_mind, when = function(c, e),
+/* act "name" { stage, on, where, mind, account_mind, facts, when = function(c, e),
  * send = {..} | task = {..}, cooldown, priority, because } */
 static int declare_act(lua_State *L) {
-    static const char *const fields[] = {"stage",    "on",          "where",    "mind",
-                                         "account_mind", "when",    "send",     "task",
-                                         "cooldown", "priority",    "because",  "for_account",
-                                         NULL};
+    static const char *const fields[] = {"stage",    "on",       "where",   "mind",
+                                         "account_mind", "facts", "when",  "send",
+                                         "task",     "cooldown", "priority", "because",
+                                         "for_account", NULL};
     rule_t *rule = begin_rule(L, RULE_ACT, fields);
     const char *name = rule->name;
     read_scope(L, rule);
@@ -960,15 +980,17 @@ static int declare_stages(lua_State *L) {
 
 /* ---- policies and goals ---------------------------------------------------------------- */
 
-/* suppress "name" { when = function(c, e), because }: while the condition holds, no content
- * action is delivered to the contact, whatever the act rules say. Tasks for people go on. */
+/* suppress "name" { facts, when = function(c, e), because }: while the facts hold and the
+ * condition holds, no content action is delivered to the contact, whatever the act rules
+ * say. Tasks for people go on. */
 static int declare_suppress(lua_State *L) {
-    static const char *const fields[] = {"when", "because", NULL};
+    static const char *const fields[] = {"facts", "when", "because", NULL};
     rule_t *rule = begin_rule(L, RULE_SUPPRESS, fields);
     const char *name = rule->name;
+    read_matches(L, rule, "facts", "facts", &rule->facts, &rule->facts_count);
     rule->when_ref = opt_function(L, 1, "when", name);
-    if (rule->when_ref == LUA_NOREF)
-        decl_error(L, "%s: a suppression needs 'when'", name);
+    if (rule->when_ref == LUA_NOREF && rule->facts_count == 0)
+        decl_error(L, "%s: a suppression needs 'when' or 'facts'", name);
     return 0;
 }
 
@@ -989,12 +1011,12 @@ static int declare_cap(lua_State *L) {
     return 0;
 }
 
-/* goal "name" { on = "meeting_booked", where, mind, account_mind, when = function(e, c),
+/* goal "name" { on = "meeting_booked", where, mind, account_mind, facts, when = function(e, c),
  * cancel = "content" | "all", because }: reaching it cancels the contact's pending nurture
  * (and with "all", tasks too). */
 static int declare_goal(lua_State *L) {
-    static const char *const fields[] = {"on",     "where",   "mind", "account_mind", "when",
-                                         "cancel", "because", NULL};
+    static const char *const fields[] = {"on",     "where",   "mind", "account_mind", "facts",
+                                         "when",   "cancel",  "because", NULL};
     rule_t *rule = begin_rule(L, RULE_GOAL, fields);
     const char *name = rule->name;
     read_scope(L, rule);
@@ -2103,7 +2125,7 @@ static int index_where_fields(playbook_t *pb) {
     int count = 0;
     for (int i = 0; i < pb->rule_count; i++)
         for (int k = 0; k < pb->rules[i].where_count; k++) {
-            rule_where_t *condition = &pb->rules[i].where[k];
+            rule_match_t *condition = &pb->rules[i].where[k];
             intptr_t slot = (intptr_t)strmap_get(&pb->where_fields, condition->field);
             if (slot == 0 && strmap_put(&pb->where_fields, condition->field,
                                         (void *)(slot = ++count)) != 0)
@@ -2209,6 +2231,14 @@ fail:
 
 static void free_list(char **list, int count);
 
+static void free_matches(rule_match_t *list, int count) {
+    for (int k = 0; k < count; k++) {
+        free(list[k].field);
+        cJSON_Delete(list[k].values);
+    }
+    free(list);
+}
+
 static void rule_close(rule_t *r) {
     for (int k = 0; k < r->stage_count; k++)
         free(r->stages[k]);
@@ -2219,11 +2249,8 @@ static void rule_close(rule_t *r) {
     free(r->name);
     free(r->file);
     free_list(r->on, r->on_count);
-    for (int k = 0; k < r->where_count; k++) {
-        free(r->where[k].field);
-        cJSON_Delete(r->where[k].values);
-    }
-    free(r->where);
+    free_matches(r->where, r->where_count);
+    free_matches(r->facts, r->facts_count);
     for (int k = 0; k < r->mind_count; k++)
         free(r->mind[k].state);
     free(r->mind);
@@ -2511,6 +2538,41 @@ struct rule_run {
     int rc; /* the visitor's code that ended the run, or 0 */
 };
 
+/* Whether a touchpoint's field or a fact holds 'wanted' (a string, number or boolean), as ==
+ * would find it in Lua. */
+static int field_is(const cJSON *field, const cJSON *wanted) {
+    if (cJSON_IsString(wanted))
+        return cJSON_IsString(field) && field->valuestring[0] == wanted->valuestring[0] &&
+               strcmp(field->valuestring, wanted->valuestring) == 0;
+    if (cJSON_IsNumber(wanted))
+        return cJSON_IsNumber(field) && field->valuedouble == wanted->valuedouble;
+    return (cJSON_IsTrue(field) && cJSON_IsTrue(wanted)) ||
+           (cJSON_IsFalse(field) && cJSON_IsFalse(wanted));
+}
+
+/* Whether 'value' (NULL: absent, which holds none) holds one of 'wanted', an array. */
+static int holds_one_of(const cJSON *value, const cJSON *wanted) {
+    const cJSON *one;
+    cJSON_ArrayForEach(one, wanted) {
+        if (value != NULL && field_is(value, one))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the contact's facts meet every condition of the rule's `facts`: then its condition
+ * runs. Notes the facts read for the reason, as reading them through c.facts does. */
+static int fits_facts(playbook_t *pb, const rule_t *rule) {
+    for (int i = 0; i < rule->facts_count; i++) {
+        const cJSON *fact = member_of(pb->contact->facts, rule->facts[i].field);
+        if (!holds_one_of(fact, rule->facts[i].values))
+            return 0;
+        if (pb->reads)
+            note_read(pb->reads->facts, &pb->reads->fact_count, fact->string);
+    }
+    return 1;
+}
+
 static int within_bounds(const rule_mind_t *condition, double value) {
     int above_low = condition->low_inclusive ? value >= condition->low : value > condition->low;
     int below_high =
@@ -2572,7 +2634,7 @@ static inline int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_
         outcome.reads = &run->reads;
     }
     pb->reads = outcome.reads;
-    if (!fits_mind(pb, rule)) { /* not run, as a touchpoint its `where` excludes */
+    if (!fits_mind(pb, rule) || !fits_facts(pb, rule)) { /* not run, as for `where` */
         pb->reads = NULL;
         return 0;
     }
@@ -2620,18 +2682,6 @@ static inline int run_goes_on(struct rule_run *run) {
     }
 }
 
-/* Whether the touchpoint's field holds 'wanted' (a string, number or boolean), as == would
- * find it in Lua. */
-static int field_is(const cJSON *field, const cJSON *wanted) {
-    if (cJSON_IsString(wanted))
-        return cJSON_IsString(field) && field->valuestring[0] == wanted->valuestring[0] &&
-               strcmp(field->valuestring, wanted->valuestring) == 0;
-    if (cJSON_IsNumber(wanted))
-        return cJSON_IsNumber(field) && field->valuedouble == wanted->valuedouble;
-    return (cJSON_IsTrue(field) && cJSON_IsTrue(wanted)) ||
-           (cJSON_IsFalse(field) && cJSON_IsFalse(wanted));
-}
-
 /* Whether 'event' meets every condition of the rule's `where`: then the rule runs. Checked
  * here, in C, so that the rules of a touchpoint type that look at other pages or forms cost
  * no call into Lua. */
@@ -2642,15 +2692,7 @@ static int fits_where(playbook_t *pb, const rule_t *rule) {
             pb->where_found[slot] = event_field(pb->event, rule->where[i].field);
             pb->where_run[slot] = pb->run_count;
         }
-        const cJSON *field = pb->where_found[slot], *wanted;
-        int found = 0;
-        cJSON_ArrayForEach(wanted, rule->where[i].values) {
-            if (field != NULL && field_is(field, wanted)) {
-                found = 1;
-                break;
-            }
-        }
-        if (!found)
+        if (!holds_one_of(pb->where_found[slot], rule->where[i].values))
             return 0;
     }
     return 1;

@@ -388,7 +388,7 @@ static void test_error_count_past_the_kept_errors(void **state) {
     playbook_free(pb);
 }
 
-/* ---- `on` lists, `where` and an inference rule's `stage` ---------------------------------- */
+/* ---- `on` lists, `where`, an inference rule's `stage` and `facts` ------------------------- */
 
 /* Decides one touchpoint of 'type' with 'extra' members for a fresh contact (of a fresh
  * account "acme" when 'with_account') and returns which of the states 'markers' (NULL-ended)
@@ -414,7 +414,7 @@ static void raised_by(playbook_t *pb, const char *const *markers, const char *ty
     contact_close(&c);
 }
 
-static void test_on_where_and_stage(void **state) {
+static void test_on_where_stage_and_facts(void **state) {
     (void)state;
     static const struct {
         const char *type, *extra, *raised;
@@ -439,9 +439,17 @@ static void test_on_where_and_stage(void **state) {
         {"page_view", "\"props\":{\"page_type\":\"docs\",\"dwell_s\":30}", ""},
         /* An inference rule's `stage`: the stage as the rules before it left it. */
         {"demo", "", "weighing"},
+        /* `facts`: one value, one of a list, every condition, compared as == does. */
+        {"identify", "\"props\":{\"segment\":\"smb\"}", "small not_large"},
+        {"identify", "\"props\":{\"segment\":\"mid_market\"}", "not_large"},
+        {"identify", "\"props\":{\"segment\":\"enterprise\"}", ""},
+        {"identify", "\"props\":{\"seats\":10,\"runs_ma\":true}", "tooled"},
+        {"identify", "\"props\":{\"seats\":\"10\",\"runs_ma\":true}", ""},
+        {"identify", "\"props\":{\"seats\":10}", ""},
     };
-    static const char *const markers[] = {"faq",  "offer",    "phone",    "web", "ten",
-                                          "asked", "docs",    "checkout", "weighing", NULL};
+    static const char *const markers[] = {"faq",     "offer",    "phone", "web",
+                                          "ten",     "asked",    "docs",  "checkout",
+                                          "weighing", "small",   "not_large", "tooled", NULL};
     playbook_t *pb = load("decide_where");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char raised[128];
@@ -508,7 +516,8 @@ static void test_mind_bounds(void **state) {
     playbook_free(pb);
 }
 
-/* An action whose bounds hold cites the states they read, of the contact and the account. */
+/* An action whose bounds and facts hold cites the states and facts they read, of the contact
+ * and the account; a suppression on a fact holds it back. */
 static void test_mind_bounds_in_the_reason(void **state) {
     (void)state;
     playbook_t *pb = load("decide_mind");
@@ -522,18 +531,42 @@ static void test_mind_bounds_in_the_reason(void **state) {
                                     "\"props\":{\"worry\":0.7,\"calm\":0.5,\"buzz\":0.6}", &d),
                      0);
     decision_close(&d);
-    /* Now the bounds hold. */
-    assert_int_equal(run_in_account(pb, &c, &a, "e2", "check", T0, "", &d), 1);
+    /* The bounds hold, not the facts. */
+    assert_int_equal(run_in_account(pb, &c, &a, "e2", "check", T0, "", &d), 0);
+    decision_close(&d);
+    assert_int_equal(run_in_account(pb, &c, &a, "e3", "identify", T0,
+                                    "\"props\":{\"tier\":\"gold\"}", &d),
+                     0);
+    decision_close(&d);
+    /* Now both hold. */
+    assert_int_equal(run_in_account(pb, &c, &a, "e4", "check", T0, "", &d), 1);
     assert_string_equal(d.actions[0].rule, "reassure");
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(d.actions[0].reason, "states"),
                       "{\"calm\":0.5,\"worry\":0.7}");
     assert_json_equal(cJSON_GetObjectItemCaseSensitive(d.actions[0].reason, "account_states"),
                       "{\"buzz\":0.6}");
+    assert_json_equal(cJSON_GetObjectItemCaseSensitive(d.actions[0].reason, "facts"),
+                      "{\"tier\":\"gold\"}");
+    decision_close(&d);
+    /* Paused: the suppression, on a fact alone, holds the story back. */
+    assert_int_equal(run_in_account(pb, &c, &a, "e5", "identify", T0 + DAY_MS,
+                                    "\"props\":{\"paused\":true}", &d),
+                     0);
+    decision_close(&d);
+    /* A month on, past the cooldown, the states raised again. */
+    assert_int_equal(run_in_account(pb, &c, &a, "e6", "visit", T0 + 30 * DAY_MS,
+                                    "\"props\":{\"worry\":0.7,\"calm\":0.5,\"buzz\":0.6}", &d),
+                     0);
+    decision_close(&d);
+    assert_int_equal(run_in_account(pb, &c, &a, "e7", "check", T0 + 30 * DAY_MS, "", &d), 0);
+    assert_int_equal(d.held_count, 1);
+    assert_string_equal(d.held[0].policy, "paused");
     decision_close(&d);
     /* For a contact of another account, whose buzz is 0, it is not run. */
     account_close(&a);
     assert_int_equal(account_init(&a, "globex", NULL), 0);
-    assert_int_equal(run_in_account(pb, &c, &a, "e3", "check", T0, "", &d), 0);
+    assert_int_equal(run_in_account(pb, &c, &a, "e8", "check", T0, "", &d), 0);
+    assert_int_equal(d.held_count, 0); /* not held back either: not run at all */
     decision_close(&d);
     account_close(&a);
     contact_close(&c);
@@ -679,7 +712,7 @@ int main(void) {
         cmocka_unit_test(test_max_actions_and_priority_order),
         cmocka_unit_test(test_rule_errors_are_isolated),
         cmocka_unit_test(test_error_count_past_the_kept_errors),
-        cmocka_unit_test(test_on_where_and_stage),
+        cmocka_unit_test(test_on_where_stage_and_facts),
         cmocka_unit_test(test_mind_bounds),
         cmocka_unit_test(test_mind_bounds_in_the_reason),
         cmocka_unit_test(test_identify_merges_facts),

@@ -500,8 +500,9 @@ static void make_temp_dir(char *dir, size_t size) {
     assert_non_null(mkdtemp(dir));
 }
 
-/* Each malformed `mind` or `account_mind` is refused as file:line: message. */
-static void test_bad_mind(void **state) {
+/* Each malformed `mind`, `account_mind` or `facts` is refused as file:line: message; so is a
+ * suppression with neither `when` nor `facts`. */
+static void test_bad_mind_and_facts(void **state) {
     (void)state;
     static const struct {
         const char *bounds, *message;
@@ -521,6 +522,10 @@ static void test_bad_mind(void **state) {
         {"mind = \"worry\"", "a: 'mind' maps state names to bounds"},
         /* Checked once every file has loaded, as the states may be declared after the rule. */
         {"mind = { wory = 0.5 }", "a: unknown mind state 'wory'"},
+        {"facts = { tier = { \"gold\", {} } }",
+         "a: 'facts' compares facts with strings, numbers or booleans"},
+        {"facts = { \"gold\" }", "a: 'facts' maps facts to a value or a list of values"},
+        {"facts = { tier = {} }", "a: 'facts' has an empty list of values"},
     };
     char dir[512];
     make_temp_dir(dir, sizeof dir);
@@ -539,6 +544,11 @@ static void test_bad_mind(void **state) {
         assert_int_equal(err.code, NERR_INVALID);
         assert_true(ends_with(err.msg, suffix));
     }
+    const char *bare = "suppress \"quiet\" { because = \"b\" }\n";
+    write_file(dir, "main.lua", bare, strlen(bare));
+    nerr_t err = {0, ""};
+    assert_null(playbook_load(dir, &err));
+    assert_true(ends_with(err.msg, "main.lua:1: quiet: a suppression needs 'when' or 'facts'"));
     remove_file(dir, "main.lua");
     assert_int_equal(rmdir(dir), 0);
 }
@@ -676,7 +686,7 @@ int main(void) {
         cmocka_unit_test(test_good_rule_fields),     cmocka_unit_test(test_custom_stages),
         cmocka_unit_test(test_syntax_error),         cmocka_unit_test(test_unknown_stage),
         cmocka_unit_test(test_unknown_content),      cmocka_unit_test(test_bad_duration),
-        cmocka_unit_test(test_bad_where),            cmocka_unit_test(test_bad_mind),
+        cmocka_unit_test(test_bad_where),            cmocka_unit_test(test_bad_mind_and_facts),
         cmocka_unit_test(test_duplicate_rule),       cmocka_unit_test(test_unknown_field),
         cmocka_unit_test(test_bad_stage_list),       cmocka_unit_test(test_missing_or_empty_folder),
         cmocka_unit_test(test_sandbox_globals),      cmocka_unit_test(test_gc_metatable_refused),

@@ -38,12 +38,15 @@ infer "never_below_these_bounds" {
   raise = { never = 1 },
 }
 
--- An action whose bounds hold: its reason cites the states they read, as c.mind would.
+-- An action whose bounds and facts hold: its reason cites the states and facts they read, as
+-- c.mind and c.facts would. A suppression on a fact alone holds it back.
 content "story" { title = "A story", channel = "email" }
 act "reassure" {
   on = "check",
   mind = { worry = { at_least = 0.5 }, calm = { at_least = 0.2 } },
   account_mind = { buzz = { at_least = 0.5 } },
+  facts = { tier = "gold" },
   send = { content = "story" },
   because = "Worried, calm enough to read, and the account is busy",
 }
+suppress "paused" { facts = { paused = true } }

@@ -27,3 +27,7 @@ infer "never_for_these_pages" {
 -- rule after it sees the stage it moved to.
 advance "demo_means_evaluating" { on = "demo", to = "evaluating" }
 infer "weighs_the_offer" { stage = { "evaluating" }, raise = { weighing = 0.5 } }
+-- `facts`: the contact's facts, here from an identify touchpoint's props.
+infer "a_small_business" { facts = { segment = "smb" }, raise = { small = 0.5 } }
+infer "small_or_mid" { facts = { segment = { "smb", "mid_market" } }, raise = { not_large = 0.5 } }
+infer "ten_seats_with_a_tool" { facts = { seats = 10, runs_ma = true }, raise = { tooled = 0.5 } }
