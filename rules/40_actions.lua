@@ -9,8 +9,8 @@
 --
 -- How the engine runs these rules, on every touchpoint:
 --   * only rules whose `stage` list contains the contact's stage (no list: any stage), whose
---     `on` matches the touchpoint (no `on`: any touchpoint), and whose `mind` bounds and `facts` hold;
---     then their `when`, if they have one;
+--     `on` matches the touchpoint (no `on`: any touchpoint), and whose `mind` bounds and
+--     `facts` hold; then their `when`, if they have one;
 --   * highest `priority` first, and at most three actions per touchpoint;
 --   * `after` delays the action from the time of the touchpoint ("1h" = one hour later);
 --   * the same content (or the same task) is not repeated within its `cooldown`
