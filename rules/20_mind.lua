@@ -311,10 +311,13 @@ infer "deal_moves_again" {
 -- Support: a defect hurts, a fix helps.
 ---------------------------------------------------------------------------------------------
 
+-- A defect ticket stays open (the fact 40_actions.lua reads before it markets) until a ticket
+-- is resolved; a fact, because the history would forget the ticket after 64 touchpoints.
 infer "hit_a_defect" {
   on = "support_ticket",
   where = { category = "defect" },
   raise = { frustration = 0.5 },
+  set = { defect_open = true },
   because = "Reported a defect: our product got in their way",
 }
 
@@ -329,6 +332,7 @@ infer "problem_solved" {
   on = "ticket_resolved",
   lower = { frustration = 0.4 },
   raise = { satisfaction = 0.2 },
+  set = { defect_open = false },
   because = "Support solved their problem",
 }
 

@@ -29,16 +29,13 @@ local function still_subscribed(c)
   return c.facts.unsubscribed ~= true
 end
 
--- A defect ticket is open when no "ticket_resolved" came after the newest defect ticket.
--- (c:since gives the time since the newest touchpoint of that type, so a smaller number is
--- more recent.) While one is open, we send no marketing at all: an upsell or a newsletter
--- in the middle of a problem we caused reads as if nobody listens. The apology and the
--- calls go ahead. The engine will pause marketing by itself one day; until then this says it.
+-- A defect ticket is open from the defect ticket until a ticket is resolved (the fact
+-- `defect_open`, set in 20_mind.lua). While one is open, we send no marketing at all: an
+-- upsell or a newsletter in the middle of a problem we caused reads as if nobody listens. The
+-- apology and the calls go ahead. The engine will pause marketing by itself one day; until
+-- then this says it.
 local function defect_open(c)
-  local defect = c:since("support_ticket", { category = "defect" })
-  if defect == nil then return false end
-  local resolved = c:since("ticket_resolved")
-  return resolved == nil or resolved > defect
+  return c.facts.defect_open == true
 end
 
 -- Marketing mail: to subscribed contacts, and not while a defect of ours is open.

@@ -64,3 +64,19 @@ test "a prospect on a trial who hits a defect gets the apology, not the sales st
   expect_no = { { content = "story-software" }, { rule = "offer_a_short_call" } },
   expect_mind = { anxiety = { at_least = 0.5 } },
 }
+
+-- Seventy page views after the defect ticket, it has left the history (the last 64
+-- touchpoints), and it is still open: no marketing until a ticket is resolved.
+local after_the_defect = { { "support_ticket", category = "defect", severity = "low" } }
+for i = 1, 70 do
+  after_the_defect[#after_the_defect + 1] = { "page_view", after = "1h", page_type = "faq" }
+end
+
+test "a defect ticket stays open after it has left the history" {
+  facts = { industry = "software" },
+  events = after_the_defect,
+  expect = { { content = "apology-defect" } },
+  expect_no = { { rule = "reassure_the_worried" } },
+  expect_mind = { anxiety = { at_least = 0.5 } },
+  expect_facts = { defect_open = true },
+}
