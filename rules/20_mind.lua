@@ -340,18 +340,22 @@ infer "problem_solved" {
 -- Customers: the first weeks, then habit and happiness.
 ---------------------------------------------------------------------------------------------
 
-infer "just_bought" {
-  on = "purchase",
-  when = function(e, c) return c:count("purchase") == 1 end,
-  raise = { setup_need = 0.8 },
-  because = "A first purchase: the first weeks decide whether they get value",
-}
-
+-- Having bought is kept as a fact, `customer`: the history keeps the last 64 touchpoints, and
+-- a customer who uses the product every day would soon push the purchase out of it. A
+-- renewal is a purchase by a customer, so it is checked before the first purchase sets it.
 infer "renewed" {
   on = "purchase",
-  when = function(e, c) return c:count("purchase") >= 2 end,
+  facts = { customer = true },
   raise = { satisfaction = 0.4 },
   because = "Bought again: the clearest sign that we deliver value",
+}
+
+infer "just_bought" {
+  on = "purchase",
+  when = function(e, c) return c.facts.customer ~= true end,
+  raise = { setup_need = 0.8 },
+  set = { customer = true },
+  because = "A first purchase: the first weeks decide whether they get value",
 }
 
 infer "uses_the_product" {
@@ -368,7 +372,7 @@ infer "uses_the_product" {
 infer "customer_company_grows" {
   on = "company_change",
   where = { change = { "funding", "growth", "new_department" } },
-  when = function(e, c) return c:did("purchase") end,
+  facts = { customer = true },
   raise = { room_to_grow = 0.7 },
   because = "A customer's company raised money, grew or opened a department: "
          .. "more people will need what they already use",

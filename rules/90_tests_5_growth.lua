@@ -42,3 +42,18 @@ test "a change that is not growth is no reason to sell more" {
   },
   expect_no = { { content = "expansion-offer" }, { task = "field_sales" } },
 }
+
+-- A customer who used the product seventy times since buying has pushed the purchase out of
+-- the history (its last 64 touchpoints), and is still a customer: the purchase is a fact.
+local busy_customer = { { "purchase", plan = "team" } }
+for i = 1, 70 do
+  busy_customer[#busy_customer + 1] = { "product_usage", after = "4h", feature = "journeys" }
+end
+busy_customer[#busy_customer + 1] = { "company_change", after = "1d", change = "growth" }
+
+test "a busy customer is still a customer after the purchase has left the history" {
+  facts = { company_size = 350 },
+  events = busy_customer,
+  expect = { { task = "field_sales", rule = "talk_about_growing" } },
+  expect_facts = { customer = true },
+}

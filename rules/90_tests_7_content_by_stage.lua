@@ -90,3 +90,12 @@ test "retained but not yet enthusiastic: no referral ask" {
   expect_no = { { content = "community-invite" }, { content = "referral-program" } },
   expect_stage = "retained",
 }
+
+-- The first purchase makes a customer (the fact 20_mind.lua sets); only a later one is a
+-- renewal.
+test "a first purchase is no renewal" {
+  facts = { company_size = 1200 },
+  events = { { "purchase", plan = "business" } },
+  expect_mind = { setup_need = { at_least = 0.8 }, satisfaction = { at_most = 0 } },
+  expect_facts = { customer = true },
+}
