@@ -607,7 +607,7 @@ static void read_set_facts(lua_State *L, rule_t *rule) {
     lua_pop(L, 1);
 }
 
-/* Raises "rule: 'key' <what>" for the conditions of `where` or `facts` ('key'). */
+/* Raises "rule: 'key' <what>" for the conditions of `where`, `facts` or `mind` ('key'). */
 static void match_error(lua_State *L, const rule_t *rule, const char *key, const char *what) {
     lua_pushfstring(L, "%s: '%s' %s", rule->name, key, what);
     decl_error(L, "%s", lua_tostring(L, -1));
@@ -720,11 +720,6 @@ static void read_bounds(lua_State *L, const char *what, rule_mind_t *condition) 
     condition->high_inclusive = at_most;
 }
 
-static void mind_shape_error(lua_State *L, const rule_t *rule, const char *key) {
-    lua_pushfstring(L, "%s: '%s' maps state names to bounds", rule->name, key);
-    decl_error(L, "%s", lua_tostring(L, -1));
-}
-
 static int by_state_name(const void *a, const void *b) {
     const rule_mind_t *x = a, *y = b;
     int order = strcmp(x->state, y->state);
@@ -738,10 +733,10 @@ static void read_mind(lua_State *L, rule_t *rule, const char *key, int of_accoun
     int type = lua_getfield(L, 1, key);
     int table = lua_gettop(L);
     if (type != LUA_TNIL && type != LUA_TTABLE)
-        mind_shape_error(L, rule, key);
+        match_error(L, rule, key, "maps state names to bounds");
     for (lua_pushnil(L); type == LUA_TTABLE && lua_next(L, table); lua_pop(L, 1)) {
         if (lua_type(L, -2) != LUA_TSTRING)
-            mind_shape_error(L, rule, key);
+            match_error(L, rule, key, "maps state names to bounds");
         rule->mind = grow(L, rule->mind, rule->mind_count, sizeof *rule->mind);
         rule_mind_t *condition = &rule->mind[rule->mind_count++]; /* freed with the rule */
         *condition = (rule_mind_t){NULL, of_account, -HUGE_VAL, HUGE_VAL, 0, 0, -1};
@@ -755,9 +750,9 @@ static void read_mind(lua_State *L, rule_t *rule, const char *key, int of_accoun
         qsort(rule->mind, (size_t)rule->mind_count, sizeof *rule->mind, by_state_name);
 }
 
-/* Reads what a rule that looks at touchpoints takes to say which ones it is about, before its
- * condition runs: `on` (a touchpoint type or a list of them), `where`, `mind` and
- * `account_mind`. */
+/* Reads what a rule that looks at touchpoints takes to say which ones, and which contacts, it
+ * is about, before its condition runs: `on` (a touchpoint type or a list of them), `where`,
+ * `mind`, `account_mind` and `facts`. */
 static void read_scope(lua_State *L, rule_t *rule) {
     opt_string_list(L, 1, "on", &rule->on, &rule->on_count, rule->name);
     read_matches(L, rule, "where", "touchpoint fields", &rule->where, &rule->where_count);

@@ -531,7 +531,8 @@ static void test_bad_mind_and_facts(void **state) {
     make_temp_dir(dir, sizeof dir);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[512], suffix[512];
-        snprintf(text, sizeof text, "state \"worry\" {}\ninfer \"a\" { %s, raise = { worry = 1 } }\n",
+        snprintf(text, sizeof text,
+                 "state \"worry\" {}\ninfer \"a\" { %s, raise = { worry = 1 } }\n",
                  cases[i].bounds);
         write_file(dir, "main.lua", text, strlen(text));
         nerr_t err = {0, ""};
