@@ -343,6 +343,8 @@ infer "problem_solved" {
 -- Having bought is kept as a fact, `customer`: the history keeps the last 64 touchpoints, and
 -- a customer who uses the product every day would soon push the purchase out of it. A
 -- renewal is a purchase by a customer, so it is checked before the first purchase sets it.
+-- (Customers stored before this rule existed get the fact from the CRM: `customer = true` in
+-- an identify touchpoint.)
 infer "renewed" {
   on = "purchase",
   facts = { customer = true },

@@ -7,7 +7,9 @@
 -- An unsubscribe is kept as a fact, not looked up in the history: the history holds the last
 -- 64 touchpoints, and a reader who unsubscribed and then kept reading our pages would push the
 -- unsubscribe out of it. A CRM that sees them subscribe again sends `unsubscribed = false` in
--- an identify touchpoint, which replaces the fact.
+-- an identify touchpoint, which replaces the fact. Contacts stored before this rule existed
+-- have no such fact: send the CRM's unsubscribe list as identify touchpoints with
+-- `unsubscribed = true` (`nurture push`) when moving to this playbook.
 infer "asked_us_to_stop" {
   on = "unsubscribe",
   set = { unsubscribed = true },
