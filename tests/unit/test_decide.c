@@ -419,7 +419,8 @@ static void test_on_where_stage_and_facts(void **state) {
     static const struct {
         const char *type, *extra, *raised;
     } cases[] = {
-        {"page_view", "\"props\":{\"page_type\":\"faq\"}", "faq"},
+        /* `worried` is raised by a rule whose `mind` reads the state `faq` raised before it. */
+        {"page_view", "\"props\":{\"page_type\":\"faq\"}", "faq worried"},
         {"page_view", "\"props\":{\"page_type\":\"blog\"}", ""},
         /* One of a list; every condition must hold; a top-level field. */
         {"page_view", "\"channel\":\"web\",\"props\":{\"page_type\":\"pricing\"}", "offer web"},
@@ -449,7 +450,8 @@ static void test_on_where_stage_and_facts(void **state) {
     };
     static const char *const markers[] = {"faq",     "offer",    "phone", "web",
                                           "ten",     "asked",    "docs",  "checkout",
-                                          "weighing", "small",   "not_large", "tooled", NULL};
+                                          "weighing", "small",   "not_large", "tooled",
+                                          "worried", NULL};
     playbook_t *pb = load("decide_where");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char raised[128];

@@ -31,3 +31,5 @@ infer "weighs_the_offer" { stage = { "evaluating" }, raise = { weighing = 0.5 } 
 infer "a_small_business" { facts = { segment = "smb" }, raise = { small = 0.5 } }
 infer "small_or_mid" { facts = { segment = { "smb", "mid_market" } }, raise = { not_large = 0.5 } }
 infer "ten_seats_with_a_tool" { facts = { seats = 10, runs_ma = true }, raise = { tooled = 0.5 } }
+-- `mind` in a playbook that declares no states: any name goes, with the default half-life.
+infer "worried_by_the_faq" { mind = { faq = { at_least = 0.5 } }, raise = { worried = 0.5 } }
