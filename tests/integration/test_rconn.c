@@ -149,6 +149,15 @@ static rconn_t *open_conn(fixture_t *fx, const redis_url_t *url, const rconn_opt
     return fx->conn;
 }
 
+/* Starts 'fx' with a connection to the test's Redis, with default options, and waits until it
+ * is up. */
+static void open_conn_up(fixture_t *fx) {
+    fixture_init(fx);
+    redis_url_t url = local_url(g_port);
+    open_conn(fx, &url, NULL);
+    assert_true(run_until(fx, &fx->ups, 1, 3000));
+}
+
 static void close_conn(fixture_t *fx) {
     int downs = fx->downs, ups = fx->ups;
     rconn_close(fx->conn, on_closed, fx);
@@ -229,10 +238,7 @@ static void test_connect_and_commands(void **state) {
 static void test_write_larger_than_the_socket_takes(void **state) {
     (void)state;
     fixture_t fx;
-    fixture_init(&fx);
-    redis_url_t url = local_url(g_port);
-    open_conn(&fx, &url, NULL);
-    assert_true(run_until(&fx, &fx.ups, 1, 3000));
+    open_conn_up(&fx);
     size_t size = 32u << 20; /* far past a loopback socket's send buffer */
     char *value = malloc(size);
     assert_non_null(value);
@@ -460,10 +466,7 @@ static void on_reply_then_close(redisAsyncContext *ac, void *reply_ptr, void *pr
 static void test_close_inside_reply_callback(void **state) {
     (void)state;
     fixture_t fx;
-    fixture_init(&fx);
-    redis_url_t url = local_url(g_port);
-    open_conn(&fx, &url, NULL);
-    assert_true(run_until(&fx, &fx.ups, 1, 3000));
+    open_conn_up(&fx);
     /* Both replies arrive in one read; the second must get NULL after the hard close. */
     assert_int_equal(rconn_command(fx.conn, on_reply_then_close, &fx, "PING"), 0);
     assert_int_equal(rconn_command(fx.conn, on_reply, &fx, "ECHO %s", "late"), 0);
