@@ -118,23 +118,25 @@ static void print_action(const action_t *a) {
     clock_format_iso(a->due_ms, due, sizeof due);
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(a->target, "title");
     const cJSON *role = cJSON_GetObjectItemCaseSensitive(a->target, "role");
-    const cJSON *because = cJSON_GetObjectItemCaseSensitive(a->reason, "because");
+    cJSON *reason = cJSON_Parse(a->reason);
+    const cJSON *because = cJSON_GetObjectItemCaseSensitive(reason, "because");
     if (a->kind == ACTION_TASK)
         printf("    action  TASK for %s \"%s\", due %s  [%s %s]\n", role->valuestring,
                title->valuestring, due, a->rule, a->id);
     else
         printf("    action  SEND %s \"%s\", due %s  [%s %s]\n", a->channel, title->valuestring,
                due, a->rule, a->id);
-    printf("            because %s\n", because->valuestring);
+    printf("            because %s\n", cJSON_IsString(because) ? because->valuestring : "?");
     const cJSON *state;
-    cJSON_ArrayForEach(state, cJSON_GetObjectItemCaseSensitive(a->reason, "states"))
+    cJSON_ArrayForEach(state, cJSON_GetObjectItemCaseSensitive(reason, "states"))
         printf("            read %s = %.2f\n", state->string, state->valuedouble);
     const cJSON *fact;
-    cJSON_ArrayForEach(fact, cJSON_GetObjectItemCaseSensitive(a->reason, "facts")) {
+    cJSON_ArrayForEach(fact, cJSON_GetObjectItemCaseSensitive(reason, "facts")) {
         char *value = cJSON_PrintUnformatted(fact);
         printf("            read fact %s = %s\n", fact->string, value ? value : "?");
         free(value);
     }
+    cJSON_Delete(reason);
 }
 
 static void explain_step(const event_t *event, const contact_t *contact,
@@ -283,15 +285,15 @@ static void html_moves(const explain_t *x, const decision_t *d) {
     }
 }
 
-static void html_reads(FILE *out, const action_t *a) {
+static void html_reads(FILE *out, const cJSON *reason) {
     const cJSON *item;
     int n = 0;
-    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(a->reason, "states")) {
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(reason, "states")) {
         fputs(n++ ? ", " : "<div class=\"reads\">read ", out);
         html_escape(out, item->string);
         fprintf(out, " = %.2f", item->valuedouble);
     }
-    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(a->reason, "facts")) {
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(reason, "facts")) {
         char *value = cJSON_PrintUnformatted(item);
         fputs(n++ ? ", " : "<div class=\"reads\">read ", out);
         fputs("fact ", out);
@@ -309,7 +311,8 @@ static void html_action(FILE *out, const action_t *a) {
     clock_format_iso(a->due_ms, due, sizeof due);
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(a->target, "title");
     const cJSON *role = cJSON_GetObjectItemCaseSensitive(a->target, "role");
-    const cJSON *because = cJSON_GetObjectItemCaseSensitive(a->reason, "because");
+    cJSON *reason = cJSON_Parse(a->reason);
+    const cJSON *because = cJSON_GetObjectItemCaseSensitive(reason, "because");
     fputs("<div class=\"item act\"><span class=\"tag\">", out);
     if (a->kind == ACTION_TASK) {
         fputs("task</span>for ", out);
@@ -328,8 +331,9 @@ static void html_action(FILE *out, const action_t *a) {
         html_escape(out, because->valuestring);
         fputs("</div>", out);
     }
-    html_reads(out, a);
+    html_reads(out, reason);
     fputs("</div>\n", out);
+    cJSON_Delete(reason);
 }
 
 static void html_held(FILE *out, const decision_held_t *h) {

@@ -23,7 +23,7 @@ void action_close(action_t *action) {
     free(action->rule);
     free(action->channel);
     cJSON_Delete(action->target);
-    cJSON_Delete(action->reason);
+    free(action->reason);
     free(action->account);
     memset(action, 0, sizeof *action);
 }
@@ -58,7 +58,7 @@ void action_write_open(jsonw_t *w, const action_t *action, const char *playbook)
     add_string(w, "playbook", playbook);
     jsonw_char(w, ',');
     jsonw_key(w, "reason");
-    jsonw_item(w, action->reason);
+    jsonw_raw(w, action->reason, strlen(action->reason));
 }
 
 char *action_to_json_open(const action_t *action, const char *playbook) {

@@ -21,7 +21,7 @@ typedef struct {
     char *channel; /* "email", "sales_task", ... */
     int64_t due_ms;
     cJSON *target; /* {"id","title","url"} for content, {"role","title"} for a task; owned */
-    cJSON *reason; /* the chain of evidence, see decide.h; owned */
+    char *reason;  /* the chain of evidence, see decide.h: a JSON object's text; owned */
     char *account; /* set when the action is for the contact's account as a whole; owned */
 } action_t;
 

@@ -133,90 +133,133 @@ static int add_literal_string(cJSON *object, const char *key, const char *text) 
     return add_literal(object, key, cJSON_CreateString(text));
 }
 
-/* Adds a new object or array under the literal 'key' and returns it, or NULL. */
-static cJSON *add_literal_child(cJSON *object, const char *key, int is_array) {
-    cJSON *child = is_array ? cJSON_CreateArray() : cJSON_CreateObject();
-    return add_literal(object, key, child) ? child : NULL;
-}
-
-static int add_unique_string(cJSON *array, const char *text) {
-    const cJSON *item;
-    cJSON_ArrayForEach(item, array) if (strcmp(item->valuestring, text) == 0) return 1;
-    return cJSON_AddItemToArray(array, cJSON_CreateString(text));
-}
-
 /* Rounded so that reasons read well and compare equal across platforms. */
 static double rounded(double value) { return (double)(long long)(value * 1000 + 0.5) / 1000; }
 
-static int add_state_evidence(const playbook_t *pb, cJSON *evidence, cJSON *touchpoints,
-                              const mind_state_t *state, int is_account) {
-    for (int k = 0; k < state->evidence_count; k++) {
-        const mind_evidence_t *e = &state->evidence[k];
-        const rule_t *rule = playbook_find_rule(pb, e->rule);
-        cJSON *row = cJSON_CreateObject();
-        if (!cJSON_AddItemToArray(evidence, row) ||
-            !add_literal_string(row, "state", state->name) ||
-            !add_literal(row, "delta", cJSON_CreateNumber(e->delta)) ||
-            !add_literal_string(row, "rule", e->rule) ||
-            (rule && rule->because && !add_literal_string(row, "because", rule->because)) ||
-            !add_literal_string(row, "event", e->event_id) ||
-            (is_account && !add_literal_string(row, "of", "account")) ||
-            !add_unique_string(touchpoints, e->event_id))
-            return 0;
-    }
-    return 1;
+/* The touchpoint and every piece of evidence of each state a condition may read. */
+#define REASON_TOUCHPOINTS_MAX (1 + 2 * PLAYBOOK_READS_MAX * MIND_EVIDENCE_MAX)
+
+/* A reason's "touchpoints": each event id once, in the order first cited. */
+typedef struct {
+    const char *ids[REASON_TOUCHPOINTS_MAX];
+    int count;
+} touchpoints_t;
+
+static void add_touchpoint(touchpoints_t *touchpoints, const char *id) {
+    for (int i = 0; i < touchpoints->count; i++)
+        if (strcmp(touchpoints->ids[i], id) == 0)
+            return;
+    if (touchpoints->count < REASON_TOUCHPOINTS_MAX)
+        touchpoints->ids[touchpoints->count++] = id;
 }
 
-/* Adds the account's states the condition read, under "account_states", with their evidence. */
-static int add_account_states(const playbook_t *pb, cJSON *reason, cJSON *evidence,
-                              cJSON *touchpoints, const account_t *account, const event_t *event,
-                              const playbook_reads_t *reads) {
-    if (account == NULL || reads->account_state_count == 0)
-        return 1;
-    cJSON *states = add_literal_child(reason, "account_states", 0);
-    for (int i = 0; states && i < reads->account_state_count; i++) {
-        const char *name = reads->account_states[i];
-        double value = mind_value(&account->mind, name, event->at_ms, playbook_half_life_ms(pb, name));
-        if (!cJSON_AddNumberToObject(states, name, rounded(value)) ||
-            !add_state_evidence(pb, evidence, touchpoints, mind_find(&account->mind, name), 1))
-            return 0;
-    }
-    return states != NULL;
+/* Appends ,"key":"text". */
+static void put_member(jsonw_t *w, const char *key, const char *value) {
+    jsonw_char(w, ',');
+    jsonw_key(w, key);
+    jsonw_string(w, value);
 }
 
-static cJSON *build_reason(const playbook_t *pb, const rule_t *rule, const contact_t *contact,
-                           const account_t *account, const event_t *event,
-                           const playbook_reads_t *reads) {
-    cJSON *reason = cJSON_CreateObject();
-    if (reason == NULL || !add_literal_string(reason, "rule", rule->name) ||
-        !add_literal_string(reason, "because", rule->because) ||
-        !add_literal_string(reason, "event", event->id) ||
-        !add_literal_string(reason, "stage", current_stage(pb, contact)))
-        goto nomem;
-    cJSON *states = add_literal_child(reason, "states", 0);
-    cJSON *facts = states ? add_literal_child(reason, "facts", 0) : NULL;
-    cJSON *evidence = facts ? add_literal_child(reason, "evidence", 1) : NULL;
-    cJSON *touchpoints = evidence ? add_literal_child(reason, "touchpoints", 1) : NULL;
-    if (!touchpoints || !add_unique_string(touchpoints, event->id))
-        goto nomem;
-    for (int i = 0; i < reads->state_count; i++) {
-        const char *name = reads->states[i];
-        double value = mind_value(&contact->mind, name, event->at_ms, playbook_half_life_ms(pb, name));
-        if (!cJSON_AddNumberToObject(states, name, rounded(value)) ||
-            !add_state_evidence(pb, evidence, touchpoints, mind_find(&contact->mind, name), 0))
-            goto nomem;
+/* Writes {name: value} for the 'count' states 'names' of 'mind' at 'at_ms'. */
+static void write_states(jsonw_t *w, const playbook_t *pb, const mind_t *mind,
+                         const char *const *names, int count, int64_t at_ms) {
+    jsonw_char(w, '{');
+    for (int i = 0; i < count; i++) {
+        if (i > 0)
+            jsonw_char(w, ',');
+        jsonw_key(w, names[i]);
+        jsonw_double(w, rounded(mind_value(mind, names[i], at_ms, playbook_half_life_ms(pb, names[i]))));
     }
-    if (!add_account_states(pb, reason, evidence, touchpoints, account, event, reads))
-        goto nomem;
-    for (int i = 0; i < reads->fact_count; i++) {
-        const cJSON *fact = cJSON_GetObjectItemCaseSensitive(contact->facts, reads->facts[i]);
-        if (!cJSON_AddItemToObject(facts, reads->facts[i], cJSON_Duplicate(fact, 1)))
-            goto nomem;
+    jsonw_char(w, '}');
+}
+
+/* Writes the evidence of the states 'names' of 'mind' as members of the "evidence" array,
+ * after 'written' members, and cites their touchpoints. Returns the members written in all. */
+static int write_evidence(jsonw_t *w, const playbook_t *pb, const mind_t *mind,
+                          const char *const *names, int count, int is_account,
+                          touchpoints_t *touchpoints, int written) {
+    for (int i = 0; i < count; i++) {
+        const mind_state_t *state = mind_find(mind, names[i]);
+        for (int k = 0; state && k < state->evidence_count; k++) {
+            const mind_evidence_t *e = &state->evidence[k];
+            const rule_t *rule = playbook_find_rule(pb, e->rule);
+            if (written++ > 0)
+                jsonw_char(w, ',');
+            jsonw_char(w, '{');
+            jsonw_key(w, "state");
+            jsonw_string(w, state->name);
+            jsonw_char(w, ',');
+            jsonw_key(w, "delta");
+            jsonw_double(w, e->delta);
+            put_member(w, "rule", e->rule);
+            if (rule && rule->because)
+                put_member(w, "because", rule->because);
+            put_member(w, "event", e->event_id);
+            if (is_account)
+                put_member(w, "of", "account");
+            jsonw_char(w, '}');
+            add_touchpoint(touchpoints, e->event_id);
+        }
     }
-    return reason;
-nomem:
-    cJSON_Delete(reason);
-    return NULL;
+    return written;
+}
+
+/* Writes the facts 'names' of 'facts' as an object. */
+static void write_facts(jsonw_t *w, const cJSON *facts, const char *const *names, int count) {
+    jsonw_char(w, '{');
+    for (int i = 0; i < count; i++) {
+        if (i > 0)
+            jsonw_char(w, ',');
+        jsonw_key(w, names[i]);
+        const cJSON *fact = cJSON_GetObjectItemCaseSensitive(facts, names[i]);
+        if (fact != NULL)
+            jsonw_item(w, fact);
+        else
+            jsonw_raw(w, "null", 4);
+    }
+    jsonw_char(w, '}');
+}
+
+/* The reason's JSON text (see decide.h), written straight rather than built as a tree and
+ * printed: a reason with its evidence is most of an action, and the tree's allocations cost
+ * more than the rules that decided it. Owned; NULL when out of memory. Account states and
+ * their evidence come only with an account. */
+static char *reason_text(const playbook_t *pb, const rule_t *rule, const contact_t *contact,
+                         const account_t *account, const event_t *event,
+                         const playbook_reads_t *reads) {
+    int account_states = account ? reads->account_state_count : 0;
+    touchpoints_t touchpoints = {{event->id}, 1};
+    jsonw_t w;
+    jsonw_init(&w, 1024);
+    jsonw_char(&w, '{');
+    jsonw_key(&w, "rule");
+    jsonw_string(&w, rule->name);
+    put_member(&w, "because", rule->because);
+    put_member(&w, "event", event->id);
+    put_member(&w, "stage", current_stage(pb, contact));
+    jsonw_raw(&w, ",\"states\":", 10);
+    write_states(&w, pb, &contact->mind, reads->states, reads->state_count, event->at_ms);
+    jsonw_raw(&w, ",\"facts\":", 9);
+    write_facts(&w, contact->facts, reads->facts, reads->fact_count);
+    jsonw_raw(&w, ",\"evidence\":[", 13);
+    int written = write_evidence(&w, pb, &contact->mind, reads->states, reads->state_count, 0,
+                                 &touchpoints, 0);
+    if (account_states > 0)
+        write_evidence(&w, pb, &account->mind, reads->account_states, account_states, 1,
+                       &touchpoints, written);
+    jsonw_raw(&w, "],\"touchpoints\":[", 17);
+    for (int i = 0; i < touchpoints.count; i++) {
+        if (i > 0)
+            jsonw_char(&w, ',');
+        jsonw_string(&w, touchpoints.ids[i]);
+    }
+    jsonw_char(&w, ']');
+    if (account_states > 0) {
+        jsonw_raw(&w, ",\"account_states\":", 18);
+        write_states(&w, pb, &account->mind, reads->account_states, account_states, event->at_ms);
+    }
+    jsonw_char(&w, '}');
+    return jsonw_finish(&w);
 }
 
 /* ---- actions ---------------------------------------------------------------------------- */
@@ -367,7 +410,7 @@ static int make_action(playbook_t *pb, const candidate_t *c, contact_t *contact,
     a->rule = strdup(c->rule->name);
     a->channel = strdup(c->channel);
     a->target = c->content ? content_target(c->content) : task_target(c->rule);
-    a->reason = build_reason(pb, c->rule, contact, account, event, reads);
+    a->reason = reason_text(pb, c->rule, contact, account, event, reads);
     a->account = c->account ? strdup(c->account->id) : NULL;
     if (!a->contact || !a->rule || !a->channel || !a->target || !a->reason ||
         (c->account && !a->account)) {
@@ -511,14 +554,6 @@ static int decide_steps(playbook_t *pb, contact_t *contact, account_t *account,
 }
 
 /* ---- records of what did not go out ---------------------------------------------------- */
-
-/* Appends ,"key":"value". */
-static void put_member(jsonw_t *w, const char *key, const char *value) {
-    jsonw_char(w, ',');
-    jsonw_string(w, key);
-    jsonw_char(w, ':');
-    jsonw_string(w, value);
-}
 
 /* The record as cJSON would print the object with these members in this order, written
  * without building one: most touchpoints leave a held-back record. NULL when a required

@@ -86,6 +86,24 @@ static void assert_json_equal(const cJSON *actual, const char *expected_text) {
     cJSON_Delete(expected);
 }
 
+/* The reason's text, parsed; it must be what cJSON prints for it (the form every action line
+ * had when reasons were printed from a tree). Free with cJSON_Delete. */
+static cJSON *parsed_reason(const action_t *a) {
+    cJSON *reason = cJSON_Parse(a->reason);
+    assert_non_null(reason);
+    char *printed = cJSON_PrintUnformatted(reason);
+    assert_string_equal(a->reason, printed);
+    free(printed);
+    return reason;
+}
+
+/* Asserts the reason's member 'name' (or, for NULL, the whole reason) equals 'expected_text'. */
+static void assert_reason_equal(const action_t *a, const char *name, const char *expected_text) {
+    cJSON *reason = parsed_reason(a);
+    assert_json_equal(name ? cJSON_GetObjectItemCaseSensitive(reason, name) : reason, expected_text);
+    cJSON_Delete(reason);
+}
+
 static void assert_id(const action_t *a, const char *event_id, const char *rule, const char *key) {
     char id[ACTION_ID_MAX];
     action_make_id(event_id, rule, key, id);
@@ -130,7 +148,7 @@ static void test_infer_then_act_with_reason(void **state) {
     assert_true(a->due_ms == T0 + 2 * DAY_MS + HOUR_MS);
     assert_json_equal(a->target, "{\"id\":\"case_study\",\"title\":\"How Acme cut churn\","
                                  "\"url\":\"https://example.com/case\"}");
-    assert_json_equal(a->reason,
+    assert_reason_equal(a, NULL,
                       "{\"rule\":\"reassure_the_worried\","
                       "\"because\":\"Worried, not uninterested: a customer story eases the worry\","
                       "\"event\":\"e3\",\"stage\":\"unaware\",\"touchpoints\":[\"e3\"],"
@@ -158,7 +176,7 @@ static void test_infer_then_act_with_reason(void **state) {
     assert_string_equal(a->channel, "task");
     assert_true(a->due_ms == T0 + 3 * DAY_MS + HOUR_MS + 30 * MINUTE_MS);
     assert_json_equal(a->target, "{\"role\":\"inside_sales\",\"title\":\"Offer a short call\"}");
-    assert_json_equal(a->reason,
+    assert_reason_equal(a, NULL,
                       "{\"rule\":\"offer_call\",\"because\":\"Still worried after the webinar\","
                       "\"event\":\"w1\",\"stage\":\"unaware\","
                       "\"touchpoints\":[\"w1\",\"e3\",\"e4\"],"
@@ -254,8 +272,7 @@ static void test_advance_then_act_by_priority(void **state) {
     assert_json_equal(d.actions[0].target,
                       "{\"id\":\"roi_calculator\",\"title\":\"ROI calculator\","
                       "\"url\":\"https://example.com/roi\"}");
-    assert_string_equal(cJSON_GetObjectItemCaseSensitive(d.actions[0].reason, "stage")->valuestring,
-                        "evaluating");
+    assert_reason_equal(&d.actions[0], "stage", "\"evaluating\"");
     assert_string_equal(d.actions[1].rule, "pricing_guide_once_a_fortnight");
     assert_true(d.actions[1].due_ms == T0);
     assert_string_equal(d.actions[1].channel, "email");
@@ -543,12 +560,19 @@ static void test_mind_bounds_in_the_reason(void **state) {
     /* Now both hold. */
     assert_int_equal(run_in_account(pb, &c, &a, "e4", "check", T0, "", &d), 1);
     assert_string_equal(d.actions[0].rule, "reassure");
-    assert_json_equal(cJSON_GetObjectItemCaseSensitive(d.actions[0].reason, "states"),
-                      "{\"calm\":0.5,\"worry\":0.7}");
-    assert_json_equal(cJSON_GetObjectItemCaseSensitive(d.actions[0].reason, "account_states"),
-                      "{\"buzz\":0.6}");
-    assert_json_equal(cJSON_GetObjectItemCaseSensitive(d.actions[0].reason, "facts"),
-                      "{\"tier\":\"gold\"}");
+    assert_reason_equal(&d.actions[0], "states", "{\"calm\":0.5,\"worry\":0.7}");
+    assert_reason_equal(&d.actions[0], "account_states", "{\"buzz\":0.6}");
+    assert_reason_equal(&d.actions[0], "facts", "{\"tier\":\"gold\"}");
+    /* Member for member in the order the actions stream has always had. */
+    assert_string_equal(
+        d.actions[0].reason,
+        "{\"rule\":\"reassure\",\"because\":\"Worried, calm enough to read, and the account is "
+        "busy\",\"event\":\"e4\",\"stage\":\"unaware\",\"states\":{\"calm\":0.5,\"worry\":0.7},"
+        "\"facts\":{\"tier\":\"gold\"},\"evidence\":[{\"state\":\"calm\",\"delta\":0.5,\"rule\":"
+        "\"calm_0.5\",\"event\":\"e1\"},{\"state\":\"worry\",\"delta\":0.7,\"rule\":\"worry_0.7\","
+        "\"event\":\"e1\"},{\"state\":\"buzz\",\"delta\":0.6,\"rule\":\"buzz_0.6\",\"event\":"
+        "\"e1\",\"of\":\"account\"}],\"touchpoints\":[\"e4\",\"e1\"],\"account_states\":"
+        "{\"buzz\":0.6}}");
     decision_close(&d);
     /* Paused: the suppression, on a fact alone, holds the story back. */
     assert_int_equal(run_in_account(pb, &c, &a, "e5", "identify", T0 + DAY_MS,
@@ -604,7 +628,7 @@ static void test_identify_merges_facts(void **state) {
     assert_string_equal(a->rule, "industry_followup");
     assert_true(a->due_ms == T0 + HOUR_MS);
     assert_json_equal(a->target, "{\"role\":\"field_sales\",\"title\":\"Visit the plant\"}");
-    assert_json_equal(a->reason,
+    assert_reason_equal(a, NULL,
                       "{\"rule\":\"industry_followup\",\"because\":\"A large manufacturer\","
                       "\"event\":\"i2\",\"stage\":\"unaware\",\"touchpoints\":[\"i2\"],"
                       "\"states\":{},\"facts\":{\"industry\":\"manufacturing\",\"employees\":250},"
