@@ -92,12 +92,31 @@ static void print_decision(const event_t *event, const contact_t *contact,
     r->cancelled += decision->cancelled_count;
 }
 
+typedef struct {
+    const char *name;
+    long count;
+} tally_row_t;
+
+/* Most first, then by name: the table's own order would change with its hash. */
+static int by_count_then_name(const void *a, const void *b) {
+    const tally_row_t *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
 static void print_tally(const char *title, const strmap_t *map) {
-    fprintf(stderr, "  %s:", title);
-    for (size_t i = 0; i < map->capacity; i++)
+    tally_row_t *rows = malloc((map->count ? map->count : 1) * sizeof *rows);
+    size_t count = 0;
+    for (size_t i = 0; rows && i < map->capacity; i++)
         if (map->keys[i])
-            fprintf(stderr, " %s=%ld", map->keys[i], (long)(intptr_t)map->values[i]);
+            rows[count++] = (tally_row_t){map->keys[i], (long)(intptr_t)map->values[i]};
+    qsort(rows, count, sizeof *rows, by_count_then_name);
+    fprintf(stderr, "  %s:", title);
+    for (size_t i = 0; i < count; i++)
+        fprintf(stderr, " %s=%ld", rows[i].name, rows[i].count);
     fprintf(stderr, "\n");
+    free(rows);
 }
 
 int cmd_replay(int argc, char **argv) {

@@ -1,6 +1,9 @@
-/* strmap: FNV-1a hashed, grown at 50% load so probes stay short. */
+/* strmap: FNV-1a hashed, grown at 50% load so probes stay short. Each slot keeps its key's
+ * hash: a probe compares strings only when the hashes agree, and growing hashes nothing
+ * again. */
 #include "engine/core/strmap.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,13 +21,15 @@ void strmap_close(strmap_t *map, void (*free_value)(void *value)) {
     }
     free(map->keys);
     free(map->values);
+    free(map->hashes);
     strmap_init(map);
 }
 
-static size_t slot_of(const strmap_t *map, const char *key) {
+/* The slot holding 'key' (of hash 'hash'), or the empty one where it would go. */
+static size_t slot_of(const strmap_t *map, const char *key, uint64_t hash) {
     size_t mask = map->capacity - 1;
-    size_t i = (size_t)hash_update(HASH_SEED, key, strlen(key)) & mask;
-    while (map->keys[i] != NULL && strcmp(map->keys[i], key) != 0)
+    size_t i = (size_t)hash & mask;
+    while (map->keys[i] != NULL && (map->hashes[i] != hash || strcmp(map->keys[i], key) != 0))
         i = (i + 1) & mask;
     return i;
 }
@@ -32,29 +37,36 @@ static size_t slot_of(const strmap_t *map, const char *key) {
 void *strmap_get(const strmap_t *map, const char *key) {
     if (map->capacity == 0)
         return NULL;
-    size_t i = slot_of(map, key);
+    size_t i = slot_of(map, key, hash_update(HASH_SEED, key, strlen(key)));
     return map->keys[i] ? map->values[i] : NULL;
 }
 
 static int grow(strmap_t *map) {
-    strmap_t bigger = {NULL, NULL, map->capacity ? map->capacity * 2 : 64, 0};
+    strmap_t bigger = {NULL, NULL, NULL, map->capacity ? map->capacity * 2 : 64, 0};
     bigger.keys = calloc(bigger.capacity, sizeof *bigger.keys);
     bigger.values = calloc(bigger.capacity, sizeof *bigger.values);
-    if (!bigger.keys || !bigger.values) {
+    bigger.hashes = calloc(bigger.capacity, sizeof *bigger.hashes);
+    if (!bigger.keys || !bigger.values || !bigger.hashes) {
         free(bigger.keys);
         free(bigger.values);
+        free(bigger.hashes);
         return -1;
     }
+    size_t mask = bigger.capacity - 1;
     for (size_t i = 0; i < map->capacity; i++) {
         if (map->keys[i] == NULL)
             continue;
-        size_t j = slot_of(&bigger, map->keys[i]);
+        size_t j = (size_t)map->hashes[i] & mask; /* the keys are distinct: the first free slot */
+        while (bigger.keys[j] != NULL)
+            j = (j + 1) & mask;
         bigger.keys[j] = map->keys[i];
         bigger.values[j] = map->values[i];
+        bigger.hashes[j] = map->hashes[i];
     }
     bigger.count = map->count;
     free(map->keys);
     free(map->values);
+    free(map->hashes);
     *map = bigger;
     return 0;
 }
@@ -70,11 +82,15 @@ int strmap_put(strmap_t *map, const char *key, void *value) {
 void **strmap_slot(strmap_t *map, const char *key) {
     if ((map->count + 1) * 2 > map->capacity && grow(map) != 0)
         return NULL;
-    size_t i = slot_of(map, key);
+    size_t length = strlen(key);
+    uint64_t hash = hash_update(HASH_SEED, key, length);
+    size_t i = slot_of(map, key, hash);
     if (map->keys[i] == NULL) {
-        if ((map->keys[i] = strdup(key)) == NULL)
+        if ((map->keys[i] = malloc(length + 1)) == NULL)
             return NULL;
+        memcpy(map->keys[i], key, length + 1);
         map->values[i] = NULL;
+        map->hashes[i] = hash;
         map->count++;
     }
     return &map->values[i];

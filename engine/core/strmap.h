@@ -4,10 +4,12 @@
 #define NURTURE_STRMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
-    char **keys;
+    char **keys;       /* NULL in an empty slot */
     void **values;
+    uint64_t *hashes;  /* of each slot's key */
     size_t capacity; /* a power of two, or 0 */
     size_t count;
 } strmap_t;
