@@ -1646,6 +1646,19 @@ static void event_table(playbook_t *pb, const event_t *event) {
 }
 
 /* Reads the optional (filter, window) arguments of a history query starting at 'arg'. */
+/* Puts a filter's properties in name order. A table's traversal order follows its keys'
+ * hashes, which Lua seeds anew in every process: unsorted, the same rules would compare the
+ * properties in another order, and do another amount of work, at every run. */
+static void sort_matches(contact_filter_t *filter) {
+    for (int i = 1; i < filter->count; i++) {
+        contact_match_t match = filter->matches[i];
+        int k = i;
+        for (; k > 0 && strcmp(filter->matches[k - 1].key, match.key) > 0; k--)
+            filter->matches[k] = filter->matches[k - 1];
+        filter->matches[k] = match;
+    }
+}
+
 static void query_args(lua_State *L, int arg, contact_filter_t *filter, int64_t *since_ms) {
     playbook_t *pb = from_state(L);
     filter->count = 0;
@@ -1665,6 +1678,7 @@ static void query_args(lua_State *L, int arg, contact_filter_t *filter, int64_t 
                                                                         : lua_tonumber(L, -1);
             lua_pop(L, 1); /* the key stays and the value's string is anchored by the table */
         }
+        sort_matches(filter);
         arg++;
     }
     if (!lua_isnoneornil(L, arg)) {
