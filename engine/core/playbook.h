@@ -306,6 +306,11 @@ typedef struct {
     const rule_t *const *rules; /* borrowed */
     int count;
     const playbook_visitor_t *visitor;
+    /* NULL, or called with the visitor's ctx when the run reaches the list, once the lists
+     * before it have run: returns the rules to run instead of 'rules' and 'count' (act rules
+     * depend on the stage that the mind and stage rules before them left). Must not call
+     * into the playbook. */
+    const rule_t *const *(*choose)(void *ctx, int *count);
 } playbook_list_t;
 
 /* Runs the 'list_count' lists one after the other as playbook_run_rules would run each, in

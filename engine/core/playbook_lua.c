@@ -2687,8 +2687,9 @@ static inline int run_goes_on(struct rule_run *run) {
         if (run->list + 1 >= run->list_count)
             return 0;
         const playbook_list_t *list = &run->lists[++run->list];
-        run->rules = list->rules;
-        run->count = list->count;
+        run->rules = list->choose ? list->choose(list->visitor->ctx, &run->count) : list->rules;
+        if (list->choose == NULL)
+            run->count = list->count;
         run->visitor = list->visitor;
         run->next = 0;
         run->rc = 0;
@@ -2745,7 +2746,7 @@ static void report_failure(playbook_t *pb, struct rule_run *run, int status) {
 
 int playbook_run_rules(playbook_t *pb, const rule_t *const *rules, int count, contact_t *contact,
                        const event_t *event, const playbook_visitor_t *visitor) {
-    const playbook_list_t list = {rules, count, visitor};
+    const playbook_list_t list = {rules, count, visitor, NULL};
     return playbook_run_lists(pb, &list, 1, contact, event);
 }
 

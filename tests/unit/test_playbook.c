@@ -445,8 +445,18 @@ static void test_run_rules_visitor(void **state) {
     playbook_free(pb);
 }
 
+static const rule_t *chosen_rule[1];
+
+/* A list's choose: 'chosen_rule' once its log has seen a rule, else nothing. */
+static const rule_t *const *choose_after(void *ctx, int *count) {
+    const run_log_t *log = ctx;
+    *count = log->count > 0 ? 1 : 0;
+    return chosen_rule;
+}
+
 /* Lists run in one call: PLAYBOOK_STOP ends its own list only, a failing rule is reported in
- * its list and the run goes on, an error code ends the whole run. */
+ * its list and the run goes on, an error code ends the whole run; a list's choose runs when
+ * the run reaches it. */
 static void test_run_lists(void **state) {
     (void)state;
     playbook_t *pb = load_ok("sandbox_runtime");
@@ -458,8 +468,9 @@ static void test_run_lists(void **state) {
     run_log_t stop = {.stop_at = "ok", .stop_code = PLAYBOOK_STOP}, rest = {0};
     playbook_visitor_t stop_visitor = {NULL, log_take, &stop, 0, 0};
     playbook_visitor_t rest_visitor = {NULL, log_take, &rest, 0, 0};
-    const playbook_list_t lists[] = {{first, 3, &stop_visitor}, {NULL, 0, &stop_visitor},
-                                     {second, 2, &rest_visitor}};
+    const playbook_list_t lists[] = {{first, 3, &stop_visitor, NULL},
+                                     {NULL, 0, &stop_visitor, NULL},
+                                     {second, 2, &rest_visitor, NULL}};
     assert_int_equal(playbook_run_lists(pb, lists, 3, &s.contact, &s.event), 0);
     assert_int_equal(stop.count, 1); /* stopped at its first rule */
     assert_int_equal(rest.count, 2);
@@ -469,10 +480,24 @@ static void test_run_lists(void **state) {
     run_log_t fail = {.stop_at = "error_table", .stop_code = NERR_NOMEM}, after = {0};
     playbook_visitor_t fail_visitor = {NULL, log_take, &fail, 0, 0};
     playbook_visitor_t after_visitor = {NULL, log_take, &after, 0, 0};
-    const playbook_list_t failing[] = {{first, 3, &fail_visitor}, {second, 2, &after_visitor}};
+    const playbook_list_t failing[] = {{first, 3, &fail_visitor, NULL},
+                                       {second, 2, &after_visitor, NULL}};
     assert_int_equal(playbook_run_lists(pb, failing, 2, &s.contact, &s.event), NERR_NOMEM);
     assert_int_equal(fail.count, 2);
     assert_int_equal(after.count, 0);
+
+    /* The shared log saw the first list's rules when the second list's choose ran. */
+    run_log_t shared = {0};
+    playbook_visitor_t shared_visitor = {NULL, log_take, &shared, 0, 0};
+    const playbook_list_t chosen[] = {{first, 1, &shared_visitor, NULL},
+                                      {first, 3, &shared_visitor, choose_after}};
+    chosen_rule[0] = find_rule(pb, "ok");
+    assert_int_equal(playbook_run_lists(pb, chosen, 2, &s.contact, &s.event), 0);
+    assert_int_equal(shared.count, 2); /* "ok" from the first list, the chosen "ok" */
+    shared.count = 0;
+    const playbook_list_t chosen_first[] = {{first, 3, &shared_visitor, choose_after}};
+    assert_int_equal(playbook_run_lists(pb, chosen_first, 1, &s.contact, &s.event), 0);
+    assert_int_equal(shared.count, 0); /* chosen before anything ran: nothing */
     subject_close(&s);
     playbook_free(pb);
 }
