@@ -1,7 +1,8 @@
 /* account: accounts, their committee's touchpoints and their deliveries.
  *
  * Stored state: {"facts":{..}, "mind":{..as a contact's..},
- *                "sent":[["key",due ms,"action id","channel",is_task],..]}
+ *                "sent":[["key",due ms,"action id","channel",is_task(,true)],..]}
+ * (the last true only when a repeat of the delivery was recorded, see contact.c).
  * Touchpoint rows, a text beside it: ["event","contact","type",ms,{props}],[..],.. States
  * written before that text existed carry the rows as "touches":[..] in the object.
  * Recording is idempotent (by event id and action id): several contacts of one account are
@@ -218,11 +219,8 @@ int account_committee(const account_t *account, const char *type, const contact_
 /* ---- deliveries for the account --------------------------------------------------------- */
 
 int64_t account_last_sent(const account_t *account, const char *key) {
-    int64_t last = -1;
-    for (int i = 0; i < account->sent_count; i++)
-        if (strcmp(account->sent[i].content, key) == 0 && account->sent[i].at_ms > last)
-            last = account->sent[i].at_ms;
-    return last;
+    const contact_sent_t *newest = contact_sent_newest(account->sent, account->sent_count, key);
+    return newest ? newest->at_ms : -1;
 }
 
 int account_mark_sent(account_t *account, const char *key, const char *action_id,
@@ -230,7 +228,7 @@ int account_mark_sent(account_t *account, const char *key, const char *action_id
     for (int i = 0; i < account->sent_count; i++)
         if (strcmp(account->sent[i].action_id, action_id) == 0)
             return 0;
-    contact_sent_t d = {strdup(key), strdup(action_id), strdup(channel), is_task, at_ms};
+    contact_sent_t d = {strdup(key), strdup(action_id), strdup(channel), is_task, at_ms, 0};
     if (!d.content || !d.action_id || !d.channel) {
         contact_sent_close(&d);
         return nerr_set(err, NERR_NOMEM, "out of memory recording an account delivery");
@@ -305,12 +303,20 @@ static int read_touch(jsonr_t *r, const char *key, void *ud) {
     return push_touch_owned(ud, t) ? -1 : 0;
 }
 
+/* Restores a stored delivery's mark that its repeat was recorded. */
+static void restore_repeat_held(account_t *account, const char *action_id, int repeat_held) {
+    for (int i = 0; i < account->sent_count; i++)
+        if (strcmp(account->sent[i].action_id, action_id) == 0)
+            account->sent[i].repeat_held = repeat_held;
+}
+
 static int read_sent(jsonr_t *r, const char *key, void *ud) {
     (void)key;
     contact_sent_t d;
     if (contact_sent_read_json(r, &d) != 0)
         return -1;
     int rc = account_mark_sent(ud, d.content, d.action_id, d.channel, d.is_task, d.at_ms, NULL);
+    restore_repeat_held(ud, d.action_id, d.repeat_held);
     contact_sent_close(&d);
     return rc ? -1 : 0;
 }
@@ -374,6 +380,7 @@ static int restore_lists(account_t *account, const cJSON *root, nerr_t *err) {
         if (account_mark_sent(account, key, id, channel, cJSON_IsTrue(cJSON_GetArrayItem(row, 4)),
                               (int64_t)at->valuedouble, err))
             return NERR_NOMEM;
+        restore_repeat_held(account, id, cJSON_IsTrue(cJSON_GetArrayItem(row, 5)));
     }
     return 0;
 }

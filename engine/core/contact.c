@@ -2,7 +2,8 @@
  *
  * Stored state: {"stage":..,"account":..,"facts":{..},
  *   "mind":{"anxiety":{"v":0.6,"t":ms,"ev":[["event","rule",delta,ms],..]}},
- *   "sent":[["content",due ms,"action id","channel",is_task],..]}
+ *   "sent":[["content",due ms,"action id","channel",is_task(,true)],..]}
+ * (the last true only when a repeat of the delivery within its cooldown was recorded).
  * History rows, a text beside it: ["event","type",ms,{props}],[..],.. States written before
  * that text existed carry the rows as "history":[..] in the object. Arrays of arrays keep the stored
  * state small; the version lives beside it in Redis. */
@@ -275,12 +276,17 @@ double contact_dwell(const contact_t *contact, const char *type, const contact_f
 
 /* ---- deliveries ------------------------------------------------------------------------- */
 
+contact_sent_t *contact_sent_newest(contact_sent_t *sent, int count, const char *content) {
+    contact_sent_t *newest = NULL;
+    for (int i = 0; i < count; i++)
+        if ((newest == NULL || sent[i].at_ms > newest->at_ms) && strcmp(sent[i].content, content) == 0)
+            newest = &sent[i];
+    return newest;
+}
+
 int64_t contact_last_sent(const contact_t *contact, const char *content) {
-    int64_t last = -1;
-    for (int i = 0; i < contact->sent_count; i++)
-        if (strcmp(contact->sent[i].content, content) == 0 && contact->sent[i].at_ms > last)
-            last = contact->sent[i].at_ms;
-    return last;
+    const contact_sent_t *newest = contact_sent_newest(contact->sent, contact->sent_count, content);
+    return newest ? newest->at_ms : -1;
 }
 
 int contact_count_sent(const contact_t *contact, const char *channel, int64_t since_ms,
@@ -313,7 +319,7 @@ static int push_sent_owned(contact_t *contact, contact_sent_t fresh) {
 
 int contact_mark_sent(contact_t *contact, const char *content, const char *action_id,
                       const char *channel, int is_task, int64_t at_ms, nerr_t *err) {
-    contact_sent_t fresh = {strdup(content), strdup(action_id), strdup(channel), is_task, at_ms};
+    contact_sent_t fresh = {strdup(content), strdup(action_id), strdup(channel), is_task, at_ms, 0};
     if (push_sent_owned(contact, fresh))
         return nerr_set(err, NERR_NOMEM, "out of memory recording delivery");
     return 0;
@@ -347,7 +353,10 @@ void contact_sent_write_json(jsonw_t *w, const contact_sent_t *sent, int count) 
         jsonw_string(w, d->action_id);
         jsonw_char(w, ',');
         jsonw_string(w, d->channel);
-        jsonw_raw(w, d->is_task ? ",true]" : ",false]", d->is_task ? 6 : 7);
+        jsonw_raw(w, d->is_task ? ",true" : ",false", d->is_task ? 5 : 6);
+        if (d->repeat_held) /* only then: most deliveries are never repeated */
+            jsonw_raw(w, ",true", 5);
+        jsonw_char(w, ']');
     }
     jsonw_char(w, ']');
 }
@@ -435,6 +444,7 @@ static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
         if (contact_mark_sent(contact, content, id ? id : "", channel ? channel : "",
                               cJSON_IsTrue(cJSON_GetArrayItem(row, 4)), (int64_t)at, err))
             return NERR_NOMEM;
+        contact->sent[contact->sent_count - 1].repeat_held = cJSON_IsTrue(cJSON_GetArrayItem(row, 5));
     }
     return 0;
 }
@@ -464,12 +474,13 @@ static int read_touch(jsonr_t *r, const char *key, void *ud) {
 }
 
 int contact_sent_read_json(jsonr_t *r, contact_sent_t *out) {
-    contact_sent_t d = {NULL, NULL, NULL, 0, 0};
+    contact_sent_t d = {NULL, NULL, NULL, 0, 0, 0};
     double at;
     if (!jsonr_eat(r, '[') || !(d.content = jsonr_string(r)) || !jsonr_eat(r, ',') ||
         jsonr_number(r, &at) || !jsonr_eat(r, ',') || !(d.action_id = jsonr_string(r)) ||
         !jsonr_eat(r, ',') || !(d.channel = jsonr_string(r)) || !jsonr_eat(r, ',') ||
-        jsonr_bool(r, &d.is_task) || !jsonr_eat(r, ']')) {
+        jsonr_bool(r, &d.is_task) || (jsonr_eat(r, ',') && jsonr_bool(r, &d.repeat_held)) ||
+        !jsonr_eat(r, ']')) {
         contact_sent_close(&d);
         return -1;
     }

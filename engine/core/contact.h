@@ -49,6 +49,8 @@ typedef struct {
     char *channel;   /* "" likewise */
     int is_task;
     int64_t at_ms;   /* the due time of the delivery */
+    int repeat_held; /* a repeat of it within its cooldown was recorded as held back: later
+                        repeats of it are not (see decide.c) */
 } contact_sent_t;
 
 typedef struct {
@@ -148,6 +150,10 @@ double contact_dwell(const contact_t *contact, const char *type, const contact_f
 
 /* Time 'content' was last delivered, or -1. */
 int64_t contact_last_sent(const contact_t *contact, const char *content);
+
+/* The newest of the 'count' deliveries 'sent' (a contact's or an account's) of 'content', the
+ * first of those due at the same time; NULL when there is none. */
+contact_sent_t *contact_sent_newest(contact_sent_t *sent, int count, const char *content);
 
 /* Deliveries on 'channel' due in ('since_ms', 'until_ms']. */
 int contact_count_sent(const contact_t *contact, const char *channel, int64_t since_ms,

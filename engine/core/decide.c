@@ -306,6 +306,15 @@ static const char *contact_zone(const contact_t *contact) {
     return cJSON_IsString(zone) ? zone->valuestring : NULL;
 }
 
+/* When what 'rule' decides on 'event' is due: its delay, then out of quiet hours (content)
+ * and into business hours where it asks, in the contact's time zone. */
+static int64_t due_time(playbook_t *pb, const rule_t *rule, const contact_t *contact,
+                        const event_t *event) {
+    return zone_next_allowed(playbook_hours(pb), rule->action_kind == ACTION_CONTENT,
+                             rule->window == WINDOW_BUSINESS_HOURS, contact_zone(contact),
+                             event->at_ms + rule->after_ms);
+}
+
 static void fill_candidate(playbook_t *pb, const rule_t *rule, const contact_t *contact,
                            const event_t *event, const char *key, candidate_t *c) {
     c->rule = rule;
@@ -313,10 +322,7 @@ static void fill_candidate(playbook_t *pb, const rule_t *rule, const contact_t *
     c->content = rule->action_kind == ACTION_CONTENT ? playbook_content(pb, key) : NULL;
     c->channel = rule->channel ? rule->channel : c->content && c->content->channel ? c->content->channel : "email";
     action_make_id(event->id, rule->name, key, c->id);
-    int is_content = rule->action_kind == ACTION_CONTENT;
-    c->due_ms = zone_next_allowed(playbook_hours(pb), is_content,
-                                  rule->window == WINDOW_BUSINESS_HOURS, contact_zone(contact),
-                                  event->at_ms + rule->after_ms);
+    c->due_ms = due_time(pb, rule, contact, event);
 }
 
 static void hold(decision_t *out, const candidate_t *c, const char *policy, const char *winner) {
@@ -346,22 +352,23 @@ static const contact_sent_t *newest_on(const contact_t *contact, const char *cha
     return newest;
 }
 
-/* Applies the policies in order; returns 1 and records the hold when one holds 'c' back. */
-/* The id of the delivery of 'key' due at 'at_ms' for the account, or "". */
-static const char *account_delivery(const account_t *account, const char *key, int64_t at_ms) {
-    for (int i = 0; i < account->sent_count; i++)
-        if (account->sent[i].at_ms == at_ms && strcmp(account->sent[i].content, key) == 0)
-            return account->sent[i].action_id;
-    return "";
+/* The delivery an action of 'key' would repeat: the newest of it, to the account for a
+ * `for_account` rule ('account' set), else to the contact; NULL when there is none. */
+static contact_sent_t *previous_delivery(contact_t *contact, account_t *account, const char *key) {
+    return account ? contact_sent_newest(account->sent, account->sent_count, key)
+                   : contact_sent_newest(contact->sent, contact->sent_count, key);
 }
 
-static int is_held(playbook_t *pb, const contact_t *contact, const candidate_t *c,
-                   decision_t *out) {
-    int64_t last = c->account ? account_last_sent(c->account, c->key) : contact_last_sent(contact, c->key);
-    if (last >= 0 && c->due_ms < last + c->rule->cooldown_ms) {
-        const contact_sent_t *previous = c->account ? NULL : newest_on(contact, c->channel, last - 1, last);
-        hold(out, c, "cooldown",
-             c->account ? account_delivery(c->account, c->key, last) : previous ? previous->action_id : NULL);
+/* Applies the policies in order; returns 1 when one holds 'c' back, and records the hold.
+ * A repeat within the cooldown is recorded once per delivery it repeats: a rule whose
+ * condition holds for weeks asks again at every touchpoint, and recording every ask buried
+ * the other records (see wants_act_rule). */
+static int is_held(playbook_t *pb, contact_t *contact, const candidate_t *c, decision_t *out) {
+    contact_sent_t *previous = previous_delivery(contact, c->account, c->key);
+    if (previous && c->due_ms < previous->at_ms + c->rule->cooldown_ms) {
+        if (!previous->repeat_held)
+            hold(out, c, "cooldown", previous->action_id);
+        previous->repeat_held = 1;
         return 1;
     }
     if (out->suppressed_by && c->rule->action_kind == ACTION_CONTENT) {
@@ -436,11 +443,25 @@ static int take_act_rule(void *ctx, const playbook_outcome_t *outcome) {
     return 0;
 }
 
+/* Whether an act rule of a fixed content or task would only repeat, within its cooldown, a
+ * delivery whose repeat was recorded already: whatever its condition says, nothing would go
+ * out and nothing be recorded, so it need not run. (A rule held back by its cooldown for
+ * months was most of the calls into Lua.) */
+static int only_repeats(step_t *s, const rule_t *rule) {
+    const char *key = rule->action_kind == ACTION_TASK ? rule->task_key : rule->content;
+    if (key == NULL) /* chosen by a function when the rule runs */
+        return 0;
+    const contact_sent_t *previous =
+        previous_delivery(s->contact, rule->for_account ? s->account : NULL, key);
+    return previous && previous->repeat_held &&
+           due_time(s->pb, rule, s->contact, s->event) < previous->at_ms + rule->cooldown_ms;
+}
+
 /* Act rules run in the stage the contact is in once the mind and stage rules have run. */
 static int wants_act_rule(void *ctx, const rule_t *rule) {
-    const step_t *s = ctx;
+    step_t *s = ctx;
     return playbook_rule_in_stage(rule, s->stage_index, s->stage) &&
-           (!rule->for_account || s->account != NULL);
+           (!rule->for_account || s->account != NULL) && !only_repeats(s, rule);
 }
 
 /* ---- suppression and goals --------------------------------------------------------------- */

@@ -62,7 +62,8 @@ typedef struct {
 /* Applies 'event' to 'contact' (borrowed, updated in place) under 'playbook' and fills 'out'
  * (release with decision_close). Policies apply after the act rules chose: a delivery in
  * cooldown, a suppressed contact, a full channel cap or more than DECIDE_MAX_ACTIONS actions
- * hold an action back (recorded in out->held, the higher priority winning); quiet hours and
+ * hold an action back (recorded in out->held, the higher priority winning; a repeat within a
+ * cooldown only the first time it repeats that delivery); quiet hours and
  * business-hours windows move due times in the contact's time zone (facts.timezone); a goal
  * cancels the pending actions due after it. A failing rule is recorded in out->errors and skipped; the
  * other rules still run. Returns 0, or NERR_NOMEM with 'err' set (then 'contact' may be

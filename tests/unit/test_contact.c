@@ -82,6 +82,7 @@ static void fill(contact_t *c) {
         mind_adjust(&c->mind, "price_worry", 0.375, T0 + 1, 0, "e10", "pricing_loop", NULL), 0);
     assert_int_equal(contact_mark_sent(c, "case_study", "a-1", "email", 0, T0 + DAY_MS, NULL), 0);
     assert_int_equal(contact_mark_sent(c, "task:call", "a-2", "task", 1, T0 + 2 * DAY_MS, NULL), 0);
+    c->sent[0].repeat_held = 1;
 }
 
 /* Both NULL, or equal strings. */
@@ -128,6 +129,7 @@ static void assert_same_contact(const contact_t *a, const contact_t *b) {
         assert_string_equal(a->sent[i].action_id, b->sent[i].action_id);
         assert_string_equal(a->sent[i].channel, b->sent[i].channel);
         assert_int_equal(a->sent[i].is_task, b->sent[i].is_task);
+        assert_int_equal(a->sent[i].repeat_held, b->sent[i].repeat_held);
     }
 }
 
@@ -192,6 +194,9 @@ static void test_json_round_trip(void **state) {
     assert_null(back.history[1].props);
     assert_string_equal(back.sent[1].content, "task:call");
     assert_true(back.sent[1].at_ms == T0 + 2 * DAY_MS);
+    assert_int_equal(back.sent[0].repeat_held, 1);
+    assert_int_equal(back.sent[1].repeat_held, 0);
+    assert_non_null(strstr(json, "[\"case_study\",1795510800000,\"a-1\",\"email\",false,true]"));
 
     /* The storage form is canonical: a restored contact writes the same text. */
     char *again = contact_to_json(&back);

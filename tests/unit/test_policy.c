@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -91,6 +92,52 @@ static void test_cooldown_is_recorded(void **state) {
     assert_string_equal(f->decision.held[0].winner, guide_id);
 }
 
+/* Stores the contact and reads it back; with 'other_member', in a form only the general
+ * reader takes. */
+static void store_and_restore(fixture_t *f, int other_member) {
+    char *json = contact_to_json(&f->contact);
+    assert_non_null(json);
+    size_t size = strlen(json);
+    char *text = malloc(size + 16);
+    memcpy(text, json, size - 1);
+    strcpy(text + size - 1, other_member ? ",\"note\":1}" : "}");
+    contact_t back;
+    nerr_t err;
+    assert_int_equal(contact_from_json(&back, "p1", text, strlen(text), 1, &err), 0);
+    contact_close(&f->contact);
+    f->contact = back;
+    free(text);
+    free(json);
+}
+
+/* A repeat within the cooldown is recorded once per delivery it repeats, and the contact's
+ * stored state remembers it; a hold by another policy is recorded every time. */
+static void test_cooldown_repeat_is_recorded_once(void **state) {
+    fixture_t *f = *state;
+    touch(f, "page_view", "2026-03-02T09:00:00Z", NULL);
+    touch(f, "page_view", "2026-03-03T09:00:00Z", NULL);
+    assert_int_equal(f->decision.held_count, 4); /* the three deliveries' cooldowns, the cap */
+    touch(f, "page_view", "2026-03-04T09:00:00Z", NULL);
+    assert_int_equal(f->decision.action_count, 0);
+    assert_int_equal(f->decision.held_count, 1);
+    assert_string_equal(f->decision.held[0].policy, "two_mails_a_week");
+    for (int other_member = 0; other_member <= 1; other_member++) {
+        store_and_restore(f, other_member);
+        touch(f, "page_view", "2026-03-05T09:00:00Z", NULL);
+        assert_int_equal(f->decision.held_count, 1);
+    }
+    /* Past the cooldown the guide, the story and the call go again, and the first repeats of
+     * these deliveries are recorded, naming them. */
+    touch(f, "page_view", "2026-03-10T09:00:00Z", NULL);
+    assert_int_equal(f->decision.action_count, 3);
+    char guide_id[ACTION_ID_MAX];
+    strcpy(guide_id, f->decision.actions[0].id);
+    touch(f, "page_view", "2026-03-11T09:00:00Z", NULL);
+    assert_int_equal(f->decision.held_count, 4);
+    assert_string_equal(f->decision.held[0].policy, "cooldown");
+    assert_string_equal(f->decision.held[0].winner, guide_id);
+}
+
 static void test_suppression_holds_content_not_tasks(void **state) {
     fixture_t *f = *state;
     touch(f, "unsubscribe", "2026-03-01T09:00:00Z", NULL);
@@ -144,6 +191,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_cap_max_actions_and_priority, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cooldown_is_recorded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cooldown_repeat_is_recorded_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_suppression_holds_content_not_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quiet_hours_in_the_contact_zone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_business_hours_across_dst, setup, teardown),
