@@ -281,7 +281,8 @@ typedef struct {
 /* Tells playbook_run_rules which rules to run and receives their outcomes. Its functions run
  * inside the playbook's protected call: they must not call into the playbook (or Lua). */
 typedef struct {
-    /* NULL runs every rule; else called just before each rule: 0 skips it. */
+    /* NULL runs every rule; else called for each rule whose `where`, `mind` and `facts` hold,
+     * just before its condition would run: 0 skips it. */
     int (*wants)(void *ctx, const rule_t *rule);
     /* Called once per rule run (failed ones too), in order: returns 0 to go on, PLAYBOOK_STOP
      * to end the run, or an error code (e.g. NERR_NOMEM) that ends the run and is returned. */

@@ -2647,7 +2647,8 @@ static inline int run_one_rule(playbook_t *pb, struct rule_run *run, const rule_
         outcome.reads = &run->reads;
     }
     pb->reads = outcome.reads;
-    if (!fits_mind(pb, rule) || !fits_facts(pb, rule)) { /* not run, as for `where` */
+    if (!fits_mind(pb, rule) || !fits_facts(pb, rule) || /* not run, as for `where` */
+        (visitor->wants != NULL && !visitor->wants(visitor->ctx, rule))) {
         pb->reads = NULL;
         return 0;
     }
@@ -2719,8 +2720,7 @@ static int run_rules_protected(lua_State *L) {
     while (run_goes_on(run)) {
         const rule_t *rule = run->rules[run->next];
         run->running = run->next++;
-        if (fits_where(pb, rule) &&
-            (run->visitor->wants == NULL || run->visitor->wants(run->visitor->ctx, rule)))
+        if (fits_where(pb, rule))
             run->rc = run_one_rule(pb, run, rule);
         run->running = -1;
     }
