@@ -163,8 +163,8 @@ static int push_touch_owned(account_t *account, account_touch_t t) {
 static int push_touch(account_t *account, const char *event_id, const char *contact,
                       const char *type, int64_t at_ms, const rowlog_props_t *props) {
     jsonw_t w;
-    touch_begin(&w, event_id, contact, type, 384);
     const char *strings[] = {event_id, contact, type};
+    touch_begin(&w, event_id, contact, type, rowlog_row_size(strings, 3, props));
     size_t props_at, props_size;
     rowlog_write_row(&w, strings, 3, at_ms, props, &props_at, &props_size);
     account_touch_t t;

@@ -182,8 +182,8 @@ static int push_touch_owned(contact_t *contact, contact_touch_t touch) {
 static int push_touch(contact_t *contact, const char *event_id, const char *type, int64_t at_ms,
                       const rowlog_props_t *props) {
     jsonw_t w;
-    touch_begin(&w, event_id, type, 320);
     const char *strings[] = {event_id, type};
+    touch_begin(&w, event_id, type, rowlog_row_size(strings, 2, props));
     size_t props_at, props_size;
     rowlog_write_row(&w, strings, 2, at_ms, props, &props_at, &props_size);
     contact_touch_t touch;

@@ -132,6 +132,13 @@ size_t rowlog_write_part(jsonw_t *w, const rowlog_row_t *row) {
     return props_at;
 }
 
+size_t rowlog_row_size(const char *const *strings, int count, const rowlog_props_t *props) {
+    size_t size = 2 + JSONW_INT64_MAX; /* the brackets and the time */
+    for (int i = 0; i < count; i++)
+        size += strlen(strings[i]) + 3; /* the quotes and a comma */
+    return size + (props->text ? props->text_size + 1 : props->tree ? 256 : 0);
+}
+
 void rowlog_write_row(jsonw_t *w, const char *const *strings, int count, int64_t at_ms,
                       const rowlog_props_t *props, size_t *props_at, size_t *props_size) {
     jsonw_char(w, '[');

@@ -121,6 +121,12 @@ typedef struct {
     size_t text_size;
 } rowlog_props_t;
 
+/* The bytes rowlog_write_row writes for these parts when no string needs an escape and the
+ * props come as text, or a little more (a time of fewer digits than the most); a guess for
+ * props that come as a tree. Touches keep their rows for as long as they live, so their
+ * blocks are sized by it rather than by a round guess. */
+size_t rowlog_row_size(const char *const *strings, int count, const rowlog_props_t *props);
+
 /* Writes a row of the written form, ["string",..,at_ms] or ["string",..,at_ms,{props}], from
  * its parts, noting where the props went in 'w' and their size (0: none). */
 void rowlog_write_row(jsonw_t *w, const char *const *strings, int count, int64_t at_ms,
