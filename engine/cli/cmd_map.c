@@ -662,6 +662,7 @@ static int run_passes(map_t *m) {
         return -1;
     hooks.after = map_step;
     hooks.is_quiet = 0;
+    hooks.is_last = 1;
     if (offline_run(m->playbook, m->events, &hooks, &stats) != 0)
         return -1;
     if (stats.malformed > 0)

@@ -153,7 +153,7 @@ int cmd_replay(int argc, char **argv) {
     strmap_init(&r.by_content);
     strmap_init(&r.by_policy);
     jsonw_init(&r.out, 4096);
-    offline_hooks_t hooks = {.after = print_decision, .ud = &r, .facts_path = facts};
+    offline_hooks_t hooks = {.after = print_decision, .ud = &r, .facts_path = facts, .is_last = 1};
     offline_stats_t s;
     int rc = offline_run(r.playbook, events, &hooks, &s);
     fflush(stdout);

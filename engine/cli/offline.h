@@ -17,6 +17,8 @@ typedef struct {
     int is_quiet; /* 1: do not report malformed lines and rule errors on stderr */
     const char *facts_path; /* JSON Lines of {"contact": ID, fact: value, ...}, or NULL: the
                                facts each contact starts with, as a CRM would hold them */
+    int is_last; /* 1: the process ends after this run, which leaves its contacts for the
+                    exit to take back (set it on one run only: an earlier one's are lost) */
 } offline_hooks_t;
 
 typedef struct {

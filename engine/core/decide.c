@@ -108,21 +108,6 @@ static int take_mind_rule(void *ctx, const playbook_outcome_t *outcome) {
 
 /* ---- reasons ---------------------------------------------------------------------------- */
 
-/* Adds 'item' under 'key', a string literal: cJSON keeps the pointer (cJSON_StringIsConst)
- * instead of copying the key, which spares an allocation and a free per member of every
- * reason. Frees 'item' and returns 0 when it cannot. */
-static int add_literal(cJSON *object, const char *key, cJSON *item) {
-    if (item == NULL || !cJSON_AddItemToObjectCS(object, key, item)) {
-        cJSON_Delete(item);
-        return 0;
-    }
-    return 1;
-}
-
-static int add_literal_string(cJSON *object, const char *key, const char *text) {
-    return add_literal(object, key, cJSON_CreateString(text));
-}
-
 /* Rounded so that reasons read well and compare equal across platforms. */
 static double rounded(double value) { return (double)(long long)(value * 1000 + 0.5) / 1000; }
 
@@ -253,6 +238,21 @@ static char *reason_text(const playbook_t *pb, const rule_t *rule, const contact
 }
 
 /* ---- actions ---------------------------------------------------------------------------- */
+
+/* Adds 'item' under 'key', a string literal: cJSON keeps the pointer (cJSON_StringIsConst)
+ * instead of copying the key, which spares an allocation and a free per member of every
+ * action's target. Frees 'item' and returns 0 when it cannot. */
+static int add_literal(cJSON *object, const char *key, cJSON *item) {
+    if (item == NULL || !cJSON_AddItemToObjectCS(object, key, item)) {
+        cJSON_Delete(item);
+        return 0;
+    }
+    return 1;
+}
+
+static int add_literal_string(cJSON *object, const char *key, const char *text) {
+    return add_literal(object, key, cJSON_CreateString(text));
+}
 
 static cJSON *content_target(const content_t *content) {
     cJSON *target = cJSON_CreateObject();
