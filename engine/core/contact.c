@@ -279,7 +279,8 @@ double contact_dwell(const contact_t *contact, const char *type, const contact_f
 contact_sent_t *contact_sent_newest(contact_sent_t *sent, int count, const char *content) {
     contact_sent_t *newest = NULL;
     for (int i = 0; i < count; i++)
-        if ((newest == NULL || sent[i].at_ms > newest->at_ms) && strcmp(sent[i].content, content) == 0)
+        if ((newest == NULL || sent[i].at_ms > newest->at_ms) &&
+            sent[i].content[0] == content[0] && strcmp(sent[i].content, content) == 0)
             newest = &sent[i];
     return newest;
 }
