@@ -107,8 +107,10 @@ static int by_count_then_name(const void *a, const void *b) {
 
 static void print_tally(const char *title, const strmap_t *map) {
     tally_row_t *rows = malloc((map->count ? map->count : 1) * sizeof *rows);
+    if (rows == NULL)
+        return; /* out of memory at the very end: the summary goes without this line */
     size_t count = 0;
-    for (size_t i = 0; rows && i < map->capacity; i++)
+    for (size_t i = 0; i < map->capacity; i++)
         if (map->keys[i])
             rows[count++] = (tally_row_t){map->keys[i], (long)(intptr_t)map->values[i]};
     qsort(rows, count, sizeof *rows, by_count_then_name);

@@ -64,10 +64,11 @@ static int grow(strmap_t *map) {
         bigger.hashes[j] = map->hashes[i];
     }
     bigger.count = map->count;
-    free(map->keys);
-    free(map->values);
-    free(map->hashes);
+    strmap_t old = *map;
     *map = bigger;
+    free(old.keys);
+    free(old.values);
+    free(old.hashes);
     return 0;
 }
 
