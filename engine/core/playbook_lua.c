@@ -1645,7 +1645,6 @@ static void event_table(playbook_t *pb, const event_t *event) {
     lua_pop(L, 1);
 }
 
-/* Reads the optional (filter, window) arguments of a history query starting at 'arg'. */
 /* Puts a filter's properties in name order. A table's traversal order follows its keys'
  * hashes, which Lua seeds anew in every process: unsorted, the same rules would compare the
  * properties in another order, and do another amount of work, at every run. */
@@ -1659,6 +1658,7 @@ static void sort_matches(contact_filter_t *filter) {
     }
 }
 
+/* Reads the optional (filter, window) arguments of a history query starting at 'arg'. */
 static void query_args(lua_State *L, int arg, contact_filter_t *filter, int64_t *since_ms) {
     playbook_t *pb = from_state(L);
     filter->count = 0;
@@ -2688,9 +2688,12 @@ static inline int run_goes_on(struct rule_run *run) {
         if (run->list + 1 >= run->list_count)
             return 0;
         const playbook_list_t *list = &run->lists[++run->list];
-        run->rules = list->choose ? list->choose(list->visitor->ctx, &run->count) : list->rules;
-        if (list->choose == NULL)
+        if (list->choose != NULL) {
+            run->rules = list->choose(list->visitor->ctx, &run->count);
+        } else {
+            run->rules = list->rules;
             run->count = list->count;
+        }
         run->visitor = list->visitor;
         run->next = 0;
         run->rc = 0;
