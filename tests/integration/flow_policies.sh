@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Policies in the live engine: a goal cancels the contact's pending actions before they are
 # released; an unsubscribe after an action was scheduled holds it at release; both are
-# recorded in the held stream, never silently dropped.
+# recorded in the held stream, never silently dropped. A repeat within the cooldown is
+# recorded once for the delivery it repeats.
 . "$(dirname "$0")/lib.sh"
 
 now=$(date -u +%s)
@@ -27,4 +28,20 @@ grep -q '"policy":"unsubscribed".*"at_release":true\|"at_release":true.*"policy"
 "$NURTURE_BIN" scheduled --redis "$URL" --prefix "$PREFIX" >"$TMP/scheduled"
 [ "$(wc -l <"$TMP/scheduled")" = 1 ] && grep -q '"contact":"leaver".*"rule":"later"' "$TMP/scheduled" ||
     fail "expected only the leaver's later mail still scheduled: $(cat "$TMP/scheduled")"
-echo "ok: goal cancelled 2 pending mails, unsubscribe held 1 at release, nothing sent"
+
+# A repeat within the cooldown is recorded once per delivery it repeats, also when the
+# contact's state goes through Redis between its touchpoints (a new engine for each).
+for n in 1 2 3; do
+    echo "{\"id\":\"r$n\",\"contact\":\"repeater\",\"type\":\"page_view\",\"at\":\"$(at "$n")\"}" \
+        >"$TMP/repeat.jsonl"
+    start_engine "$NURTURE_SOURCE_DIR/tests/integration/playbooks/policies"
+    push "$TMP/repeat.jsonl"
+    wait_settled
+    stop_engine
+done
+rcli XRANGE "$PREFIX:{0}:held" - + | grep '"contact":"repeater"' >"$TMP/repeats" || true
+[ "$(grep -c '"policy":"cooldown"' "$TMP/repeats")" = 2 ] &&
+    [ "$(grep -c '"event":"r2"' "$TMP/repeats")" = 2 ] ||
+    fail "expected the second page view's two repeats recorded, and no more: $(cat "$TMP/repeats")"
+echo "ok: goal cancelled 2 pending mails, unsubscribe held 1 at release, nothing sent;" \
+    "repeats recorded once"
