@@ -1,4 +1,4 @@
-/* slotcache: a direct-mapped cache of values by id. */
+/* slotcache: a two-way set-associative cache of values by id. */
 #include "engine/core/slotcache.h"
 
 #include <stdlib.h>
@@ -11,13 +11,16 @@ int slotcache_init(slotcache_t *cache, size_t size, void (*free_value)(void *val
     cache->free_value = free_value;
     if (size == 0)
         return 0;
-    cache->ids = calloc(size, sizeof *cache->ids);
-    cache->values = calloc(size, sizeof *cache->values);
-    if (!cache->ids || !cache->values) {
+    cache->ways = size >= 2 ? 2 : 1;
+    cache->pairs = size / cache->ways;
+    size_t slots = cache->pairs * cache->ways;
+    cache->ids = calloc(slots, sizeof *cache->ids);
+    cache->values = calloc(slots, sizeof *cache->values);
+    cache->newest = calloc(cache->pairs, sizeof *cache->newest);
+    if (!cache->ids || !cache->values || !cache->newest) {
         slotcache_close(cache);
         return -1;
     }
-    cache->size = size;
     return 0;
 }
 
@@ -32,44 +35,66 @@ static void evict(slotcache_t *cache, size_t i) {
 }
 
 void slotcache_clear(slotcache_t *cache) {
-    for (size_t i = 0; i < cache->size; i++)
+    for (size_t i = 0; i < cache->pairs * cache->ways; i++)
         evict(cache, i);
 }
 
 void slotcache_close(slotcache_t *cache) {
-    slotcache_clear(cache);
+    if (cache->ids != NULL)
+        slotcache_clear(cache);
     free(cache->ids);
     free(cache->values);
+    free(cache->newest);
     cache->ids = NULL;
     cache->values = NULL;
-    cache->size = 0;
+    cache->newest = NULL;
+    cache->pairs = 0;
 }
 
-static size_t slot_of(const slotcache_t *cache, const char *id) {
-    return (size_t)(hash_update_str(HASH_SEED, id) % cache->size);
+static size_t pair_of(const slotcache_t *cache, const char *id) {
+    return (size_t)(hash_update_str(HASH_SEED, id) % cache->pairs);
 }
 
 void *slotcache_take(slotcache_t *cache, const char *id) {
-    if (cache->size == 0)
+    if (cache->pairs == 0)
         return NULL;
-    size_t i = slot_of(cache, id);
-    if (cache->ids[i] == NULL || strcmp(cache->ids[i], id) != 0)
-        return NULL;
-    void *value = cache->values[i];
-    free(cache->ids[i]);
-    cache->ids[i] = NULL;
-    cache->values[i] = NULL;
-    return value;
+    size_t first = pair_of(cache, id) * cache->ways;
+    for (size_t i = first; i < first + cache->ways; i++) {
+        if (cache->ids[i] == NULL || strcmp(cache->ids[i], id) != 0)
+            continue;
+        void *value = cache->values[i];
+        free(cache->ids[i]);
+        cache->ids[i] = NULL;
+        cache->values[i] = NULL;
+        return value;
+    }
+    return NULL;
+}
+
+/* The slot of the pair at 'first' that a put of 'id' takes: the one holding 'id' already,
+ * else an empty one, else the one put longer ago than 'newest'. */
+static size_t choose_way(const slotcache_t *cache, size_t first, size_t newest, const char *id) {
+    size_t empty = cache->ways;
+    for (size_t w = 0; w < cache->ways; w++) {
+        const char *held = cache->ids[first + w];
+        if (held != NULL && strcmp(held, id) == 0)
+            return w;
+        if (held == NULL && empty == cache->ways)
+            empty = w;
+    }
+    return empty < cache->ways ? empty : cache->ways - 1 - newest;
 }
 
 void slotcache_put(slotcache_t *cache, const char *id, void *value) {
-    char *copy = cache->size ? strdup(id) : NULL;
+    char *copy = cache->pairs ? strdup(id) : NULL;
     if (copy == NULL) {
         cache->free_value(value);
         return;
     }
-    size_t i = slot_of(cache, id);
-    evict(cache, i);
-    cache->ids[i] = copy;
-    cache->values[i] = value;
+    size_t pair = pair_of(cache, id), first = pair * cache->ways;
+    size_t way = choose_way(cache, first, cache->newest[pair], id);
+    evict(cache, first + way);
+    cache->ids[first + way] = copy;
+    cache->values[first + way] = value;
+    cache->newest[pair] = (unsigned char)way;
 }

@@ -1,5 +1,6 @@
-/* Tests of slotcache: take gives back what put kept and forgets it; a colliding put evicts
- * (and frees) the earlier value; a cache of size 0 keeps nothing; clear frees everything. */
+/* Tests of slotcache: take gives back what put kept and forgets it; a put of the same id
+ * replaces its value; a pair of slots keeps two ids and a third evicts the one put longer
+ * ago; a cache of size 0 keeps nothing; clear frees everything. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,6 +62,36 @@ static void test_collision_evicts(void **state) {
     slotcache_close(&cache);
 }
 
+/* Two slots are one pair: two ids live side by side; a third evicts the one put longer ago;
+ * an empty slot of the pair is filled before anything is evicted. */
+static void test_pair_keeps_two(void **state) {
+    (void)state;
+    slotcache_t cache;
+    freed = 0;
+    assert_int_equal(slotcache_init(&cache, 2, count_free), 0);
+    slotcache_put(&cache, "ana", number(1));
+    slotcache_put(&cache, "bo", number(2));
+    assert_int_equal(freed, 0);
+    slotcache_put(&cache, "ana", number(3)); /* replaces ana's value; ana is now the newer */
+    assert_int_equal(freed, 1);
+    slotcache_put(&cache, "cy", number(4)); /* evicts the older, bo */
+    assert_int_equal(freed, 2);
+    assert_null(slotcache_take(&cache, "bo"));
+    int *value = slotcache_take(&cache, "ana");
+    assert_int_equal(*value, 3);
+    free(value);
+    slotcache_put(&cache, "dee", number(5)); /* into ana's empty slot: nothing evicted */
+    assert_int_equal(freed, 2);
+    value = slotcache_take(&cache, "cy");
+    assert_int_equal(*value, 4);
+    free(value);
+    value = slotcache_take(&cache, "dee");
+    assert_int_equal(*value, 5);
+    free(value);
+    slotcache_close(&cache);
+    assert_int_equal(freed, 2);
+}
+
 static void test_off_and_clear(void **state) {
     (void)state;
     slotcache_t cache;
@@ -89,6 +120,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_take_returns_and_forgets),
         cmocka_unit_test(test_collision_evicts),
+        cmocka_unit_test(test_pair_keeps_two),
         cmocka_unit_test(test_off_and_clear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
