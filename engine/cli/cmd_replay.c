@@ -9,7 +9,6 @@
 
 #include "engine/cli/commands.h"
 #include "engine/cli/offline.h"
-#include "engine/core/clock.h"
 #include "engine/core/jsonw.h"
 #include "engine/core/strmap.h"
 
@@ -51,16 +50,11 @@ static void emit(char *json) {
     free(json);
 }
 
-/* Prints 'a' as action_to_json(a, 'version', a->due_ms) would: emitted at its due time on
- * the virtual clock. */
+/* Prints 'a' as it would be released: emitted at its due time on the virtual clock. */
 static void print_action(jsonw_t *w, const action_t *a, const char *version) {
-    char due[CLOCK_ISO_MAX];
-    clock_format_iso(a->due_ms, due, sizeof due);
     w->length = 0;
-    action_write_open(w, a, version);
-    jsonw_raw(w, ",\"emitted_at\":", 14);
-    jsonw_string(w, due);
-    jsonw_raw(w, "}\n", 2);
+    action_write(w, a, version, a->due_ms);
+    jsonw_char(w, '\n');
     if (w->is_failed) {
         fprintf(stderr, "nurture replay: out of memory\n");
         exit(1);

@@ -28,13 +28,6 @@ void action_close(action_t *action) {
     memset(action, 0, sizeof *action);
 }
 
-/* Appends ',"key":"text"'. */
-static void add_string(jsonw_t *w, const char *key, const char *text) {
-    jsonw_char(w, ',');
-    jsonw_key(w, key);
-    jsonw_string(w, text);
-}
-
 /* Straight into the writer, as cJSON_PrintUnformatted would print the object: an action's
  * reason holds its evidence, and building a tree of copies to print it cost more than
  * deciding the action. */
@@ -45,17 +38,17 @@ void action_write_open(jsonw_t *w, const action_t *action, const char *playbook)
     jsonw_char(w, '{');
     jsonw_key(w, "id");
     jsonw_string(w, action->id);
-    add_string(w, "contact", action->contact);
-    add_string(w, "kind", kind);
+    jsonw_member(w, "contact", action->contact);
+    jsonw_member(w, "kind", kind);
     jsonw_char(w, ',');
     jsonw_key(w, kind);
     jsonw_item(w, action->target);
     if (action->account)
-        add_string(w, "account", action->account);
-    add_string(w, "channel", action->channel);
-    add_string(w, "due_at", due);
-    add_string(w, "rule", action->rule);
-    add_string(w, "playbook", playbook);
+        jsonw_member(w, "account", action->account);
+    jsonw_member(w, "channel", action->channel);
+    jsonw_member(w, "due_at", due);
+    jsonw_member(w, "rule", action->rule);
+    jsonw_member(w, "playbook", playbook);
     jsonw_char(w, ',');
     jsonw_key(w, "reason");
     jsonw_raw(w, action->reason, strlen(action->reason));
@@ -68,13 +61,17 @@ char *action_to_json_open(const action_t *action, const char *playbook) {
     return jsonw_finish(&w);
 }
 
-char *action_to_json(const action_t *action, const char *playbook, int64_t emitted_ms) {
+void action_write(jsonw_t *w, const action_t *action, const char *playbook, int64_t emitted_ms) {
     char emitted[CLOCK_ISO_MAX];
     clock_format_iso(emitted_ms, emitted, sizeof emitted);
+    action_write_open(w, action, playbook);
+    jsonw_member(w, "emitted_at", emitted);
+    jsonw_char(w, '}');
+}
+
+char *action_to_json(const action_t *action, const char *playbook, int64_t emitted_ms) {
     jsonw_t w;
     jsonw_init(&w, 1024);
-    action_write_open(&w, action, playbook);
-    add_string(&w, "emitted_at", emitted);
-    jsonw_char(&w, '}');
+    action_write(&w, action, playbook, emitted_ms);
     return jsonw_finish(&w);
 }

@@ -44,4 +44,7 @@ void action_write_open(jsonw_t *w, const action_t *action, const char *playbook)
 /* Like action_to_json_open, but complete, with "emitted_at" set to 'emitted_ms'. */
 char *action_to_json(const action_t *action, const char *playbook, int64_t emitted_ms);
 
+/* Appends what action_to_json returns to 'w'. */
+void action_write(jsonw_t *w, const action_t *action, const char *playbook, int64_t emitted_ms);
+
 #endif

@@ -128,13 +128,6 @@ static void add_touchpoint(touchpoints_t *touchpoints, const char *id) {
         touchpoints->ids[touchpoints->count++] = id;
 }
 
-/* Appends ,"key":"text". */
-static void put_member(jsonw_t *w, const char *key, const char *value) {
-    jsonw_char(w, ',');
-    jsonw_key(w, key);
-    jsonw_string(w, value);
-}
-
 /* Writes {name: value} for the 'count' states 'names' of 'mind' at 'at_ms'. */
 static void write_states(jsonw_t *w, const playbook_t *pb, const mind_t *mind,
                          const char *const *names, int count, int64_t at_ms) {
@@ -166,12 +159,12 @@ static int write_evidence(jsonw_t *w, const playbook_t *pb, const mind_t *mind,
             jsonw_char(w, ',');
             jsonw_key(w, "delta");
             jsonw_double(w, e->delta);
-            put_member(w, "rule", e->rule);
+            jsonw_member(w, "rule", e->rule);
             if (rule && rule->because)
-                put_member(w, "because", rule->because);
-            put_member(w, "event", e->event_id);
+                jsonw_member(w, "because", rule->because);
+            jsonw_member(w, "event", e->event_id);
             if (is_account)
-                put_member(w, "of", "account");
+                jsonw_member(w, "of", "account");
             jsonw_char(w, '}');
             add_touchpoint(touchpoints, e->event_id);
         }
@@ -209,9 +202,9 @@ static char *reason_text(const playbook_t *pb, const rule_t *rule, const contact
     jsonw_char(&w, '{');
     jsonw_key(&w, "rule");
     jsonw_string(&w, rule->name);
-    put_member(&w, "because", rule->because);
-    put_member(&w, "event", event->id);
-    put_member(&w, "stage", current_stage(pb, contact));
+    jsonw_member(&w, "because", rule->because);
+    jsonw_member(&w, "event", event->id);
+    jsonw_member(&w, "stage", current_stage(pb, contact));
     jsonw_raw(&w, ",\"states\":", 10);
     write_states(&w, pb, &contact->mind, reads->states, reads->state_count, event->at_ms);
     jsonw_raw(&w, ",\"facts\":", 9);
@@ -590,18 +583,18 @@ static char *record_json(const char *id, const event_t *event, const char *statu
     jsonw_init(&w, 320);
     jsonw_raw(&w, "{\"id\":", 6);
     jsonw_string(&w, id);
-    put_member(&w, "contact", event->contact);
-    put_member(&w, "event", event->id);
-    put_member(&w, "status", status);
-    put_member(&w, by_key, by);
+    jsonw_member(&w, "contact", event->contact);
+    jsonw_member(&w, "event", event->id);
+    jsonw_member(&w, "status", status);
+    jsonw_member(&w, by_key, by);
     if (rule)
-        put_member(&w, "rule", rule);
-    put_member(&w, "target", target);
-    put_member(&w, "channel", channel);
-    put_member(&w, "due_at", due);
+        jsonw_member(&w, "rule", rule);
+    jsonw_member(&w, "target", target);
+    jsonw_member(&w, "channel", channel);
+    jsonw_member(&w, "due_at", due);
     if (winner && winner[0])
-        put_member(&w, "winner", winner);
-    put_member(&w, "playbook", playbook);
+        jsonw_member(&w, "winner", winner);
+    jsonw_member(&w, "playbook", playbook);
     jsonw_char(&w, '}');
     return jsonw_finish(&w);
 }

@@ -163,6 +163,12 @@ void jsonw_key(jsonw_t *w, const char *key) {
     jsonw_char(w, ':');
 }
 
+void jsonw_member(jsonw_t *w, const char *key, const char *text) {
+    jsonw_char(w, ',');
+    jsonw_key(w, key);
+    jsonw_string(w, text);
+}
+
 /* ---- numbers ---------------------------------------------------------------------------- */
 
 /* Two digits a step: times in milliseconds have thirteen. */

@@ -39,6 +39,9 @@ void jsonw_string(jsonw_t *w, const char *text);
 /* Appends "key": with 'key' escaped like a string. */
 void jsonw_key(jsonw_t *w, const char *key);
 
+/* Appends ,"key":"text": a string member after the first (NULL 'text' prints ""). */
+void jsonw_member(jsonw_t *w, const char *key, const char *text);
+
 /* Appends 'value' as cJSON prints a number item holding it. */
 void jsonw_double(jsonw_t *w, double value);
 
