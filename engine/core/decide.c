@@ -268,12 +268,17 @@ static cJSON *task_target(const rule_t *rule) {
     return target;
 }
 
+/* The content id or task key a rule acts on when the rule fixes it; NULL when a content
+ * function chooses it as the rule runs. */
+static const char *fixed_key(const rule_t *rule) {
+    return rule->action_kind == ACTION_TASK ? rule->task_key : rule->content;
+}
+
 /* The content id or task key that cooldowns and action ids are about; NULL when a content
  * function chose nothing. */
 static const char *target_key(const rule_t *rule, const playbook_outcome_t *outcome) {
-    if (rule->action_kind == ACTION_TASK)
-        return rule->task_key;
-    return rule->content ? rule->content : outcome->content;
+    const char *key = fixed_key(rule);
+    return key ? key : outcome->content;
 }
 
 static int already_chosen(const decision_t *out, const char *id) {
@@ -352,13 +357,19 @@ static contact_sent_t *previous_delivery(contact_t *contact, account_t *account,
                    : contact_sent_newest(contact->sent, contact->sent_count, key);
 }
 
+/* Whether what 'rule' decides, due at 'due_ms', repeats 'previous' (NULL: nothing to repeat)
+ * within the rule's cooldown. */
+static int within_cooldown(const contact_sent_t *previous, const rule_t *rule, int64_t due_ms) {
+    return previous != NULL && due_ms < previous->at_ms + rule->cooldown_ms;
+}
+
 /* Applies the policies in order; returns 1 when one holds 'c' back, and records the hold.
  * A repeat within the cooldown is recorded once per delivery it repeats: a rule whose
  * condition holds for weeks asks again at every touchpoint, and recording every ask buried
  * the other records (see wants_act_rule). */
 static int is_held(playbook_t *pb, contact_t *contact, const candidate_t *c, decision_t *out) {
     contact_sent_t *previous = previous_delivery(contact, c->account, c->key);
-    if (previous && c->due_ms < previous->at_ms + c->rule->cooldown_ms) {
+    if (within_cooldown(previous, c->rule, c->due_ms)) {
         if (!previous->repeat_held)
             hold(out, c, "cooldown", previous->action_id);
         previous->repeat_held = 1;
@@ -441,13 +452,13 @@ static int take_act_rule(void *ctx, const playbook_outcome_t *outcome) {
  * out and nothing be recorded, so it need not run. (A rule held back by its cooldown for
  * months was most of the calls into Lua.) */
 static int only_repeats(step_t *s, const rule_t *rule) {
-    const char *key = rule->action_kind == ACTION_TASK ? rule->task_key : rule->content;
-    if (key == NULL) /* chosen by a function when the rule runs */
+    const char *key = fixed_key(rule);
+    if (key == NULL)
         return 0;
     const contact_sent_t *previous =
         previous_delivery(s->contact, rule->for_account ? s->account : NULL, key);
     return previous && previous->repeat_held &&
-           due_time(s->pb, rule, s->contact, s->event) < previous->at_ms + rule->cooldown_ms;
+           within_cooldown(previous, rule, due_time(s->pb, rule, s->contact, s->event));
 }
 
 /* Act rules run in the stage the contact is in once the mind and stage rules have run. */

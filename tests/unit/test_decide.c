@@ -315,6 +315,35 @@ static void test_cooldown(void **state) {
     playbook_free(pb);
 }
 
+/* Once the repeat of a delivery is recorded, a rule of a fixed content that could only
+ * repeat it again within the cooldown is not run: its failing condition reports nothing until
+ * the cooldown is over. */
+static void test_recorded_repeat_is_not_run_again(void **state) {
+    (void)state;
+    playbook_t *pb = load("decide_repeat");
+    contact_t c;
+    decision_t d;
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    assert_int_equal(run(pb, &c, "v1", "visit", T0, "", &d), 1);
+    decision_close(&d);
+    assert_int_equal(run(pb, &c, "v2", "visit", T0 + DAY_MS, "", &d), 0);
+    assert_int_equal(d.held_count, 1); /* the repeat, recorded */
+    decision_close(&d);
+    assert_int_equal(run(pb, &c, "k1", "click", T0 + 2 * DAY_MS, "", &d), 0);
+    decision_close(&d);
+    assert_int_equal(run(pb, &c, "v3", "visit", T0 + 3 * DAY_MS, "", &d), 0);
+    assert_int_equal(d.error_count, 0);
+    assert_int_equal(d.held_count, 0);
+    decision_close(&d);
+    /* Past the cooldown it runs, and fails. */
+    assert_int_equal(run(pb, &c, "v4", "visit", T0 + 31 * DAY_MS, "", &d), 0);
+    assert_int_equal(d.error_count, 1);
+    assert_non_null(strstr(d.errors[0].msg, "the condition ran"));
+    decision_close(&d);
+    contact_close(&c);
+    playbook_free(pb);
+}
+
 static void test_max_actions_and_priority_order(void **state) {
     (void)state;
     playbook_t *pb = load("decide_limits");
@@ -735,6 +764,7 @@ int main(void) {
         cmocka_unit_test(test_count_filter_and_window),
         cmocka_unit_test(test_advance_then_act_by_priority),
         cmocka_unit_test(test_cooldown),
+        cmocka_unit_test(test_recorded_repeat_is_not_run_again),
         cmocka_unit_test(test_max_actions_and_priority_order),
         cmocka_unit_test(test_rule_errors_are_isolated),
         cmocka_unit_test(test_error_count_past_the_kept_errors),
