@@ -218,11 +218,6 @@ int account_committee(const account_t *account, const char *type, const contact_
 
 /* ---- deliveries for the account --------------------------------------------------------- */
 
-int64_t account_last_sent(const account_t *account, const char *key) {
-    const contact_sent_t *newest = contact_sent_newest(account->sent, account->sent_count, key);
-    return newest ? newest->at_ms : -1;
-}
-
 int account_mark_sent(account_t *account, const char *key, const char *action_id,
                       const char *channel, int is_task, int64_t at_ms, nerr_t *err) {
     for (int i = 0; i < account->sent_count; i++)

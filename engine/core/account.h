@@ -101,9 +101,6 @@ int account_record_touch(account_t *account, const event_t *event, nerr_t *err);
 int account_committee(const account_t *account, const char *type, const contact_filter_t *filter,
                       int64_t since_ms);
 
-/* Time the account last received 'key' (content id or "task:<rule>"), or -1. */
-int64_t account_last_sent(const account_t *account, const char *key);
-
 /* Records a delivery for the account once per action id. Returns 0 or NERR_NOMEM. */
 int account_mark_sent(account_t *account, const char *key, const char *action_id,
                       const char *channel, int is_task, int64_t at_ms, nerr_t *err);

@@ -80,8 +80,10 @@ static void test_deliveries_and_round_trip(void **state) {
     assert_int_equal(account_mark_sent(&a, "task:call", "a-1", "task", 1, 1000, NULL), 0);
     assert_int_equal(account_mark_sent(&a, "task:call", "a-1", "task", 1, 1000, NULL), 0);
     assert_int_equal(a.sent_count, 1);
-    assert_true(account_last_sent(&a, "task:call") == 1000);
-    assert_true(account_last_sent(&a, "story") == -1);
+    const contact_sent_t *newest = contact_sent_newest(a.sent, a.sent_count, "task:call");
+    assert_non_null(newest);
+    assert_true(newest->at_ms == 1000);
+    assert_null(contact_sent_newest(a.sent, a.sent_count, "story"));
     char *json = account_to_json(&a);
     assert_non_null(json);
     assert_null(strstr(json, "touches")); /* the rows live in a text of their own */
