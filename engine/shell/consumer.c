@@ -880,10 +880,14 @@ static int take_handed_on(consumer_t *c, flight_t *f, const reply_ctx_t *ctx, co
 /* Asks for a stored state unless the other flight or the cache has it; returns 1 when the
  * state did not come from Redis. */
 static int fetch_state(consumer_t *c, flight_t *f, reply_ctx_t *ctx, const char *id) {
-    if (take_handed_on(c, f, ctx, id))
+    uint64_t *sources = ctx->is_account ? c->stats.account_states : c->stats.contact_states;
+    if (take_handed_on(c, f, ctx, id)) {
+        sources[STATE_FROM_PREVIOUS_BATCH]++;
         return 1;
+    }
     void *cached = slotcache_take(ctx->is_account ? &c->account_cache : &c->contact_cache, id);
     if (cached != NULL) {
+        sources[STATE_FROM_CACHE]++;
         /* What we committed last: unless another engine wrote since, the commit's version
          * check passes; if one did, it fails and the entries are read again. */
         if (ctx->is_account)
@@ -908,9 +912,10 @@ static int fetch_state(consumer_t *c, flight_t *f, reply_ctx_t *ctx, const char 
     if (rconn_command_argv(c->reader, NULL, NULL, 1, multi, NULL) == 0 &&
         rconn_command_argv(c->reader, NULL, NULL, 4, state, NULL) == 0 &&
         rconn_command_argv(c->reader, NULL, NULL, 2, rows, NULL) == 0 &&
-        rconn_command_argv(c->reader, stored_state_reply, ctx, 1, exec, NULL) == 0)
+        rconn_command_argv(c->reader, stored_state_reply, ctx, 1, exec, NULL) == 0) {
         f->outstanding++;
-    else
+        sources[STATE_FROM_REDIS]++;
+    } else
         f->is_failed = 1;
     return 0;
 }

@@ -34,8 +34,12 @@ typedef struct {
     int64_t claim_idle_ms; /* entries idle this long with another consumer are claimed
                               (default 60000; negative disables) */
     int cache_size;       /* contact states kept between batches, and as many account states
-                             (default 1024; negative: none) */
+                             (default 768; negative: none) */
 } consumer_options_t;
+
+/* Where the state of a contact or account of a batch came from: kept from the last commit,
+ * handed on by the batch committing before this one, or fetched from Redis. */
+enum { STATE_FROM_CACHE, STATE_FROM_PREVIOUS_BATCH, STATE_FROM_REDIS, STATE_SOURCES };
 
 typedef struct {
     uint64_t events;      /* entries read */
@@ -47,6 +51,9 @@ typedef struct {
     uint64_t conflicts;   /* commits refused by the version check, decided again */
     uint64_t claimed;     /* entries taken over from other consumers */
     uint64_t batches;     /* batches settled (acked, or left pending after a failure) */
+    uint64_t contact_states[STATE_SOURCES]; /* per contact of a batch, by where its state came
+                                               from (a fetch from Redis costs a round trip) */
+    uint64_t account_states[STATE_SOURCES];
     meter_histogram_t batch_time;  /* from the read's reply until the batch is settled */
     meter_histogram_t fetch_time;  /* states and seen-marks round trip */
     meter_histogram_t decide_time; /* the playbook over the batch */

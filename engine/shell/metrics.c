@@ -140,6 +140,16 @@ static void render_consumer(text_t *t, const consumer_stats_t *s) {
             "Commits refused by the version check; their events are decided again.", s->conflicts);
     counter(t, "nurture_batches_total", "Batches settled.", s->batches);
     counter(t, "nurture_actions_scheduled_total", "Actions committed to the schedule.", s->actions);
+    family(t, "nurture_states_total", "counter",
+           "States of the contacts and accounts of each batch, by where they came from: the "
+           "cache, the batch committing before, or Redis (a round trip).");
+    static const char *const sources[STATE_SOURCES] = {"cache", "previous_batch", "redis"};
+    for (int i = 0; i < STATE_SOURCES; i++) {
+        text_printf(t, "nurture_states_total{kind=\"contact\",source=\"%s\"} %" PRIu64 "\n",
+                    sources[i], s->contact_states[i]);
+        text_printf(t, "nurture_states_total{kind=\"account\",source=\"%s\"} %" PRIu64 "\n",
+                    sources[i], s->account_states[i]);
+    }
 
     family(t, "nurture_actions_held_total", "counter",
            "Actions a policy held back, by policy and channel.");

@@ -90,6 +90,24 @@ grep -q '^nurture_batch_duration_seconds_bucket{le="+Inf"} [1-9]' "$TMP/metrics.
 grep -q '^nurture_batch_phase_duration_seconds_count{phase="commit"} [1-9]' "$TMP/metrics.txt" ||
     fail "no commit latency observed"
 [ "$(value nurture_healthy)" = 1 ] || fail "nurture_healthy is not 1"
+
+# The sample events come in one batch: every state is fetched from Redis once. A later event
+# of a contact finds its state, and its account's, in the cache.
+state() { value "nurture_states_total{kind=\"$1\",source=\"$2\"}"; }
+contacts=$(grep -o '"contact": *"[^"]*"' "$EVENTS" | sort -u | wc -l)
+accounts=$(grep -o '"account": *"[^"]*"' "$EVENTS" | sort -u | wc -l)
+[ "$(state contact redis)" = "$contacts" ] ||
+    fail "$(state contact redis) contact states fetched, expected the $contacts contacts"
+[ "$(state account redis)" = "$accounts" ] ||
+    fail "$(state account redis) account states fetched, expected the $accounts accounts"
+[ "$(state contact cache)" = 0 ] || fail "a contact state came from the cache in the first batch"
+later='{"id": "ev-grace-later", "contact": "grace@lumen-bank.example", "account": "lumen-bank", "type": "page_view", "at": "2026-03-01T09:00:00Z", "props": {"url": "/pricing"}}'
+printf '%s\n' "$later" >"$TMP/later.jsonl"
+push "$TMP/later.jsonl" >/dev/null
+wait_value 'nurture_states_total{kind="contact",source="cache"}' 1
+[ "$(state account cache)" = 1 ] || fail "$(state account cache) account states from the cache, expected 1"
+[ "$(state contact redis)" = "$contacts" ] || fail "the later event's contact was fetched again"
+scrape >"$TMP/metrics.txt"
 promtool check metrics <"$TMP/metrics.txt" >"$TMP/promtool.out" 2>&1 ||
     fail "promtool check metrics: $(cat "$TMP/promtool.out")"
 echo "promtool check metrics: ok $(cat "$TMP/promtool.out")"
