@@ -104,6 +104,20 @@ now_s() { date +%s.%N; }
 # cpu_ticks PID: the user and system CPU time a process has used, in clock ticks.
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 # per_event TICKS EVENTS: CPU microseconds per event.
+# The engine's count of states of KIND (contact or account) that came from SOURCE.
+states() {
+    curl -s --max-time 5 "http://127.0.0.1:$metrics_port/metrics" |
+        sed -n "s/^nurture_states_total{kind=\"$1\",source=\"$2\"} //p"
+}
+# Sums the sources of KIND's states: "cache previous_batch redis".
+state_sources() { echo "$(states "$1" cache) $(states "$1" previous_batch) $(states "$1" redis)"; }
+# Percent of the states fetched from Redis between two state_sources readings.
+fetched_pct() {
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        total = 0; for (i = 1; i <= 3; i++) total += y[i] - x[i];
+        printf "%.1f", total ? (y[3] - x[3]) * 100 / total : 0 }'
+}
+
 per_event() {
     awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }'
 }
@@ -189,8 +203,11 @@ for run in $(seq 1 "$runs"); do
 
     log "run $run/$runs: engine on the backlog"
     redis_ticks=$(cpu_ticks "$REDIS_PID")
+    metrics_port=$((20000 + RANDOM % 40000))
+    while ! redis_port_is_free "$metrics_port"; do metrics_port=$((20000 + RANDOM % 40000)); done
     "$bin/nurture" run --redis "redis://127.0.0.1:$REDIS_PORT" --rules "$root/rules" \
-        --consumer bench --batch "$batch" --log-level warn >"$work_dir/engine.$run.log" 2>&1 &
+        --consumer bench --batch "$batch" --log-level warn \
+        --metrics "127.0.0.1:$metrics_port" >"$work_dir/engine.$run.log" 2>&1 &
     engine_pid=$!
     "$client" watch --port "$REDIS_PORT" --stream nurture:events --group nurture \
         --total "$events" --timeout 3600 >"$work_dir/watch.out"
@@ -221,6 +238,8 @@ for run in $(seq 1 "$runs"); do
     log "run $run/$runs: latency at $rate events/s for ${latency_s}s"
     engine_ticks=$(cpu_ticks "$engine_pid")
     redis_ticks=$(cpu_ticks "$REDIS_PID")
+    contacts_before=$(state_sources contact)
+    accounts_before=$(state_sources account)
     if ! "$client" latency --port "$REDIS_PORT" --stream nurture:events \
         --file "$work_dir/live.jsonl" --rate "$rate" --seconds "$latency_s" --timeout 30 \
         >"$work_dir/latency.out"; then
@@ -234,10 +253,22 @@ for run in $(seq 1 "$runs"); do
     sent=$(value latency_sent "$work_dir/latency.out")
     record live_engine_us "$(per_event "$engine_ticks" "$sent")"
     record live_redis_us "$(per_event "$redis_ticks" "$sent")"
+    record live_contacts_fetched_pct "$(fetched_pct "$contacts_before" "$(state_sources contact)")"
+    record live_accounts_fetched_pct "$(fetched_pct "$accounts_before" "$(state_sources account)")"
     record engine_rss_kib "$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$engine_pid/status)"
     kill -TERM "$engine_pid"
     wait "$engine_pid" || log "run $run/$runs: the engine exited with $?"
     engine_pid=
+
+    # The same paced producer with no engine: its XADDs alone are a share of Redis's live CPU.
+    log "run $run/$runs: the producer alone at $rate events/s"
+    redis_ticks=$(cpu_ticks "$REDIS_PID")
+    "$client" latency --port "$REDIS_PORT" --stream bench:producer-only \
+        --file "$work_dir/live.jsonl" --rate "$rate" --seconds "$latency_s" --timeout 0 \
+        >"$work_dir/producer.out" || true
+    record producer_redis_us "$(per_event $(($(cpu_ticks "$REDIS_PID") - redis_ticks)) \
+        "$(value latency_sent "$work_dir/producer.out")")"
+    rcli DEL bench:producer-only >/dev/null
 
     log "run $run/$runs: Redis-only reference (state $state_bytes B, $actions actions, $held held)"
     fresh_backlog
@@ -290,6 +321,10 @@ CPU per event, backlog (us)
 CPU per event, live (us)
   engine                            $(stat live_engine_us)
   redis-server                      $(stat live_redis_us)
+    of which the producer's XADDs   $(stat producer_redis_us)
+live states fetched from Redis (%)
+  contacts                          $(stat live_contacts_fetched_pct)
+  accounts                          $(stat live_accounts_fetched_pct)
 engine peak RSS (KiB)               $(stat engine_rss_kib)
 redis bytes per contact             $(stat redis_bytes_per_contact)
   contact hash (MEMORY USAGE, B)    $(stat contact_hash_bytes)
