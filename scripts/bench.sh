@@ -14,7 +14,9 @@
 #   3. drives a paced producer at half that rate (or at R events/s with --latency-rate, to
 #      compare latency at one rate across runs and commits) and measures XADD -> commit
 #      latency (the keyspace notification of each event's seen-mark, written by the commit
-#      function);
+#      function), the CPU per event, and the share of states the engine fetched from Redis
+#      (its nurture_states_total); then the same producer with no engine, for its own share
+#      of Redis's CPU;
 #   4. reads the engine's peak RSS (VmHWM);
 #   5. runs the Redis-only reference (tests/bench/redis_reference.c): the engine's command mix
 #      (states, account states, actions and held-back records of the sizes and rates just
