@@ -34,3 +34,18 @@ test "people on personal mail addresses are no account" {
   },
   expect_no = { { rule = "engage_the_buying_committee" } },
 }
+
+test "people the CRM put in one account are one committee, whatever their mail domains" {
+  contact = "maria@fjord-holding.example",
+  start = "2026-03-02T09:00:00Z",
+  events = {
+    { "identify", contact = "ole@fjordtech.example", account = "fjord" },
+    { "identify", contact = "kari@fjord-labs.example", account = "fjord" },
+    { "identify", account = "fjord" },
+    -- the site knows only their addresses: the page views go to the account they have
+    { "page_view", contact = "ole@fjordtech.example", after = "1h", page_type = "pricing" },
+    { "page_view", contact = "kari@fjord-labs.example", after = "1d", page_type = "pricing" },
+    { "page_view", after = "1d", page_type = "pricing" },
+  },
+  expect = { { task = "field_sales", rule = "engage_the_buying_committee" } },
+}

@@ -71,12 +71,14 @@ static void free_account(void *value) {
     free(value);
 }
 
-/* The account of the event's contact (as the engine derives it), created on first sight;
- * NULL when there is none or memory runs out ('*is_nomem' tells which). */
-static account_t *account_for(offline_t *o, const event_t *event, int *is_nomem) {
+/* The account of the event's contact (as the engine derives it, from the event or the
+ * account 'contact' has by now), created on first sight; NULL when there is none or memory
+ * runs out ('*is_nomem' tells which). */
+static account_t *account_for(offline_t *o, const event_t *event, const contact_t *contact,
+                              int *is_nomem) {
     char id[EVENT_MAX_ID_BYTES + 1];
     *is_nomem = 0;
-    if (!account_id_for(event, NULL, id, sizeof id))
+    if (!account_id_for(event, contact->account, id, sizeof id))
         return NULL;
     account_t *account = strmap_get(&o->accounts, id);
     if (account != NULL)
@@ -157,9 +159,11 @@ static int apply_line(offline_t *o, const char *path, long line_number, const ch
     if (o->hooks->before)
         o->hooks->before(&event, strmap_get(&o->contacts, event.contact), o->hooks->ud);
     contact_t *contact = contact_for(o, event.contact, &err);
+    if (contact == NULL)
+        goto done;
     int is_nomem;
-    account_t *account = account_for(o, &event, &is_nomem);
-    if (contact == NULL || is_nomem)
+    account_t *account = account_for(o, &event, contact, &is_nomem);
+    if (is_nomem)
         goto done;
     *seen = (void *)1;
     decision_t decision;

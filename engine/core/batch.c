@@ -149,9 +149,9 @@ int batch_add(batch_t *batch, const char *entry_id, const char *raw, size_t size
     e->is_valid = 1;
     if ((e->contact_index = contact_slot(batch, e->event.contact)) < 0)
         goto nomem;
-    char account[EVENT_MAX_ID_BYTES + 1];
-    if (account_id_for(&e->event, NULL, account, sizeof account)) {
-        if ((e->account_index = account_slot(batch, account)) < 0)
+    /* An event without an account takes its contact's, known with the contact's state. */
+    if (e->event.account) {
+        if ((e->account_index = account_slot(batch, e->event.account)) < 0)
             goto nomem;
         if (batch->contacts[e->contact_index].account_index < 0)
             batch->contacts[e->contact_index].account_index = e->account_index;
@@ -159,6 +159,38 @@ int batch_add(batch_t *batch, const char *entry_id, const char *raw, size_t size
     return 0;
 nomem:
     return nerr_set(err, NERR_NOMEM, "out of memory adding entry %s", entry_id);
+}
+
+int batch_place_accounts(batch_t *batch, const int *ready, nerr_t *err) {
+    /* Each contact's account as its events go by, in stream order. */
+    const char **known = calloc((size_t)(batch->contact_count ? batch->contact_count : 1),
+                                sizeof *known);
+    if (known == NULL)
+        return nerr_set(err, NERR_NOMEM, "out of memory placing accounts");
+    for (int i = 0; i < batch->contact_count; i++)
+        known[i] = batch->contacts[i].contact.account;
+    int rc = 0;
+    for (int i = 0; i < batch->entry_count && rc == 0; i++) {
+        batch_entry_t *e = &batch->entries[i];
+        if (!e->is_valid)
+            continue;
+        batch_contact_t *c = &batch->contacts[e->contact_index];
+        if (c->is_placed || (ready && !ready[e->contact_index]))
+            continue;
+        char id[EVENT_MAX_ID_BYTES + 1];
+        if (e->event.account)
+            known[e->contact_index] = e->event.account;
+        else if (account_id_for(&e->event, known[e->contact_index], id, sizeof id) &&
+                 (e->account_index = account_slot(batch, id)) < 0)
+            rc = nerr_set(err, NERR_NOMEM, "out of memory placing accounts");
+        else if (c->account_index < 0)
+            c->account_index = e->account_index;
+    }
+    for (int i = 0; i < batch->contact_count && rc == 0; i++)
+        if (ready == NULL || ready[i])
+            batch->contacts[i].is_placed = 1;
+    free(known);
+    return rc;
 }
 
 void batch_reject(batch_t *batch, int index, const char *reason) {

@@ -22,7 +22,8 @@ typedef struct {
     int is_valid;
     char reason[256];   /* why it is not valid: the dead-letter reason */
     int contact_index;  /* into batch_t.contacts; -1 when not valid */
-    int account_index;  /* into batch_t.accounts; -1 when the contact has no account */
+    int account_index;  /* into batch_t.accounts; -1 when the contact has no account, or
+                           until batch_place_accounts for an event that names none */
     int is_duplicate;   /* seen before: in Redis, or earlier in this batch */
 } batch_entry_t;
 
@@ -46,6 +47,7 @@ typedef struct {
     char halt[128];        /* the suppression in force after the batch, or "": content due
                               later is held at release while it holds */
     int account_index;     /* the account committed with this contact, or -1 */
+    int is_placed;         /* batch_place_accounts has given its entries their accounts */
 } batch_contact_t;
 
 typedef struct {
@@ -87,6 +89,14 @@ void batch_close(batch_t *batch);
 /* Adds a stream entry: 'entry_id' and 'raw' ('size' bytes; NULL when the entry carried no
  * event field) are copied. An invalid event is kept with its reason. Returns 0 or NERR_NOMEM. */
 int batch_add(batch_t *batch, const char *entry_id, const char *raw, size_t size, nerr_t *err);
+
+/* Gives each entry whose event names no account the account its contact has by then: the
+ * one its state holds, or the one an earlier event of the batch named; else the domain of a
+ * company e-mail address (see account_id_for). An entry whose event names an account has
+ * it from batch_add. Does so for the contacts 'ready' marks (NULL: all), once each, after
+ * their states are in the batch. Accounts the batch did not have get slots at the end of
+ * 'accounts', whose states the caller restores before deciding. Returns 0 or NERR_NOMEM. */
+int batch_place_accounts(batch_t *batch, const int *ready, nerr_t *err);
 
 /* Turns entry 'index' away with 'reason' (copied): it is dead-lettered instead of decided. */
 void batch_reject(batch_t *batch, int index, const char *reason);

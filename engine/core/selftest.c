@@ -43,9 +43,11 @@ static contact_t *contact_named(run_t *run, const char *id, nerr_t *err) {
     return &run->contacts[run->contact_count++];
 }
 
-static account_t *account_of(run_t *run, const event_t *event, nerr_t *err) {
+/* The account of the event's contact: from the event, or the one 'contact' has by now. */
+static account_t *account_of(run_t *run, const event_t *event, const contact_t *contact,
+                             nerr_t *err) {
     char id[EVENT_MAX_ID_BYTES + 1];
-    if (!account_id_for(event, NULL, id, sizeof id))
+    if (!account_id_for(event, contact->account, id, sizeof id))
         return NULL;
     for (int i = 0; i < run->account_count; i++)
         if (strcmp(run->accounts[i].id, id) == 0)
@@ -199,7 +201,8 @@ static int feed(run_t *run, playbook_t *pb, const cJSON *object, int index, int6
     if (contact == NULL) {
         fail(run, "event %d: a test may involve at most %d contacts", index + 1, PEOPLE_MAX);
         memset(&decision, 0, sizeof decision);
-    } else if (decide_account(pb, contact, account_of(run, &event, err), &event, &decision, err) != 0) {
+    } else if (decide_account(pb, contact, account_of(run, &event, contact, err), &event, &decision,
+                              err) != 0) {
         rc = NERR_NOMEM;
     } else {
         for (int i = 0; i < decision.cancelled_count; i++)

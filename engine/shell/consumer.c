@@ -68,6 +68,7 @@ struct flight {
                               dead letter): acked with one XACK after the commits */
     int *commit_status;    /* per contact: 1 committed, 0 conflict, -1 unknown */
     int *is_cached;        /* per contact: its state came from the cache or the other flight */
+    int accounts_asked;    /* account slots whose states were asked for (see fetch_accounts) */
     int64_t earliest_due_ms; /* of the actions committed so far; INT64_MAX for none */
     uint64_t started_ns;   /* uv_hrtime when the batch was read */
     uint64_t phase_started_ns;
@@ -118,6 +119,7 @@ static void free_cached_account(void *value);
 static void reject_worn_out(consumer_t *c, flight_t *f);
 static void start_setup(consumer_t *c);
 static void send_commits(consumer_t *c, flight_t *f);
+static int fetch_state(consumer_t *c, flight_t *f, reply_ctx_t *ctx, const char *id);
 
 /* ---- life cycle ------------------------------------------------------------------------- */
 
@@ -790,7 +792,38 @@ static void decide_flight(consumer_t *c, flight_t *f) {
 
 /* ---- fetch: states and seen-marks ------------------------------------------------------- */
 
+/* Asks for the states of the account slots not asked for yet. */
+static void fetch_accounts(consumer_t *c, flight_t *f) {
+    batch_t *b = &f->batch;
+    for (int i = f->accounts_asked; i < b->account_count; i++) {
+        reply_ctx_t *ctx = &f->contexts[b->entry_count + b->contact_count + i];
+        *ctx = (reply_ctx_t){f, i, 1};
+        fetch_state(c, f, ctx, b->accounts[i].id);
+    }
+    f->accounts_asked = b->account_count;
+}
+
+/* Gives the events that name no account the accounts of their contacts restored from Redis;
+ * returns 1 while the states of accounts new to the batch are still being fetched (one more
+ * round trip, which only an event without an account of a contact fetched from Redis can
+ * need), 0 when the batch may be decided. */
+static int place_fetched_accounts(consumer_t *c, flight_t *f) {
+    nerr_t err;
+    if (batch_place_accounts(&f->batch, NULL, &err) != 0) {
+        LOG(LOG_ERROR, "%s", err.msg);
+        f->is_failed = 1;
+        return 0;
+    }
+    if (f->accounts_asked == f->batch.account_count)
+        return 0;
+    f->outstanding = 1; /* held until every command is sent */
+    fetch_accounts(c, f);
+    return --f->outstanding > 0;
+}
+
 static void fetch_phase_done(consumer_t *c, flight_t *f) {
+    if (!f->is_failed && place_fetched_accounts(c, f))
+        return; /* called again once the accounts are in */
     phase_done(f, &c->stats.fetch_time);
     if (f->is_failed) {
         f->phase = FLIGHT_DECIDED; /* nothing written; everything stays pending */
@@ -936,7 +969,11 @@ static void seen_reply(redisAsyncContext *ac, void *r, void *privdata) {
 /* Asks for the flight's states and seen-marks in one pipelined round trip on the reader. */
 static void start_fetch(consumer_t *c, flight_t *f) {
     batch_t *b = &f->batch;
-    int slots = b->entry_count + b->contact_count + b->account_count;
+    /* Room for the accounts batch_place_accounts may add: one per event naming none. */
+    int unnamed = 0;
+    for (int i = 0; i < b->entry_count; i++)
+        unnamed += b->entries[i].is_valid && b->entries[i].event.account == NULL;
+    int slots = b->entry_count + b->contact_count + b->account_count + unnamed;
     f->contexts = calloc((size_t)(slots ? slots : 1), sizeof *f->contexts);
     f->is_settled = calloc((size_t)(b->entry_count ? b->entry_count : 1), sizeof(int));
     f->commit_status = calloc((size_t)(b->contact_count ? b->contact_count : 1), sizeof(int));
@@ -956,11 +993,12 @@ static void start_fetch(consumer_t *c, flight_t *f) {
         *ctx = (reply_ctx_t){f, i, 0};
         f->is_cached[i] = fetch_state(c, f, ctx, b->contacts[i].id);
     }
-    for (int i = 0; i < b->account_count; i++) {
-        reply_ctx_t *ctx = &f->contexts[b->entry_count + b->contact_count + i];
-        *ctx = (reply_ctx_t){f, i, 1};
-        fetch_state(c, f, ctx, b->accounts[i].id);
+    nerr_t err;
+    if (batch_place_accounts(b, f->is_cached, &err) != 0) {
+        LOG(LOG_ERROR, "%s", err.msg);
+        f->is_failed = 1;
     }
+    fetch_accounts(c, f);
     for (int i = 0; i < b->entry_count; i++) {
         /* For a contact whose state did not come from Redis the commit checks the seen-marks
          * itself: a repeated event makes it refuse, and the entries come back through the

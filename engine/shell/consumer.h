@@ -1,11 +1,12 @@
 /* consumer: the engine's pipeline over the events stream. Reads a batch with XREADGROUP on the
  * reader connection, fetches the batch's contact states and seen-marks in one pipelined round
- * trip on the same connection, decides (engine/core/batch), commits each contact's result
- * with one atomic, version-checked FCALL on the writer connection that also acks its
- * entries, dead-letters malformed entries, and XACKs those and the duplicates. The next batch
- * is read and decided while one commits. Entries whose commit conflicted or was cut off stay
- * pending and are read again (own pending entries first), so nothing is lost and nothing is
- * applied twice.
+ * trip on the same connection (and the states of accounts it learns only from the contact
+ * states, for events that name no account, in a second), decides (engine/core/batch),
+ * commits each contact's result with one atomic, version-checked FCALL on the writer
+ * connection that also acks its entries, dead-letters malformed entries, and XACKs those and
+ * the duplicates. The next batch is read and decided while one commits. Entries whose commit
+ * conflicted or was cut off stay pending and are read again (own pending entries first), so
+ * nothing is lost and nothing is applied twice.
  *
  * Life cycle: consumer_new -> connection changes reported by the caller -> consumer_stop ->
  * stopped_cb -> consumer_free. The consumer borrows its connections and playbook. */

@@ -8,6 +8,15 @@ cp -r "$NURTURE_SOURCE_DIR/tests/integration/playbooks/reload" "$TMP/rules"
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 event() { printf '{"id":"%s","contact":"r1","type":"page_view","at":"%s"}\n' "$1" "$now"; }
 old_version=$("$NURTURE_BIN" check "$TMP/rules" | sed -E 's/.*version ([0-9a-f]+).*/\1/')
+# Waits up to ~10 s for a line matching PATTERN in the engine log: a reload loads and tests
+# the playbook, which takes longer on a busy machine.
+wait_log() {
+    for _ in $(seq 1 100); do
+        grep -q "$1" "$TMP/engine.log" && return 0
+        sleep 0.1
+    done
+    return 1
+}
 
 start_engine "$TMP/rules"
 event e1 >"$TMP/e1.jsonl"
@@ -17,8 +26,7 @@ wait_settled
 # A syntax error: refused, the old playbook keeps serving.
 echo 'act "broken" {' >>"$TMP/rules/hello.lua"
 kill -HUP "$ENGINE_PID"
-sleep 0.5
-grep -q "reload refused, keeping playbook version $old_version: .*hello.lua:[0-9]*:" "$TMP/engine.log" ||
+wait_log "reload refused, keeping playbook version $old_version: .*hello.lua:[0-9]*:" ||
     fail "no refusal with file:line in the log"
 event e2 >"$TMP/e2.jsonl"
 push "$TMP/e2.jsonl"
@@ -34,10 +42,9 @@ test "a page view schedules a hello a day later" {
 }
 LUA
 kill -HUP "$ENGINE_PID"
-sleep 0.5
-grep -q "playbook test failed: .*tests.lua:1: a page view schedules a hello a day later: expected content hello due" "$TMP/engine.log" ||
+wait_log "playbook test failed: .*tests.lua:1: a page view schedules a hello a day later: expected content hello due" ||
     fail "no failed playbook test in the log"
-grep -q "reload refused, keeping playbook version $old_version: the new playbook fails its own tests" "$TMP/engine.log" ||
+wait_log "reload refused, keeping playbook version $old_version: the new playbook fails its own tests" ||
     fail "a playbook failing its tests was not refused"
 sed -i 's/after = "2d"/after = "1d"/' "$TMP/rules/tests.lua"
 
@@ -46,8 +53,7 @@ sed -i 's/version one/version two/' "$TMP/rules/hello.lua"
 new_version=$("$NURTURE_BIN" check "$TMP/rules" | sed -E 's/.*version ([0-9a-f]+).*/\1/')
 [ "$new_version" != "$old_version" ] || fail "the version hash did not change"
 kill -HUP "$ENGINE_PID"
-sleep 0.5
-grep -q "reloaded playbook .*: version $old_version -> $new_version" "$TMP/engine.log" ||
+wait_log "reloaded playbook .*: version $old_version -> $new_version" ||
     fail "no reload line in the log"
 event e3 >"$TMP/e3.jsonl"
 push "$TMP/e3.jsonl"
