@@ -105,13 +105,12 @@ record() { echo "run=$run $1=$2" >>"$results"; }
 now_s() { date +%s.%N; }
 # cpu_ticks PID: the user and system CPU time a process has used, in clock ticks.
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-# per_event TICKS EVENTS: CPU microseconds per event.
 # The engine's count of states of KIND (contact or account) that came from SOURCE.
 states() {
     curl -s --max-time 5 "http://127.0.0.1:$metrics_port/metrics" |
         sed -n "s/^nurture_states_total{kind=\"$1\",source=\"$2\"} //p"
 }
-# Sums the sources of KIND's states: "cache previous_batch redis".
+# The counts of KIND's states by source: "cache previous_batch redis".
 state_sources() { echo "$(states "$1" cache) $(states "$1" previous_batch) $(states "$1" redis)"; }
 # Percent of the states fetched from Redis between two state_sources readings.
 fetched_pct() {
@@ -119,7 +118,7 @@ fetched_pct() {
         total = 0; for (i = 1; i <= 3; i++) total += y[i] - x[i];
         printf "%.1f", total ? (y[3] - x[3]) * 100 / total : 0 }'
 }
-
+# per_event TICKS EVENTS: CPU microseconds per event.
 per_event() {
     awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }'
 }
