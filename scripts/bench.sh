@@ -107,8 +107,21 @@ now_s() { date +%s.%N; }
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 # The engine's count of states of KIND (contact or account) that came from SOURCE.
 states() {
-    curl -s --max-time 5 "http://127.0.0.1:$metrics_port/metrics" |
+    curl -s --max-time 5 "http://$metrics_address/metrics" |
         sed -n "s/^nurture_states_total{kind=\"$1\",source=\"$2\"} //p"
+}
+# metrics_address LOG: where the engine (engine_pid) serves its metrics, from its log (it
+# picks a free port); fails when the engine exits first or says nothing within 10 s.
+metrics_address() {
+    local address
+    for _ in $(seq 1 100); do
+        address=$(sed -nE 's/.*metrics: listening on ([0-9.]+:[0-9]+).*/\1/p' "$1")
+        [ -n "$address" ] && { echo "$address"; return 0; }
+        kill -0 "$engine_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    log "the engine did not start: $(tail -3 "$1")"
+    return 1
 }
 # The counts of KIND's states by source: "cache previous_batch redis".
 state_sources() { echo "$(states "$1" cache) $(states "$1" previous_batch) $(states "$1" redis)"; }
@@ -204,12 +217,11 @@ for run in $(seq 1 "$runs"); do
 
     log "run $run/$runs: engine on the backlog"
     redis_ticks=$(cpu_ticks "$REDIS_PID")
-    metrics_port=$((20000 + RANDOM % 40000))
-    while ! redis_port_is_free "$metrics_port"; do metrics_port=$((20000 + RANDOM % 40000)); done
     "$bin/nurture" run --redis "redis://127.0.0.1:$REDIS_PORT" --rules "$root/rules" \
-        --consumer bench --batch "$batch" --log-level warn \
-        --metrics "127.0.0.1:$metrics_port" >"$work_dir/engine.$run.log" 2>&1 &
+        --consumer bench --batch "$batch" --log-level info \
+        --metrics 127.0.0.1:0 >"$work_dir/engine.$run.log" 2>&1 &
     engine_pid=$!
+    metrics_address=$(metrics_address "$work_dir/engine.$run.log")
     "$client" watch --port "$REDIS_PORT" --stream nurture:events --group nurture \
         --total "$events" --timeout 3600 >"$work_dir/watch.out"
     run_per_s=$(value run_per_s "$work_dir/watch.out")
