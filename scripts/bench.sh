@@ -21,7 +21,10 @@
 #   5. runs the Redis-only reference (tests/bench/redis_reference.c): the engine's command mix
 #      (states, account states, actions and held-back records of the sizes and rates just
 #      measured) on the same key layout and function library, with no rule work, on a
-#      reloaded backlog;
+#      reloaded backlog; then live, under the same paced producer at the same rate, for the
+#      latency of the command mix alone beside the engine's, and for the least a consumer
+#      can do (set each event's seen-mark and ack it): the latency of the producer, Redis,
+#      the listener and the machine's scheduling alone;
 #   6. times `nurture replay` over the same events file (no Redis).
 # The summary prints the median of each figure over the K runs, with min and max.
 set -euo pipefail
@@ -60,6 +63,8 @@ if [ "$smoke" = 1 ]; then
     events=3000
     runs=1
     latency_s=2
+    # Its backlog drains between two polls, so half its measured rate means nothing.
+    latency_rate=${latency_rate:-1000}
 fi
 
 if [ -z "$build_dir" ]; then
@@ -298,6 +303,44 @@ for run in $(seq 1 "$runs"); do
     record reference_per_s "$ref_per_s"
     record ratio_pct "$(awk -v e="$run_per_s" -v r="$ref_per_s" 'BEGIN { printf "%.1f", 100 * e / r }')"
 
+    # The reference's latency: the same producer and listener at the same rate, with the
+    # reference consuming live as the engine did, so the engine's p99 has a floor beside it.
+    log "run $run/$runs: Redis-only reference, latency at $rate events/s"
+    "$reference" --port "$REDIS_PORT" --functions "$root/engine/shell/redis_functions.lua" \
+        --block 1000 --first-sequence "$events" --batch "$batch" --state-bytes "$state_bytes" \
+        --action-rate "$action_rate" \
+        --action-bytes "$action_bytes" --held-rate "$held_rate" --held-bytes "$held_bytes" \
+        --row-bytes "$row_bytes" --account-row-bytes "$account_row_bytes" \
+        >"$work_dir/reference-live.out" &
+    reference_pid=$!
+    if ! "$client" latency --port "$REDIS_PORT" --stream nurture:events \
+        --file "$work_dir/live.jsonl" --rate "$rate" --seconds "$latency_s" --timeout 30 \
+        >"$work_dir/reference-latency.out"; then
+        log "run $run/$runs: some live events were not committed in time by the reference"
+    fi
+    wait "$reference_pid" || log "run $run/$runs: the reference exited with $?"
+    for key in p50_ms p99_ms; do
+        record "reference_latency_$key" "$(value "latency_$key" "$work_dir/reference-latency.out")"
+    done
+    # The floor: a consumer that only sets each seen-mark and acks, on a group of its own
+    # that starts at the stream's end.
+    log "run $run/$runs: the least consumer, latency at $rate events/s"
+    rcli XGROUP CREATE nurture:events floor '$' >/dev/null
+    "$reference" --port "$REDIS_PORT" --functions "$root/engine/shell/redis_functions.lua" \
+        --block 1000 --marks-only 1 --group floor --prefix floor --batch "$batch" \
+        >"$work_dir/floor-live.out" &
+    reference_pid=$!
+    if ! "$client" latency --port "$REDIS_PORT" --stream nurture:events \
+        --file "$work_dir/live.jsonl" --rate "$rate" --seconds "$latency_s" --timeout 30 \
+        >"$work_dir/floor-latency.out"; then
+        log "run $run/$runs: some live events were not marked in time by the least consumer"
+    fi
+    wait "$reference_pid" || log "run $run/$runs: the least consumer exited with $?"
+    record floor_latency_p99_ms "$(value latency_p99_ms "$work_dir/floor-latency.out")"
+    record latency_p99_ratio "$(awk -v e="$(value latency_p99_ms "$work_dir/latency.out")" \
+        -v r="$(value latency_p99_ms "$work_dir/reference-latency.out")" \
+        'BEGIN { printf "%.2f", (r > 0 ? e / r : 0) }')"
+
     log "run $run/$runs: replay"
     start=$(now_s)
     "$bin/nurture" replay --rules "$root/rules" --events "$work_dir/backlog.jsonl" \
@@ -328,6 +371,10 @@ latency XADD->commit at $(median latency_rate)/s: p50 $(median latency_p50_ms) m
   p50 (ms)                          $(stat latency_p50_ms)
   max (ms)                          $(stat latency_max_ms)
   committed / sent                  $(median latency_committed) / $(median latency_sent)
+  reference, no rule work: p50 (ms)  $(stat reference_latency_p50_ms)
+  reference p99 (ms)                $(stat reference_latency_p99_ms)
+  engine p99 / reference p99        $(stat latency_p99_ratio)
+  least consumer p99 (ms)           $(stat floor_latency_p99_ms)
 CPU per event, backlog (us)
   engine                            $(stat backlog_engine_us)
   redis-server                      $(stat backlog_redis_us)

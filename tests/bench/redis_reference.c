@@ -17,6 +17,13 @@
  *      entries.
  * Instead of deciding, it finds each event's id, contact and account with a plain string
  * scan; the account is the event's "account", as the synthetic workload always names one.
+ *
+ * With --block MS it is the latency reference instead: it waits for events as `nurture run`
+ * does (XREADGROUP BLOCK) and ends at the first wait that brings none once some came, so the
+ * benchmark's paced producer can measure XADD -> commit with no rule work in between. With
+ * --marks-only 1 as well it only sets each event's seen-mark and acks it (one pipelined
+ * round trip per batch): the least a consumer can do, so the latency it shows is that of the
+ * producer, Redis, the listener and the machine's scheduling alone.
  * Prints key=value lines for scripts/bench.sh. Depends on hiredis. */
 #include <hiredis/hiredis.h>
 #include <stdint.h>
@@ -31,7 +38,10 @@
 typedef struct {
     const char *stream, *group, *prefix, *functions;
     int port, batch;
+    int block_ms;        /* > 0: wait for new events, and end at a wait that brings none */
+    int marks_only;      /* set the seen-marks and ack; no states, no commit function */
     long total;
+    long first_sequence; /* the first event's position in the action mix (after a backlog) */
     long action_rate, held_rate; /* actions and held-back records per 1,000,000 events */
     size_t state_bytes, action_bytes, held_bytes, row_bytes, account_row_bytes;
 } args_t;
@@ -130,8 +140,12 @@ static int table_index(table_t *t, const char *id) {
 
 /* Step 1: one XREADGROUP; returns the number of entries taken. */
 static int read_batch(redisContext *c, const args_t *a, batch_t *b, long *sequence) {
-    redisReply *reply = redisCommand(c, "XREADGROUP GROUP %s ref COUNT %d STREAMS %s >", a->group,
-                                     a->batch, a->stream);
+    redisReply *reply =
+        a->block_ms > 0
+            ? redisCommand(c, "XREADGROUP GROUP %s ref COUNT %d BLOCK %d STREAMS %s >", a->group,
+                           a->batch, a->block_ms, a->stream)
+            : redisCommand(c, "XREADGROUP GROUP %s ref COUNT %d STREAMS %s >", a->group,
+                           a->batch, a->stream);
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
         die(c, "XREADGROUP", reply);
     memset(&b->contacts, 0, sizeof b->contacts);
@@ -315,6 +329,24 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
     return committed;
 }
 
+/* --marks-only: per event its seen-mark (as the commit function sets it) and its ack, all
+ * pipelined; returns the events marked. */
+static int mark_and_ack(redisContext *c, const args_t *a, const batch_t *b) {
+    for (int i = 0; i < b->entry_count; i++) {
+        redisAppendCommand(c, "SET %s:{0}:seen:%s 1 EX %s NX", a->prefix, b->entries[i].event_id,
+                           SEEN_TTL);
+        redisAppendCommand(c, "XACK %s %s %s", a->stream, a->group, b->entries[i].entry_id);
+    }
+    int marked = 0;
+    for (int i = 0; i < b->entry_count; i++) {
+        redisReply *reply = get_reply(c, "SET");
+        marked += reply->type == REDIS_REPLY_STATUS;
+        freeReplyObject(reply);
+        freeReplyObject(get_reply(c, "XACK"));
+    }
+    return marked;
+}
+
 static void load_functions(redisContext *c, const char *path) {
     FILE *in = fopen(path, "r");
     if (in == NULL) {
@@ -338,7 +370,8 @@ static char *filled(size_t size, char fill) {
 }
 
 static const char USAGE[] =
-    "usage: bench-redis-ref --port P --functions FILE --total N [--stream S] [--group G]\n"
+    "usage: bench-redis-ref --port P --functions FILE (--total N | --block MS) [--stream S]\n"
+    "                       [--group G] [--first-sequence N] [--marks-only 1]\n"
     "                       [--prefix P] [--batch B] [--state-bytes N] [--action-rate R]\n"
     "                       [--action-bytes N] [--held-rate R]\n"
     "                       [--held-bytes N] [--row-bytes N] [--account-row-bytes N]\n";
@@ -353,6 +386,9 @@ static int parse_args(int argc, char **argv, args_t *a) {
         if (strcmp(k, "--port") == 0) a->port = atoi(v);
         else if (strcmp(k, "--functions") == 0) a->functions = v;
         else if (strcmp(k, "--total") == 0) a->total = atol(v);
+        else if (strcmp(k, "--block") == 0) a->block_ms = atoi(v);
+        else if (strcmp(k, "--first-sequence") == 0) a->first_sequence = atol(v);
+        else if (strcmp(k, "--marks-only") == 0) a->marks_only = atoi(v);
         else if (strcmp(k, "--stream") == 0) a->stream = v;
         else if (strcmp(k, "--group") == 0) a->group = v;
         else if (strcmp(k, "--prefix") == 0) a->prefix = v;
@@ -366,8 +402,10 @@ static int parse_args(int argc, char **argv, args_t *a) {
         else if (strcmp(k, "--account-row-bytes") == 0) a->account_row_bytes = (size_t)atol(v);
         else return -1;
     }
-    return argc % 2 == 1 && a->port > 0 && a->functions && a->total > 0 && a->batch > 0 &&
-                   a->batch <= 512 ? 0 : -1;
+    int one_end = (a->total > 0) != (a->block_ms > 0);
+    return argc % 2 == 1 && a->port > 0 && a->functions && one_end && a->batch > 0 &&
+                   a->batch <= 512 && a->first_sequence >= 0 &&
+                   (!a->marks_only || a->block_ms > 0) ? 0 : -1;
 }
 
 int main(int argc, char **argv) {
@@ -380,7 +418,9 @@ int main(int argc, char **argv) {
     if (c == NULL || c->err)
         die(c, "connect", NULL);
     load_functions(c, a.functions);
-    redisReply *reply = redisCommand(c, "XGROUP CREATE %s %s 0", a.stream, a.group);
+    /* A live consumer's new group starts at the events to come. */
+    redisReply *reply = redisCommand(c, "XGROUP CREATE %s %s %s MKSTREAM", a.stream, a.group,
+                                     a.block_ms > 0 ? "$" : "0");
     if (reply == NULL || (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "BUSYGROUP", 9)))
         die(c, "XGROUP CREATE", reply);
     freeReplyObject(reply);
@@ -392,23 +432,29 @@ int main(int argc, char **argv) {
     char *account_row = filled(a.account_row_bytes, 'w');
     batch_t *b = calloc(1, sizeof *b);
     b->entries = calloc((size_t)a.batch, sizeof *b->entries);
-    long done = 0, sequence = 0, committed = 0, batches = 0;
-    int64_t first = 0;
-    while (done < a.total) {
+    long done = 0, sequence = a.first_sequence, committed = 0, batches = 0;
+    int64_t first = 0, last = 0;
+    while (a.block_ms > 0 || done < a.total) {
         int count = read_batch(c, &a, b, &sequence);
-        if (count == 0)
+        if (count == 0 && (a.block_ms == 0 || done > 0))
             break;
+        if (count == 0)
+            continue;
         if (first == 0)
             first = now_ns();
-        fetch(c, &a, b);
-        committed +=
-            commit(c, &a, b, state, action_json, held_json, row, account_row);
+        if (a.marks_only) {
+            committed += mark_and_ack(c, &a, b);
+        } else {
+            fetch(c, &a, b);
+            committed += commit(c, &a, b, state, action_json, held_json, row, account_row);
+        }
         done += count;
         batches++;
+        last = now_ns();
     }
-    double seconds = (double)(now_ns() - first) / 1e9;
+    double seconds = (double)(last - first) / 1e9;
     printf("ref_events=%ld\nref_batches=%ld\nref_commits=%ld\nref_seconds=%.3f\nref_per_s=%.0f\n",
-           done, batches, committed, seconds, (double)done / seconds);
+           done, batches, committed, seconds, seconds > 0 ? (double)done / seconds : 0.0);
     free(state);
     free(action_json);
     free(held_json);
@@ -417,5 +463,5 @@ int main(int argc, char **argv) {
     free(b->entries);
     free(b);
     redisFree(c);
-    return done == a.total ? 0 : 1;
+    return a.block_ms > 0 ? done == 0 : done != a.total;
 }
