@@ -150,12 +150,8 @@ int batch_add(batch_t *batch, const char *entry_id, const char *raw, size_t size
     if ((e->contact_index = contact_slot(batch, e->event.contact)) < 0)
         goto nomem;
     /* An event without an account takes its contact's, known with the contact's state. */
-    if (e->event.account) {
-        if ((e->account_index = account_slot(batch, e->event.account)) < 0)
-            goto nomem;
-        if (batch->contacts[e->contact_index].account_index < 0)
-            batch->contacts[e->contact_index].account_index = e->account_index;
-    }
+    if (e->event.account && (e->account_index = account_slot(batch, e->event.account)) < 0)
+        goto nomem;
     return 0;
 nomem:
     return nerr_set(err, NERR_NOMEM, "out of memory adding entry %s", entry_id);
@@ -183,8 +179,6 @@ int batch_place_accounts(batch_t *batch, const int *ready, nerr_t *err) {
         else if (account_id_for(&e->event, known[e->contact_index], id, sizeof id) &&
                  (e->account_index = account_slot(batch, id)) < 0)
             rc = nerr_set(err, NERR_NOMEM, "out of memory placing accounts");
-        else if (c->account_index < 0)
-            c->account_index = e->account_index;
     }
     for (int i = 0; i < batch->contact_count && rc == 0; i++)
         if (ready == NULL || ready[i])
@@ -367,6 +361,18 @@ static int mark_repeats(batch_t *batch) {
     return rc;
 }
 
+/* Whether entry 'e' of contact 'c' must wait for a later batch: an earlier entry of 'c' waits
+ * already (they stay in order), or it goes to an account other than the one c's commit
+ * carries. */
+static int must_wait(const batch_contact_t *c, const batch_entry_t *e) {
+    return c->has_deferred || (c->account_index >= 0 && e->account_index >= 0 &&
+                               e->account_index != c->account_index);
+}
+
+int batch_is_decided(const batch_entry_t *e) {
+    return e->is_valid && !e->is_duplicate && !e->is_deferred;
+}
+
 int batch_decide(batch_t *batch, playbook_t *playbook, batch_rule_error_cb on_rule_error,
                  void *ud, nerr_t *err) {
     if (mark_repeats(batch) != 0)
@@ -377,6 +383,12 @@ int batch_decide(batch_t *batch, playbook_t *playbook, batch_rule_error_cb on_ru
         if (!e->is_valid || e->is_duplicate)
             continue;
         batch_contact_t *c = &batch->contacts[e->contact_index];
+        if (must_wait(c, e)) {
+            e->is_deferred = c->has_deferred = 1;
+            continue;
+        }
+        if (c->account_index < 0)
+            c->account_index = e->account_index;
         batch_account_t *a = e->account_index >= 0 ? &batch->accounts[e->account_index] : NULL;
         decision_t decision;
         int rc = decide_account(playbook, &c->contact, a ? &a->account : NULL, &e->event,

@@ -498,13 +498,18 @@ static void send_ack(consumer_t *c, flight_t *f) {
 static void commit_phase_done(consumer_t *c, flight_t *f) {
     phase_done(f, &c->stats.commit_time);
     cache_committed(c, f);
-    /* A committed contact's entries were acked by its commit; the others are read again
-     * from pending. */
+    /* A committed contact's decided entries were acked by its commit; the others (of a
+     * conflict, or deferred) are read again from pending, before anything newer. */
+    int deferred = 0;
     for (int i = 0; i < f->batch.entry_count; i++) {
         const batch_entry_t *e = &f->batch.entries[i];
-        if (e->is_valid && !e->is_duplicate && f->commit_status[e->contact_index] != 1)
+        deferred += e->is_deferred;
+        if (e->is_deferred || (batch_is_decided(e) && f->commit_status[e->contact_index] != 1))
             f->is_failed = 1;
     }
+    if (deferred > 0)
+        LOG(LOG_INFO, "%d entries wait for the next batch: their contacts' events went to two "
+                      "accounts in this one", deferred);
     send_ack(c, f);
 }
 
@@ -659,7 +664,7 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     argv[n++] = keys[3];
     for (int i = 0; i < f->batch.entry_count; i++) {
         const batch_entry_t *e = &f->batch.entries[i];
-        if (e->contact_index == index && e->is_valid && !e->is_duplicate) {
+        if (e->contact_index == index && batch_is_decided(e)) {
             keys_seen(&c->keys, e->event.id, keys[k], sizeof keys[k]);
             argv[n++] = keys[k++];
         }
@@ -706,7 +711,7 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     }
     for (int i = 0; i < f->batch.entry_count; i++) {
         const batch_entry_t *e = &f->batch.entries[i];
-        if (e->contact_index == index && e->is_valid && !e->is_duplicate)
+        if (e->contact_index == index && batch_is_decided(e))
             argv[n++] = e->entry_id;
     }
     assert(n == argc);

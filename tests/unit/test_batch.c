@@ -1,7 +1,8 @@
 /* Tests of batch: which account each entry of a batch goes to. An event that names no
  * account takes the one its contact has by then (stored, or named by an earlier event of the
  * batch), else the domain of a company e-mail address; the contact's state must be in the
- * batch first, so the consumer places accounts per contact as states arrive. */
+ * batch first, so the consumer places accounts per contact as states arrive. A contact's
+ * commit carries one account: its entries for a second one wait for the next batch. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,7 +60,6 @@ static void test_stored_account_wins_over_the_domain(void **state) {
     place(&batch, NULL);
     assert_string_equal(account_of(&batch, 0), "lumen-bank");
     assert_int_equal(batch.account_count, 1);
-    assert_int_equal(batch.contacts[0].account_index, batch.entries[0].account_index);
     batch_close(&batch);
 }
 
@@ -104,11 +104,73 @@ static void test_contacts_are_placed_once_ready(void **state) {
     batch_close(&batch);
 }
 
+/* Places and decides 'batch' under the fixture playbook "good". */
+static void place_and_decide(batch_t *batch) {
+    char dir[1024];
+    nerr_t err = {0, ""};
+    snprintf(dir, sizeof dir, "%s/good", FIXTURES_DIR);
+    playbook_t *playbook = playbook_load(dir, &err);
+    assert_non_null(playbook);
+    place(batch, NULL);
+    assert_int_equal(batch_decide(batch, playbook, NULL, NULL, &err), 0);
+    playbook_free(playbook);
+}
+
+static void test_second_account_waits_for_the_next_batch(void **state) {
+    (void)state;
+    batch_t batch;
+    batch_init(&batch);
+    add(&batch, "1-0", EVENT("e1", "bo@mail.example", ",\"account\":\"initech\""));
+    add(&batch, "2-0", EVENT("e2", "cy@mail.example", ",\"account\":\"globex\""));
+    add(&batch, "3-0", EVENT("e3", "bo@mail.example", ",\"account\":\"globex\""));
+    add(&batch, "4-0", EVENT("e4", "bo@mail.example", "")); /* globex's, known by then */
+    add(&batch, "5-0", EVENT("e5", "bo@mail.example", ",\"account\":\"initech\""));
+    place_and_decide(&batch);
+    int bo = contact_index(&batch, "bo@mail.example");
+    assert_true(batch_is_decided(&batch.entries[0]));
+    assert_true(batch_is_decided(&batch.entries[1])); /* cy goes to globex alone */
+    for (int i = 2; i < 5; i++) /* e5 is initech's again, but must not overtake e3 and e4 */
+        assert_int_equal(batch.entries[i].is_deferred, 1);
+    assert_int_equal(batch.contacts[bo].decided_count, 1);
+    assert_string_equal(batch.accounts[batch.contacts[bo].account_index].id, "initech");
+    assert_non_null(batch.contacts[bo].state_json);
+    batch_close(&batch);
+
+    /* The next batch starts with the deferred entries: globex's come first now. */
+    batch_init(&batch);
+    add(&batch, "3-0", EVENT("e3", "bo@mail.example", ",\"account\":\"globex\""));
+    add(&batch, "4-0", EVENT("e4", "bo@mail.example", ""));
+    add(&batch, "5-0", EVENT("e5", "bo@mail.example", ",\"account\":\"initech\""));
+    restore(&batch, "bo@mail.example", "{\"account\":\"initech\"}");
+    place_and_decide(&batch);
+    assert_true(batch_is_decided(&batch.entries[0]));
+    assert_true(batch_is_decided(&batch.entries[1]));
+    assert_int_equal(batch.entries[2].is_deferred, 1);
+    assert_string_equal(account_of(&batch, 1), "globex");
+    assert_string_equal(batch.accounts[batch.contacts[0].account_index].id, "globex");
+    batch_close(&batch);
+}
+
+static void test_events_without_account_before_the_first_one_are_decided(void **state) {
+    (void)state;
+    batch_t batch;
+    batch_init(&batch);
+    add(&batch, "1-0", EVENT("e1", "dee@gmail.com", "")); /* no company to go to */
+    add(&batch, "2-0", EVENT("e2", "dee@gmail.com", ",\"account\":\"acme\""));
+    place_and_decide(&batch);
+    assert_true(batch_is_decided(&batch.entries[0]));
+    assert_true(batch_is_decided(&batch.entries[1]));
+    assert_string_equal(batch.accounts[batch.contacts[0].account_index].id, "acme");
+    batch_close(&batch);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stored_account_wins_over_the_domain),
         cmocka_unit_test(test_named_account_carries_to_later_events),
         cmocka_unit_test(test_contacts_are_placed_once_ready),
+        cmocka_unit_test(test_second_account_waits_for_the_next_batch),
+        cmocka_unit_test(test_events_without_account_before_the_first_one_are_decided),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
