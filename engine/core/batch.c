@@ -29,6 +29,7 @@ static void contact_slot_close(batch_contact_t *c) {
     free(c->action_json);
     free(c->action_due_ms);
     free(c->state_json);
+    free(c->account_indexes);
     free(c->id);
     contact_close(&c->contact);
 }
@@ -69,7 +70,6 @@ static int contact_slot(batch_t *batch, const char *id) {
     }
     batch_contact_t *c = &batch->contacts[batch->contact_count];
     memset(c, 0, sizeof *c);
-    c->account_index = -1;
     c->id = strdup(id);
     if (c->id == NULL || contact_init(&c->contact, id, NULL) != 0) {
         free(c->id);
@@ -361,16 +361,19 @@ static int mark_repeats(batch_t *batch) {
     return rc;
 }
 
-/* Whether entry 'e' of contact 'c' must wait for a later batch: an earlier entry of 'c' waits
- * already (they stay in order), or it goes to an account other than the one c's commit
- * carries. */
-static int must_wait(const batch_contact_t *c, const batch_entry_t *e) {
-    return c->has_deferred || (c->account_index >= 0 && e->account_index >= 0 &&
-                               e->account_index != c->account_index);
-}
-
-int batch_is_decided(const batch_entry_t *e) {
-    return e->is_valid && !e->is_duplicate && !e->is_deferred;
+/* Adds account 'index' to those the commit of 'c' writes, unless it is there. A contact's
+ * events of one batch may name two accounts (a buyer who changed companies): each gets the
+ * changes its events made. Returns 0, or -1 when memory ran out. */
+static int commit_writes_account(batch_contact_t *c, int index) {
+    for (int i = 0; i < c->account_count; i++)
+        if (c->account_indexes[i] == index)
+            return 0;
+    int *grown = realloc(c->account_indexes, (size_t)(c->account_count + 1) * sizeof *grown);
+    if (grown == NULL)
+        return -1;
+    grown[c->account_count++] = index;
+    c->account_indexes = grown;
+    return 0;
 }
 
 int batch_decide(batch_t *batch, playbook_t *playbook, batch_rule_error_cb on_rule_error,
@@ -383,13 +386,9 @@ int batch_decide(batch_t *batch, playbook_t *playbook, batch_rule_error_cb on_ru
         if (!e->is_valid || e->is_duplicate)
             continue;
         batch_contact_t *c = &batch->contacts[e->contact_index];
-        if (must_wait(c, e)) {
-            e->is_deferred = c->has_deferred = 1;
-            continue;
-        }
-        if (c->account_index < 0)
-            c->account_index = e->account_index;
         batch_account_t *a = e->account_index >= 0 ? &batch->accounts[e->account_index] : NULL;
+        if (a && commit_writes_account(c, e->account_index) != 0)
+            return nerr_set(err, NERR_NOMEM, "out of memory keeping accounts");
         decision_t decision;
         int rc = decide_account(playbook, &c->contact, a ? &a->account : NULL, &e->event,
                                 &decision, err);

@@ -25,9 +25,6 @@ typedef struct {
     int account_index;  /* into batch_t.accounts; -1 when the contact has no account, or
                            until batch_place_accounts for an event that names none */
     int is_duplicate;   /* seen before: in Redis, or earlier in this batch */
-    int is_deferred;    /* left for a later batch by batch_decide: the entry (or an earlier
-                           one of its contact) goes to another account than the contact's
-                           first of this batch, and a commit carries one account */
 } batch_entry_t;
 
 typedef struct {
@@ -49,10 +46,10 @@ typedef struct {
     int cancelled_count;
     char halt[128];        /* the suppression in force after the batch, or "": content due
                               later is held at release while it holds */
-    int account_index;     /* the account committed with this contact, or -1: the one of its
-                              first decided entry that has one (set by batch_decide) */
+    int *account_indexes;  /* the accounts its commit writes (into batch_t.accounts): those
+                              of its decided entries, in the order first met; usually one */
+    int account_count;
     int is_placed;         /* batch_place_accounts has given its entries their accounts */
-    int has_deferred;      /* some of its entries wait for a later batch (see batch_decide) */
 } batch_contact_t;
 
 typedef struct {
@@ -133,15 +130,9 @@ int batch_record_labels(const batch_contact_t *c, int index, const char **status
                         const char **reason, const char **channel);
 
 /* Decides every valid, not-duplicate entry in stream order under 'playbook', and prepares
- * each touched contact's commit (new state JSON, actions). A contact's commit writes one
- * account, so when its entries go to two accounts, those from the first entry of another
- * account on are deferred (is_deferred): the caller leaves them pending for a later batch,
- * where they come first. The first entry of every contact is always decided, so each batch
- * makes progress. Returns 0 or NERR_NOMEM. */
+ * each touched contact's commit (new state JSON, actions, the accounts it writes). Returns 0
+ * or NERR_NOMEM. */
 int batch_decide(batch_t *batch, playbook_t *playbook, batch_rule_error_cb on_rule_error,
                  void *ud, nerr_t *err);
-
-/* Whether entry 'e' was decided by batch_decide: its commit sets its seen-mark and acks it. */
-int batch_is_decided(const batch_entry_t *e);
 
 #endif

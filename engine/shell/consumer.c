@@ -498,18 +498,13 @@ static void send_ack(consumer_t *c, flight_t *f) {
 static void commit_phase_done(consumer_t *c, flight_t *f) {
     phase_done(f, &c->stats.commit_time);
     cache_committed(c, f);
-    /* A committed contact's decided entries were acked by its commit; the others (of a
-     * conflict, or deferred) are read again from pending, before anything newer. */
-    int deferred = 0;
+    /* A committed contact's entries were acked by its commit; the others are read again
+     * from pending. */
     for (int i = 0; i < f->batch.entry_count; i++) {
         const batch_entry_t *e = &f->batch.entries[i];
-        deferred += e->is_deferred;
-        if (e->is_deferred || (batch_is_decided(e) && f->commit_status[e->contact_index] != 1))
+        if (e->is_valid && !e->is_duplicate && f->commit_status[e->contact_index] != 1)
             f->is_failed = 1;
     }
-    if (deferred > 0)
-        LOG(LOG_INFO, "%d entries wait for the next batch: their contacts' events went to two "
-                      "accounts in this one", deferred);
     send_ack(c, f);
 }
 
@@ -538,8 +533,8 @@ static void commit_reply(redisAsyncContext *ac, void *r, void *privdata) {
         f->is_failed = 1;
     } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
         f->commit_status[ctx->index] = 1;
-        if (contact->account_index >= 0)
-            f->batch.accounts[contact->account_index].commits_done++;
+        for (int i = 0; i < contact->account_count; i++)
+            f->batch.accounts[contact->account_indexes[i]].commits_done++;
         c->stats.decided += (uint64_t)contact->decided_count;
         c->stats.actions += (uint64_t)contact->action_count;
         for (int i = 0; i < contact->action_count; i++)
@@ -609,62 +604,60 @@ static int rows_write(rows_write_t *w, char *text, int rewrite, size_t size) {
     return 0;
 }
 
-/* Sends FCALL nurture_commit for one contact: its new state (and its account's), actions,
+/* Sends FCALL nurture_commit for one contact: its new state (and its accounts'), actions,
  * records and rows, and the acks of its entries; see redis_functions.lua for the argument
  * layout. */
 static int send_commit(consumer_t *c, flight_t *f, int index) {
     batch_contact_t *contact = &f->batch.contacts[index];
     int seen_count = contact->decided_count;
-    batch_account_t *account =
-        contact->account_index >= 0 ? &f->batch.accounts[contact->account_index] : NULL;
-    if (account && account->state_json == NULL)
-        account = NULL; /* nothing was decided for it in this batch */
-    int argc = 3 + 8 + seen_count + 8 + 3 * contact->action_count + 1 +
-               contact->cancelled_count + 1 + contact->record_count + 4 + seen_count;
+    int accounts = contact->account_count;
+    int argc = 3 + 6 + 2 * accounts + seen_count + 6 + 4 * accounts + 1 +
+               3 * contact->action_count + 1 + contact->cancelled_count + 1 +
+               contact->record_count + 2 + seen_count;
     const char **argv = calloc((size_t)argc, sizeof *argv);
     size_t *lengths = calloc((size_t)argc, sizeof *lengths);
-    char(*keys)[KEYS_KEY_MAX] = malloc((size_t)(4 + seen_count) * sizeof *keys); /* each written */
-    char(*numbers)[JSONW_INT64_MAX] = calloc((size_t)(6 + contact->action_count), sizeof *numbers);
-    rows_write_t history = {{0}, NULL, 0}, touches = {{0}, NULL, 0};
+    /* Each key and number is written before it is used. */
+    char(*keys)[KEYS_KEY_MAX] = malloc((size_t)(2 + 2 * accounts + seen_count) * sizeof *keys);
+    char(*numbers)[JSONW_INT64_MAX] =
+        calloc((size_t)(7 + accounts + contact->action_count), sizeof *numbers);
+    rows_write_t *rows = calloc((size_t)(1 + accounts), sizeof *rows); /* history, touches */
     int rewrite;
     size_t size;
     int rc = -1;
-    if (!argv || !lengths || !keys || !numbers)
+    if (!argv || !lengths || !keys || !numbers || !rows)
         goto done;
     char *text = contact_rows_text(&contact->contact, &rewrite, &size);
-    if (rows_write(&history, text, rewrite, size) != 0)
+    if (rows_write(&rows[0], text, rewrite, size) != 0)
         goto done;
-    if (account) {
+    for (int i = 0; i < accounts; i++) {
+        batch_account_t *account = &f->batch.accounts[contact->account_indexes[i]];
         text = account_rows_text(&account->account, &rewrite, &size);
-        if (rows_write(&touches, text, rewrite, size) != 0)
+        if (rows_write(&rows[1 + i], text, rewrite, size) != 0)
             goto done;
     }
-    /* keys[0..3]: the contact, the account (or the contact), and their rows. */
-    keys_contact(&c->keys, contact->id, keys[0], sizeof keys[0]);
-    keys_history(&c->keys, contact->id, keys[2], sizeof keys[2]);
-    if (account) {
-        keys_account(&c->keys, account->id, keys[1], sizeof keys[1]);
-        keys_account_touches(&c->keys, account->id, keys[3], sizeof keys[3]);
-    } else {
-        memcpy(keys[1], keys[0], sizeof keys[0]);
-        memcpy(keys[3], keys[2], sizeof keys[2]);
-    }
-    int n = 0, k = 4;
+    int n = 0, k = 0;
     argv[n++] = "FCALL";
     argv[n++] = "nurture_commit";
-    jsonw_format_int64(numbers[0], 8 + seen_count);
+    jsonw_format_int64(numbers[0], 6 + 2 * accounts + seen_count);
     argv[n++] = numbers[0];
-    argv[n++] = keys[0];
+    keys_contact(&c->keys, contact->id, keys[k], sizeof keys[k]);
+    argv[n++] = keys[k++];
     argv[n++] = c->keys.due;
     argv[n++] = c->keys.scheduled;
     argv[n++] = c->keys.held;
-    argv[n++] = keys[1];
     argv[n++] = c->keys.events;
-    argv[n++] = keys[2];
-    argv[n++] = keys[3];
+    keys_history(&c->keys, contact->id, keys[k], sizeof keys[k]);
+    argv[n++] = keys[k++];
+    for (int i = 0; i < accounts; i++) {
+        const char *id = f->batch.accounts[contact->account_indexes[i]].id;
+        keys_account(&c->keys, id, keys[k], sizeof keys[k]);
+        argv[n++] = keys[k++];
+        keys_account_touches(&c->keys, id, keys[k], sizeof keys[k]);
+        argv[n++] = keys[k++];
+    }
     for (int i = 0; i < f->batch.entry_count; i++) {
         const batch_entry_t *e = &f->batch.entries[i];
-        if (e->contact_index == index && batch_is_decided(e)) {
+        if (e->contact_index == index && e->is_valid && !e->is_duplicate) {
             keys_seen(&c->keys, e->event.id, keys[k], sizeof keys[k]);
             argv[n++] = keys[k++];
         }
@@ -672,46 +665,50 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     /* Numbers without snprintf: a commit has a dozen, and printf cost more than the rest. */
     jsonw_format_int64(numbers[1], contact->stored_version);
     jsonw_format_int64(numbers[2], c->options.seen_ttl_s);
-    jsonw_format_int64(numbers[3], contact->action_count);
-    jsonw_format_int64(numbers[4], contact->cancelled_count);
-    jsonw_format_int64(numbers[5], contact->record_count);
+    jsonw_format_int64(numbers[3], accounts);
     argv[n++] = numbers[1];
     argv[n++] = numbers[2];
-    /* Each commit of the batch that writes this account expects the version the previous
-     * one left, so the account's commits stay in stream order. */
-    char account_version[JSONW_INT64_MAX] = "";
-    if (account)
-        jsonw_format_int64(account_version,
-                           account->stored_version + account->commits_sent++);
-    argv[n++] = account_version;
     argv[n++] = c->keys.group;
     argv[n++] = contact->state_json;
     argv[n++] = contact->halt;
-    /* An account state that stays as stored is not sent: only its version moves. */
-    argv[n++] = account && !account->is_state_unchanged ? account->state_json : "";
     argv[n++] = numbers[3];
-    char(*due)[JSONW_INT64_MAX] = numbers + 6;
+    char(*account_versions)[JSONW_INT64_MAX] = numbers + 7;
+    for (int i = 0; i < accounts; i++) {
+        batch_account_t *account = &f->batch.accounts[contact->account_indexes[i]];
+        /* Each commit of the batch that writes this account expects the version the
+         * previous one left, so the account's commits stay in stream order. */
+        jsonw_format_int64(account_versions[i],
+                           account->stored_version + account->commits_sent++);
+        argv[n++] = account_versions[i];
+        /* An account state that stays as stored is not sent: only its version moves. */
+        argv[n++] = account->is_state_unchanged ? "" : account->state_json;
+        argv[n++] = rows[1 + i].mode;
+        lengths[n] = rows[1 + i].size;
+        argv[n++] = rows[1 + i].text ? rows[1 + i].text : "";
+    }
+    jsonw_format_int64(numbers[4], contact->action_count);
+    argv[n++] = numbers[4];
+    char(*due)[JSONW_INT64_MAX] = numbers + 7 + accounts;
     for (int i = 0; i < contact->action_count; i++) {
         jsonw_format_int64(due[i], contact->action_due_ms[i]);
         argv[n++] = contact->action_ids[i];
         argv[n++] = due[i];
         argv[n++] = contact->action_json[i];
     }
-    argv[n++] = numbers[4];
+    jsonw_format_int64(numbers[5], contact->cancelled_count);
+    argv[n++] = numbers[5];
     for (int i = 0; i < contact->cancelled_count; i++)
         argv[n++] = contact->cancelled_ids[i];
-    argv[n++] = numbers[5];
+    jsonw_format_int64(numbers[6], contact->record_count);
+    argv[n++] = numbers[6];
     for (int i = 0; i < contact->record_count; i++)
         argv[n++] = contact->records[i];
-    const rows_write_t *writes[] = {&history, &touches};
-    for (int i = 0; i < 2; i++) {
-        argv[n++] = writes[i]->mode;
-        lengths[n] = writes[i]->size;
-        argv[n++] = writes[i]->text ? writes[i]->text : "";
-    }
+    argv[n++] = rows[0].mode;
+    lengths[n] = rows[0].size;
+    argv[n++] = rows[0].text ? rows[0].text : "";
     for (int i = 0; i < f->batch.entry_count; i++) {
         const batch_entry_t *e = &f->batch.entries[i];
-        if (e->contact_index == index && batch_is_decided(e))
+        if (e->contact_index == index && e->is_valid && !e->is_duplicate)
             argv[n++] = e->entry_id;
     }
     assert(n == argc);
@@ -725,11 +722,12 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
      * (a later commit of the same account in this batch, none). If it does not land, the
      * flight fails and every state is read again. */
     contact_history_saved(&contact->contact);
-    if (account)
-        account_touches_saved(&account->account);
+    for (int i = 0; i < accounts; i++)
+        account_touches_saved(&f->batch.accounts[contact->account_indexes[i]].account);
 done:
-    free(history.text);
-    free(touches.text);
+    for (int i = 0; rows && i < 1 + accounts; i++)
+        free(rows[i].text);
+    free(rows);
     free(argv);
     free(lengths);
     free(keys);

@@ -19,58 +19,64 @@ local function write_rows(key, args, at)
 end
 
 -- Commits the decisions for one contact's events of a batch, atomically: the contact's new
--- state (and its account's), its scheduled and cancelled actions, its held-back records, the
--- seen-marks of its events and their new touchpoint rows, and it acknowledges the events'
--- stream entries, so an event is applied and settled in one step, with no round trip of its
--- own. The touchpoint rows of the contact and of its account are texts beside their hashes: a
--- commit appends the new rows instead of rewriting every row (the caller rewrites a text once
--- it has grown past its cap).
+-- state (and the states of the accounts its events went to), its scheduled and cancelled
+-- actions, its held-back records, the seen-marks of its events and their new touchpoint rows,
+-- and it acknowledges the events' stream entries, so an event is applied and settled in one
+-- step, with no round trip of its own. The touchpoint rows of the contact and of its accounts
+-- are texts beside their hashes: a commit appends the new rows instead of rewriting every row
+-- (the caller rewrites a text once it has grown past its cap).
 -- Cost shapes the layout. Every byte passed to a function is hashed on its way into Lua, and
 -- every redis.call costs about a microsecond of its own. States come as arguments: with the
 -- history out of them they are small (1.5 KiB on average), and hashing them costs less than
 -- staging them in hashes of their own and renaming those into place.
--- KEYS: contact hash, due sorted set, scheduled hash, held stream, the account hash, the
---       events stream, the contact's history rows, the account's touchpoint rows, then one
---       seen-mark key per event. Without an account, KEYS[5] and KEYS[8] repeat KEYS[1] and
---       KEYS[7].
--- ARGV: the contact's expected version, seen-mark TTL in seconds, the account's expected
---       version ("" for no account), the consumer group, the contact's new state, its
---       suppression ("" for none), the account's new state ("" when it stays as stored: then
---       only its version moves); then the action count and per action: id, due time in ms,
---       JSON without its closing brace; then the count of cancelled action ids and the ids;
---       then the count of held-back or cancelled records and their JSON; then for the
---       contact's history and then the account's touchpoints: "a" to append the rows that
---       follow, "s" to set them in place of the stored ones, "" for nothing, and the rows;
---       then the events' stream entry ids.
--- Returns 1 when committed, 0 on a conflict (the version moved or an event was already
--- seen): then nothing is written, the entries stay pending, and the caller decides again
--- from fresh state.
+-- KEYS: contact hash, due sorted set, scheduled hash, held stream, the events stream, the
+--       contact's history rows, then per account its hash and its touchpoint rows, then one
+--       seen-mark key per event.
+-- ARGV: the contact's expected version, seen-mark TTL in seconds, the consumer group, the
+--       contact's new state, its suppression ("" for none), the account count; per account
+--       its expected version, its new state ("" when it stays as stored: then only its
+--       version moves) and its rows (see below); then the action count and per action: id,
+--       due time in ms, JSON without its closing brace; then the count of cancelled action
+--       ids and the ids; then the count of held-back or cancelled records and their JSON;
+--       then the contact's history rows; then the events' stream entry ids. Rows are two
+--       arguments: "a" to append the rows that follow, "s" to set them in place of the
+--       stored ones, "" for nothing, and the rows.
+-- Returns 1 when committed, 0 on a conflict (a version moved or an event was already seen):
+-- then nothing is written, the entries stay pending, and the caller decides again from fresh
+-- state.
 local function commit(keys, args)
-  local has_account = args[3] ~= ''
+  local accounts = tonumber(args[6])
+  local seen_from = 7 + 2 * accounts -- the first seen-mark key
   local version = redis.call('HGET', keys[1], 'ver') or '0'
   if version ~= args[1] then
     return 0
   end
-  if has_account and (redis.call('HGET', keys[5], 'ver') or '0') ~= args[3] then
-    return 0
+  for i = 0, accounts - 1 do
+    if (redis.call('HGET', keys[7 + 2 * i], 'ver') or '0') ~= args[7 + 4 * i] then
+      return 0
+    end
   end
   -- The seen-marks are set first, each only if absent: one found means an event was
   -- applied already, and the marks set before it are taken back.
-  for i = 9, #keys do
+  for i = seen_from, #keys do
     if not redis.call('SET', keys[i], '1', 'EX', args[2], 'NX') then
-      if i > 9 then
-        redis.call('DEL', unpack(keys, 9, i - 1))
+      if i > seen_from then
+        redis.call('DEL', unpack(keys, seen_from, i - 1))
       end
       return 0
     end
   end
-  redis.call('HSET', keys[1], 'state', args[5], 'halt', args[6], 'ver', version + 1)
-  if has_account and args[7] ~= '' then
-    redis.call('HSET', keys[5], 'state', args[7], 'ver', args[3] + 1)
-  elseif has_account then
-    redis.call('HINCRBY', keys[5], 'ver', 1)
+  redis.call('HSET', keys[1], 'state', args[4], 'halt', args[5], 'ver', version + 1)
+  for i = 0, accounts - 1 do
+    local key, at = keys[7 + 2 * i], 7 + 4 * i
+    if args[at + 1] ~= '' then
+      redis.call('HSET', key, 'state', args[at + 1], 'ver', args[at] + 1)
+    else
+      redis.call('HINCRBY', key, 'ver', 1)
+    end
+    write_rows(keys[8 + 2 * i], args, at + 2)
   end
-  local at = 8
+  local at = 7 + 4 * accounts
   local actions = tonumber(args[at])
   for i = 0, actions - 1 do
     local id, due, json = args[at + 1 + 3 * i], args[at + 2 + 3 * i], args[at + 3 + 3 * i]
@@ -91,9 +97,8 @@ local function commit(keys, args)
     redis.call('XADD', keys[4], 'MAXLEN', '~', HELD_MAXLEN, '*', 'record', args[at + i])
   end
   at = at + 1 + records
-  write_rows(keys[7], args, at)
-  write_rows(keys[8], args, at + 2)
-  redis.call('XACK', keys[6], args[4], unpack(args, at + 4))
+  write_rows(keys[6], args, at)
+  redis.call('XACK', keys[5], args[3], unpack(args, at + 2))
   return 1
 end
 

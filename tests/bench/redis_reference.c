@@ -242,18 +242,13 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         holder_t *account = contact->account >= 0 ? &b->accounts.items[contact->account] : NULL;
         int n = 0, k = 0, actions = 0, records = 0;
         snprintf(keys[0], sizeof keys[0], "%s:{0}:contact:%s", a->prefix, contact->id);
-        if (account)
-            snprintf(keys[1], sizeof keys[1], "%s:{0}:account:%s", a->prefix, account->id);
-        else
-            memcpy(keys[1], keys[0], sizeof keys[0]);
-        snprintf(keys[2], sizeof keys[2], "%s:{0}:history:%s", a->prefix, contact->id);
-        if (account)
+        snprintf(keys[1], sizeof keys[1], "%s:{0}:history:%s", a->prefix, contact->id);
+        if (account) {
+            snprintf(keys[2], sizeof keys[2], "%s:{0}:account:%s", a->prefix, account->id);
             snprintf(keys[3], sizeof keys[3], "%s:{0}:account_touches:%s", a->prefix,
                      account->id);
-        else
-            memcpy(keys[3], keys[2], sizeof keys[2]);
+        }
         long long account_expects = account ? account->version + account->commits_sent++ : 0;
-        k = 4;
         argv[n++] = "FCALL";
         argv[n++] = "nurture_commit";
         argv[n++] = numbers[0];
@@ -261,10 +256,13 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         argv[n++] = due;
         argv[n++] = scheduled;
         argv[n++] = held;
-        argv[n++] = keys[1];
         argv[n++] = a->stream;
-        argv[n++] = keys[2];
-        argv[n++] = keys[3];
+        argv[n++] = keys[1];
+        if (account) {
+            argv[n++] = keys[2];
+            argv[n++] = keys[3];
+        }
+        k = 4;
         for (int i = 0; i < b->entry_count; i++) {
             const entry_t *e = &b->entries[i];
             if (e->contact != ci)
@@ -275,16 +273,25 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
             records += per_event(a->held_rate, e->sequence);
         }
         int events = k - 4;
-        snprintf(numbers[0], sizeof numbers[0], "%d", 8 + events);
+        /* The rows of the contact's events, appended to the contact's and the account's. */
+        static char rows_text[512 * 1024], account_rows_text[512 * 1024];
+        join_rows(rows_text, sizeof rows_text, row, events);
+        join_rows(account_rows_text, sizeof account_rows_text, account_row, events);
+        snprintf(numbers[0], sizeof numbers[0], "%d", 6 + (account ? 2 : 0) + events);
         snprintf(numbers[1], sizeof numbers[1], "%lld", contact->version);
         snprintf(numbers[2], sizeof numbers[2], "%lld", account_expects);
         argv[n++] = numbers[1];
         argv[n++] = SEEN_TTL;
-        argv[n++] = account ? numbers[2] : "";
         argv[n++] = a->group;
         argv[n++] = state;
         argv[n++] = ""; /* no suppression */
-        argv[n++] = ""; /* the account state stays as stored */
+        argv[n++] = account ? "1" : "0";
+        if (account) {
+            argv[n++] = numbers[2];
+            argv[n++] = ""; /* the account state stays as stored */
+            argv[n++] = "a";
+            argv[n++] = account_rows_text;
+        }
         snprintf(numbers[3], sizeof numbers[3], "%d", actions);
         argv[n++] = numbers[3];
         int made = 0;
@@ -305,14 +312,8 @@ static int commit(redisContext *c, const args_t *a, batch_t *b, const char *stat
         argv[n++] = record_count;
         for (int i = 0; i < records; i++)
             argv[n++] = held_json;
-        /* The rows of the contact's events, appended to the contact's and the account's. */
-        static char rows_text[512 * 1024], account_rows_text[512 * 1024];
-        join_rows(rows_text, sizeof rows_text, row, events);
-        join_rows(account_rows_text, sizeof account_rows_text, account_row, events);
         argv[n++] = "a";
         argv[n++] = rows_text;
-        argv[n++] = account ? "a" : "";
-        argv[n++] = account ? account_rows_text : "";
         for (int i = 0; i < b->entry_count; i++)
             if (b->entries[i].contact == ci)
                 argv[n++] = b->entries[i].entry_id;

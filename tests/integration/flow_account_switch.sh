@@ -2,8 +2,7 @@
 # A contact whose events in one batch go to two accounts: a buyer who moves from initech to
 # globex shows up first in the CRM under initech, then at a globex webinar, then on the
 # pricing page with no account named (so globex's, the one known by then). Each account must
-# get its own touchpoints, as in replay; no account's changes may be lost because the
-# contact's commit carries one account.
+# get its own touchpoints, as in replay: the contact's one commit writes both accounts.
 . "$(dirname "$0")/lib.sh"
 
 cat >"$TMP/events.jsonl" <<'JSONL'

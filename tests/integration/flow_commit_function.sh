@@ -4,7 +4,8 @@
 # the one found are taken back) and leave the entry pending; a good commit writes the state
 # with its new version, marks the events seen, schedules the action, records the held-back
 # record, appends the history rows (or sets them, when asked) and acks the entries. An
-# account's state is written when sent, else only its version moves.
+# account's state is written when sent, else only its version moves; a commit writes every
+# account the contact's events went to, and a moved version of any of them refuses it.
 . "$(dirname "$0")/lib.sh"
 
 rcli FUNCTION LOAD REPLACE "$(cat "$NURTURE_SOURCE_DIR/engine/shell/redis_functions.lua")" >/dev/null
@@ -23,10 +24,10 @@ HISTORY="$PREFIX:{0}:history:ana"
 # $SEEN and $ENTRY, with one action and one held-back record, and the history ROWS to append
 # (MODE a) or set (MODE s); prints the function's reply.
 commit() {
-    rcli FCALL nurture_commit 9 "$CONTACT" "$PREFIX:{0}:due" "$SCHEDULED" "$HELD" "$CONTACT" \
-        "$STREAM" "$HISTORY" "$HISTORY" "$SEEN" \
-        "$1" 60 '' nurture "{\"v\":$(($1 + 1))}" '' '' 1 a-1 1767225600000 '{"id":"a-1"' 0 \
-        1 '{"status":"held"}' "$2" "$3" '' '' "$ENTRY"
+    rcli FCALL nurture_commit 7 "$CONTACT" "$PREFIX:{0}:due" "$SCHEDULED" "$HELD" "$STREAM" \
+        "$HISTORY" "$SEEN" \
+        "$1" 60 nurture "{\"v\":$(($1 + 1))}" '' 0 1 a-1 1767225600000 '{"id":"a-1"' 0 \
+        1 '{"status":"held"}' "$2" "$3" "$ENTRY"
 }
 history() { rcli GET "$HISTORY"; }
 pending() { rcli XPENDING "$STREAM" nurture | head -1; }
@@ -68,18 +69,18 @@ next_event e2
 FIRST_SEEN=$SEEN FIRST_ENTRY=$ENTRY
 next_event e3
 rcli SET "$SEEN" 1 >/dev/null
-[ "$(rcli FCALL nurture_commit 10 "$CONTACT" "$PREFIX:{0}:due" "$SCHEDULED" "$HELD" "$CONTACT" \
-    "$STREAM" "$HISTORY" "$HISTORY" "$FIRST_SEEN" "$SEEN" \
-    1 60 '' nurture '{"v":2}' '' '' 0 0 0 a ,r2 '' '' "$FIRST_ENTRY" "$ENTRY")" = 0 ] ||
+[ "$(rcli FCALL nurture_commit 8 "$CONTACT" "$PREFIX:{0}:due" "$SCHEDULED" "$HELD" "$STREAM" \
+    "$HISTORY" "$FIRST_SEEN" "$SEEN" \
+    1 60 nurture '{"v":2}' '' 0 0 0 0 a ,r2 "$FIRST_ENTRY" "$ENTRY")" = 0 ] ||
     fail "a commit with one event already seen was not refused"
 [ "$(rcli EXISTS "$FIRST_SEEN")" = 0 ] || fail "the refused commit left the first event's seen-mark"
 [ "$(rcli HGET "$CONTACT" ver)" = 1 ] || fail "the refused commit moved the version"
 [ "$(history)" = "r1" ] || fail "the refused commit changed the history: $(history)"
 [ "$(pending)" = 2 ] || fail "the refused commit acked an entry"
 rcli DEL "$SEEN" >/dev/null
-[ "$(rcli FCALL nurture_commit 10 "$CONTACT" "$PREFIX:{0}:due" "$SCHEDULED" "$HELD" "$CONTACT" \
-    "$STREAM" "$HISTORY" "$HISTORY" "$FIRST_SEEN" "$SEEN" \
-    1 60 '' nurture '{"v":2}' '' '' 0 0 0 a ,r2,r3 '' '' "$FIRST_ENTRY" "$ENTRY")" = 1 ] ||
+[ "$(rcli FCALL nurture_commit 8 "$CONTACT" "$PREFIX:{0}:due" "$SCHEDULED" "$HELD" "$STREAM" \
+    "$HISTORY" "$FIRST_SEEN" "$SEEN" \
+    1 60 nurture '{"v":2}' '' 0 0 0 0 a ,r2,r3 "$FIRST_ENTRY" "$ENTRY")" = 1 ] ||
     fail "a commit of two events was refused"
 [ "$(rcli EXISTS "$FIRST_SEEN" "$SEEN")" = 2 ] || fail "the events were not both marked seen"
 [ "$(history)" = "r1,r2,r3" ] || fail "the history rows were not appended: $(history)"
@@ -98,9 +99,9 @@ ACCOUNT="$PREFIX:{0}:account:acme"
 TOUCHES="$PREFIX:{0}:account_touches:acme"
 # commit_with_account VERSION ACCOUNT_VERSION ACCOUNT_STATE
 commit_with_account() {
-    rcli FCALL nurture_commit 9 "$CONTACT" "$PREFIX:{0}:due" "$SCHEDULED" "$HELD" "$ACCOUNT" \
-        "$STREAM" "$HISTORY" "$TOUCHES" "$SEEN" \
-        "$1" 60 "$2" nurture "{\"v\":$(($1 + 1))}" 'unsubscribed' "$3" 0 0 0 a ",r" a "t$2" "$ENTRY"
+    rcli FCALL nurture_commit 9 "$CONTACT" "$PREFIX:{0}:due" "$SCHEDULED" "$HELD" "$STREAM" \
+        "$HISTORY" "$ACCOUNT" "$TOUCHES" "$SEEN" \
+        "$1" 60 nurture "{\"v\":$(($1 + 1))}" 'unsubscribed' 1 "$2" "$3" a "t$2" 0 0 0 a ",r" "$ENTRY"
 }
 next_event e6
 [ "$(commit_with_account 4 0 '{"facts":{"tier":1}}')" = 1 ] || fail "a commit with an account was refused"
@@ -117,4 +118,27 @@ next_event e8
 [ "$(commit_with_account 6 1 '')" = 0 ] || fail "a commit expecting a moved account version was not refused"
 [ "$(rcli HGET "$CONTACT" ver)" = 6 ] || fail "a refused commit moved the contact version"
 [ "$(rcli EXISTS "$SEEN")" = 0 ] || fail "a refused commit left a seen-mark"
+
+# Two accounts in one commit (a buyer who changed companies within a batch): both versions
+# are checked before anything is written, and both states and rows are written.
+OTHER="$PREFIX:{0}:account:globex"
+OTHER_TOUCHES="$PREFIX:{0}:account_touches:globex"
+# commit_with_two VERSION OTHER_VERSION
+commit_with_two() {
+    rcli FCALL nurture_commit 11 "$CONTACT" "$PREFIX:{0}:due" "$SCHEDULED" "$HELD" "$STREAM" \
+        "$HISTORY" "$ACCOUNT" "$TOUCHES" "$OTHER" "$OTHER_TOUCHES" "$SEEN" \
+        "$1" 60 nurture "{\"v\":$(($1 + 1))}" '' 2 2 '{"n":"acme"}' a t2 \
+        "$2" '{"n":"globex"}' s g1 0 0 0 '' '' "$ENTRY"
+}
+[ "$(commit_with_two 6 3)" = 0 ] || fail "a commit expecting a moved version of its second account was not refused"
+[ "$(rcli HGET "$ACCOUNT" ver)" = 2 ] || fail "a refused commit moved the first account's version"
+[ "$(rcli EXISTS "$OTHER" "$SEEN")" = 0 ] || fail "a refused commit wrote the second account or a seen-mark"
+[ "$(commit_with_two 6 0)" = 1 ] || fail "a commit with two accounts was refused"
+[ "$(rcli HGET "$ACCOUNT" state) $(rcli HGET "$ACCOUNT" ver)" = '{"n":"acme"} 3' ] ||
+    fail "the first account was not written: $(rcli HGETALL "$ACCOUNT" | tr '\n' ' ')"
+[ "$(rcli HGET "$OTHER" state) $(rcli HGET "$OTHER" ver)" = '{"n":"globex"} 1' ] ||
+    fail "the second account was not written: $(rcli HGETALL "$OTHER" | tr '\n' ' ')"
+[ "$(rcli GET "$TOUCHES") $(rcli GET "$OTHER_TOUCHES")" = "t0t1t2 g1" ] ||
+    fail "the accounts' rows were not written: $(rcli GET "$TOUCHES") $(rcli GET "$OTHER_TOUCHES")"
+[ "$(pending)" = 0 ] || fail "the commit with two accounts did not ack its entry"
 echo "commit function: refusals and good commits as specified"
