@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblua5.4-dev libuv1-dev libhiredis-dev
-          libcjson-dev libhttp-parser-dev libcmocka-dev redis-server redis-tools)
+          libcjson-dev libhttp-parser-dev libcmocka-dev libjemalloc-dev redis-server redis-tools)
 if [ "${1:-}" = "--tests" ]; then
     packages+=(valgrind curl)
     packages+=(prometheus)                                # its promtool checks /metrics

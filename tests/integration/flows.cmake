@@ -30,7 +30,7 @@ endforeach()
 if(NOT NURTURE_SANITIZE)
   add_redis_test(flow_end_to_end_valgrind ${CMAKE_CURRENT_SOURCE_DIR}/flow_end_to_end.sh)
   set_property(TEST flow_end_to_end_valgrind APPEND PROPERTY ENVIRONMENT
-    "NURTURE_ENGINE_WRAPPER=valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=42")
+    "NURTURE_ENGINE_WRAPPER=valgrind -q --soname-synonyms=somalloc=libjemalloc.so.2 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=42")
 endif()
 
 # The short form of scripts/chaos.sh: SIGKILLs of the engine and one crash of an AOF-backed
