@@ -120,9 +120,9 @@ twice=$(rcli --scan --pattern 'nurture:{0}:history:*' | while read -r key; do
 missed=$(awk '{ match($0, /"contact":"[^"]*"/); contact = substr($0, RSTART, RLENGTH)
                 id = $0; sub(/^\{"id":"/, "", id); sub(/".*/, "", id)
                 named = ""; if (match($0, /"account":"[^"]*"/)) named = substr($0, RSTART + 11, RLENGTH - 12)
-                if (id ~ /-move$/) print previous_id, account[contact], "\n" id, named
+                if (id ~ /-move$/) { print previous_id, account[contact]; print id, named }
                 if (named != "") account[contact] = named
-                previous_id = id }' "$work/all.jsonl" | sed 's/^ //' |
+                previous_id = id }' "$work/all.jsonl" |
     while read -r id account; do
         rcli GET "nurture:{0}:account_touches:$account" | grep -qF "\"$id\"" || echo "$id"
     done | wc -l)
