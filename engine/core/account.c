@@ -80,12 +80,15 @@ void account_close(account_t *account) {
     mind_close(&account->mind);
     cJSON_Delete(account->facts);
     free(account->stored_state);
+    free(account->unread_rows);
     free(account->id);
     memset(account, 0, sizeof *account);
 }
 
 /* ---- committee -------------------------------------------------------------------------- */
 
+/* Looks among the touchpoints in memory only: unread stored rows are of committed events,
+ * whose seen-marks make any repeat of them a duplicate before it is decided. */
 static int has_event(const account_t *account, const event_t *event) {
     for (int i = account->touch_count - 1; i >= 0; i--)
         if (account->touches[i].at_ms == event->at_ms &&
@@ -198,8 +201,11 @@ int account_record_touch(account_t *account, const event_t *event, nerr_t *err) 
     return 0;
 }
 
-int account_committee(const account_t *account, const char *type, const contact_filter_t *filter,
-                      int64_t since_ms) {
+int account_committee(account_t *account, const char *type, const contact_filter_t *filter,
+                      int64_t since_ms, nerr_t *err) {
+    /* A malformed stored row is for the committer to report; the rows before it count. */
+    if (account_read_rows(account, err) == NERR_NOMEM)
+        return -1;
     const char *seen[ACCOUNT_TOUCH_MAX];
     int count = 0;
     for (int i = 0; i < account->touch_count; i++) {
@@ -273,7 +279,13 @@ static const char *touch_row(const void *owner, int index, size_t *size) {
     return touch->row;
 }
 
-char *account_rows_text(const account_t *account, int *rewrite, size_t *size) {
+char *account_rows_text(account_t *account, int *rewrite, size_t *size) {
+    if (account->unread_rows && rowlog_rewrites(&account->touches_log, ACCOUNT_TOUCH_MAX) &&
+        account_read_rows(account, NULL) == NERR_NOMEM) {
+        *rewrite = -1;
+        *size = 0;
+        return NULL;
+    }
     return rowlog_text(&account->touches_log, account->touch_count, ACCOUNT_TOUCH_MAX, touch_row,
                        account, rewrite, size);
 }
@@ -456,7 +468,20 @@ static int adopt_rows(account_t *account, rowlog_block_t *block) {
     return 0;
 }
 
-int account_restore_touches(account_t *account, const char *text, size_t size, nerr_t *err) {
+/* Counts the rows of a stored text without reading them: one more than the "],[" between
+ * rows of the written form. Props holding that text make it count too many, which only
+ * brings the next rewrite of the text closer; the count is made exact when the rows are read. */
+static int count_rows(const char *text, size_t size) {
+    int rows = 1;
+    for (const char *at = text, *end = text + size;
+         (at = memchr(at, ']', (size_t)(end - at))) != NULL && end - at >= 3; at++)
+        rows += at[1] == ',' && at[2] == '[';
+    return rows;
+}
+
+/* Reads the rows of 'text' ('size' bytes, from a state of the old form or a text of its own)
+ * into touches, after those already there (see adopt_rows). */
+static int read_rows_now(account_t *account, const char *text, size_t size, nerr_t *err) {
     rowlog_block_t block;
     rowlog_block_init(&block, size, 3);
     int row;
@@ -469,4 +494,75 @@ int account_restore_touches(account_t *account, const char *text, size_t size, n
         return nerr_set(err, NERR_INVALID, "stored touchpoint row %d of account %s is malformed",
                         row, account->id);
     return 0;
+}
+
+int account_restore_touches(account_t *account, const char *text, size_t size, nerr_t *err) {
+    if (size == 0)
+        return 0;
+    if (account->touch_count > 0 || account->unread_rows)
+        return read_rows_now(account, text, size, err);
+    if ((account->unread_rows = malloc(size)) == NULL)
+        return nerr_set(err, NERR_NOMEM, "out of memory restoring account %s", account->id);
+    memcpy(account->unread_rows, text, size);
+    account->unread_rows_size = size;
+    account->touches_log.stored = count_rows(text, size);
+    return 0;
+}
+
+int account_read_rows(account_t *account, nerr_t *err) {
+    if (account->unread_rows == NULL)
+        return 0;
+    /* Everything that allocates comes first, so that running out of memory changes nothing. */
+    account_touch_t *touches = malloc(ACCOUNT_TOUCH_MAX * sizeof *touches);
+    rowlog_block_t block;
+    rowlog_block_init(&block, account->unread_rows_size, 3);
+    rowlog_t log = account->touches_log;
+    log.stored = 0;
+    int row = 0;
+    int rc = touches ? rowlog_read(&log, account->unread_rows, account->unread_rows_size,
+                                   rowlog_block_read_row, &block, &row)
+                     : NERR_NOMEM;
+    int read = block.count;
+    char *text = rc != NERR_NOMEM ? rowlog_block_finish(&block) : NULL;
+    if (rc == NERR_NOMEM || (read > 0 && text == NULL)) {
+        free(touches);
+        free(text);
+        rowlog_block_close(&block);
+        return nerr_set(err, NERR_NOMEM, "out of memory reading the touchpoints of account %s",
+                        account->id);
+    }
+    /* The newest ACCOUNT_TOUCH_MAX: the rows read, then the touchpoints recorded since. */
+    int recorded = account->touch_count;
+    int kept = read < ACCOUNT_TOUCH_MAX - recorded ? read : ACCOUNT_TOUCH_MAX - recorded;
+    assert(account->rows_block == NULL && account->block_touches == 0);
+    for (int i = 0; i < kept; i++) {
+        const rowlog_place_t *place = &block.places[read - kept + i];
+        point_touch(&touches[i], text + place->start, place->size, place->at_ms,
+                    place->props_at, place->props_size);
+        touches[i].is_in_block = 1;
+    }
+    if (recorded > 0)
+        memcpy(&touches[kept], account->touches, (size_t)recorded * sizeof *touches);
+    rowlog_block_close(&block);
+    free(account->touches);
+    account->touches = touches;
+    account->touch_count = kept + recorded;
+    account->touch_capacity = ACCOUNT_TOUCH_MAX;
+    account->block_touches = kept;
+    if (kept > 0)
+        account->rows_block = text;
+    else
+        free(text);
+    /* The stored text: the rows read, then those appended since they were counted unread. */
+    account->touches_log.stored += log.stored - count_rows(account->unread_rows,
+                                                           account->unread_rows_size);
+    free(account->unread_rows);
+    account->unread_rows = NULL;
+    account->unread_rows_size = 0;
+    if (rc == 0)
+        return 0;
+    account->malformed_row = row;
+    account->touches_log.replace = 1; /* written afresh, without the malformed rows */
+    return nerr_set(err, NERR_INVALID, "stored touchpoint row %d of account %s is malformed", row,
+                    account->id);
 }

@@ -4,7 +4,10 @@
  * Pure; depends on cJSON and event.
  *
  * Storage form: as a contact's (see contact.h), a small JSON state and a text of touchpoint
- * rows beside it, appended to at each commit. */
+ * rows beside it, appended to at each commit. The stored rows are read only when something
+ * needs them (a committee query, a rewrite of the text):
+ * most commits of an account append a row and ask nothing of the others, and the rows are
+ * most of what an account fetched from Redis costs to read. */
 #ifndef NURTURE_ACCOUNT_H
 #define NURTURE_ACCOUNT_H
 
@@ -50,6 +53,12 @@ typedef struct account_s {
     rowlog_t touches_log; /* what the stored touchpoint rows lack */
     char *rows_block;     /* owned: the touches read from the stored rows point into it */
     int block_touches;    /* how many still do; the block goes with the last */
+    /* Owned: the stored rows as fetched, not read yet, or NULL. While they are unread,
+     * 'touches' holds only the touchpoints recorded since, which come after them. */
+    char *unread_rows;
+    size_t unread_rows_size;
+    int malformed_row;    /* the stored row found malformed (from 1) when the rows were read,
+                             dropped with those after it, or 0; for the caller to report */
     contact_sent_t *sent;     /* deliveries made for the account, oldest first */
     int sent_count;
 } account_t;
@@ -72,10 +81,18 @@ void account_close(account_t *account);
 int account_from_json(account_t *account, const char *id, const char *text, size_t size,
                       int64_t version, nerr_t *err);
 
-/* Appends the stored touchpoint rows (a text as contact_restore_history's) as rows the
- * stored text already has; once per account, after account_from_json. Returns 0, or
- * NERR_INVALID (a malformed row) or NERR_NOMEM with the reason in 'err'. */
+/* Takes the stored touchpoint rows (a text as contact_restore_history's, copied) as rows the
+ * stored text already has; once per account, after account_from_json. They are read later,
+ * by account_read_rows, unless the account already has touches (a state of the old form):
+ * then they are read now. Returns 0, or NERR_INVALID (a malformed row, read now) or
+ * NERR_NOMEM with the reason in 'err'. */
 int account_restore_touches(account_t *account, const char *text, size_t size, nerr_t *err);
+
+/* Reads the stored rows taken by account_restore_touches, if still unread, into 'touches'
+ * ahead of those recorded since. Returns 0; NERR_NOMEM with the account as it was; or
+ * NERR_INVALID with the rows before the malformed one read, 'malformed_row' set, and the
+ * stored text to be written afresh without the rest. */
+int account_read_rows(account_t *account, nerr_t *err);
 
 /* Returns the stored state (without the touchpoints), owned (free with free()), or NULL when
  * out of memory. */
@@ -85,21 +102,25 @@ char *account_to_json(account_t *account);
  * it becomes the stored one. Returns 1 (differs), 0 (the same), or -1 when out of memory. */
 int account_state_changes(account_t *account, const char *state);
 
-/* The rows the next commit writes, as contact_rows_text. */
-char *account_rows_text(const account_t *account, int *rewrite, size_t *size);
+/* The rows the next commit writes, as contact_rows_text; reads the stored rows first when the
+ * text is to be written afresh. */
+char *account_rows_text(account_t *account, int *rewrite, size_t *size);
 
 /* Notes that the rows of account_rows_text are stored. */
 void account_touches_saved(account_t *account);
 
-/* Records 'event' (by contact 'contact') once: an event id already recorded is skipped, so
- * deciding an event again changes nothing. An `account_update` event's props become account
- * facts. Returns 0 or NERR_NOMEM. */
+/* Records 'event' (by contact 'contact') once: an event id among the touchpoints in memory is
+ * skipped, so deciding an event again changes nothing. (Unread stored rows are not searched:
+ * they hold committed events, whose seen-marks make a repeat a duplicate before it is
+ * decided.) An `account_update` event's props become account facts. Returns 0 or
+ * NERR_NOMEM. */
 int account_record_touch(account_t *account, const event_t *event, nerr_t *err);
 
 /* How many distinct contacts of the account had a touchpoint of 'type' (NULL: any) matching
- * 'filter' at or after 'since_ms'. */
-int account_committee(const account_t *account, const char *type, const contact_filter_t *filter,
-                      int64_t since_ms);
+ * 'filter' at or after 'since_ms'; reads the stored rows first. Returns the count, or -1 with
+ * NERR_NOMEM in 'err'. */
+int account_committee(account_t *account, const char *type, const contact_filter_t *filter,
+                      int64_t since_ms, nerr_t *err);
 
 /* Records a delivery for the account once per action id. Returns 0 or NERR_NOMEM. */
 int account_mark_sent(account_t *account, const char *key, const char *action_id,

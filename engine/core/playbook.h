@@ -246,8 +246,8 @@ const playbook_test_t *playbook_test(const playbook_t *playbook, int index);
 const content_t *playbook_content(const playbook_t *playbook, const char *id);
 
 /* Makes 'account' (borrowed; NULL: none) the account rules see through c.account_facts and
- * c:committee until the next call. */
-void playbook_set_account(playbook_t *playbook, const struct account_s *account);
+ * c:committee until the next call; c:committee may read its stored rows. */
+void playbook_set_account(playbook_t *playbook, struct account_s *account);
 
 /* Runs the rule's condition for 'contact' and 'event' (both borrowed for the call) and sets
  * '*is_true'; a rule without a condition is true. Records what the condition read in 'reads'.

@@ -108,7 +108,7 @@ struct playbook {
     /* The evaluation in progress, read by the contact, mind, facts and event userdata. */
     contact_t *contact;
     const event_t *event;
-    const account_t *account; /* the contact's account, or NULL */
+    account_t *account; /* the contact's account, or NULL; its stored rows are read when a rule asks */
     playbook_reads_t *reads;
 
     /* Registry references of the proxies a rule gets as arguments and of the table of the
@@ -1754,7 +1754,11 @@ static int contact_committee_method(lua_State *L) {
     playbook_t *pb = from_state(L);
     const char *type = arg_string(L, 2, NULL);
     query_args(L, 3, &filter, &since_ms);
-    lua_pushinteger(L, pb->account ? account_committee(pb->account, type, &filter, since_ms) : 0);
+    nerr_t err;
+    int count = pb->account ? account_committee(pb->account, type, &filter, since_ms, &err) : 0;
+    if (count < 0)
+        return luaL_error(L, "%s", err.msg);
+    lua_pushinteger(L, count);
     return 1;
 }
 
@@ -2358,7 +2362,7 @@ int playbook_rule_count(const playbook_t *pb) { return pb->rule_count; }
 const rule_t *playbook_rule(const playbook_t *pb, int index) { return &pb->rules[index]; }
 int playbook_stage_count(const playbook_t *pb) { return pb->stage_count; }
 
-void playbook_set_account(playbook_t *pb, const account_t *account) { pb->account = account; }
+void playbook_set_account(playbook_t *pb, account_t *account) { pb->account = account; }
 
 int playbook_test_count(const playbook_t *pb) { return pb->test_count; }
 

@@ -18,13 +18,13 @@ void rowlog_added(rowlog_t *log, int cap) {
         log->unsaved++;
 }
 
-static int rewrites(const rowlog_t *log, int cap) {
+int rowlog_rewrites(const rowlog_t *log, int cap) {
     return log->replace || log->stored + log->unsaved > cap + cap / 4;
 }
 
 char *rowlog_text(const rowlog_t *log, int count, int cap, rowlog_row_fn row, const void *owner,
                   int *rewrite, size_t *size) {
-    *rewrite = rewrites(log, cap);
+    *rewrite = rowlog_rewrites(log, cap);
     *size = 0;
     int first = *rewrite ? 0 : count - log->unsaved;
     if (first >= count)
@@ -48,7 +48,7 @@ char *rowlog_text(const rowlog_t *log, int count, int cap, rowlog_row_fn row, co
 }
 
 void rowlog_saved(rowlog_t *log, int count, int cap) {
-    log->stored = rewrites(log, cap) ? count : log->stored + log->unsaved;
+    log->stored = rowlog_rewrites(log, cap) ? count : log->stored + log->unsaved;
     log->unsaved = 0;
     log->replace = 0;
 }

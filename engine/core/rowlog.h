@@ -35,6 +35,10 @@ void rowlog_read_state(rowlog_t *log, int came_inside, int count);
 /* Notes one row recorded, in a list that keeps 'cap'. */
 void rowlog_added(rowlog_t *log, int cap);
 
+/* Whether the next commit writes the text afresh rather than appending to it, for a list that
+ * keeps 'cap'. */
+int rowlog_rewrites(const rowlog_t *log, int cap);
+
 /* Row 'index' of the owner's 'count' rows, and its size. */
 typedef const char *(*rowlog_row_fn)(const void *owner, int index, size_t *size);
 

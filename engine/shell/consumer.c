@@ -634,6 +634,11 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
         text = account_rows_text(&account->account, &rewrite, &size);
         if (rows_write(&rows[1 + i], text, rewrite, size) != 0)
             goto done;
+        if (account->account.malformed_row > 0) {
+            LOG(LOG_ERROR, "stored touchpoint row %d of account %s is malformed: it and the "
+                "rows after it are dropped", account->account.malformed_row, account->id);
+            account->account.malformed_row = 0;
+        }
     }
     int n = 0, k = 0;
     argv[n++] = "FCALL";

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "engine/core/account.h"
+#include "engine/core/jsonw.h"
 
 static event_t parse(const char *text) {
     event_t event;
@@ -64,10 +65,10 @@ static void test_committee_counts_people_once(void **state) {
     record(&a, "e4", "cy", "05", "faq");
     assert_int_equal(a.touch_count, 4);
     contact_filter_t pricing = {{{"page_type", "pricing", 0}}, 1};
-    assert_int_equal(account_committee(&a, "page_view", &pricing, 0), 2);
-    assert_int_equal(account_committee(&a, "page_view", NULL, 0), 3);
+    assert_int_equal(account_committee(&a, "page_view", &pricing, 0, NULL), 2);
+    assert_int_equal(account_committee(&a, "page_view", NULL, 0, NULL), 3);
     int64_t march_4 = 1772614800000LL; /* 2026-03-04T09:00:00Z */
-    assert_int_equal(account_committee(&a, "page_view", &pricing, march_4), 1);
+    assert_int_equal(account_committee(&a, "page_view", &pricing, march_4, NULL), 1);
     account_close(&a);
 }
 
@@ -97,6 +98,9 @@ static void test_deliveries_and_round_trip(void **state) {
     free(rows);
     assert_null(account_rows_text(&back, &rewrite, &size)); /* stored already */
     assert_true(back.version == 7);
+    assert_int_equal(back.touch_count, 0); /* the rows are read when needed */
+    assert_int_equal(account_read_rows(&back, NULL), 0);
+    assert_null(back.unread_rows);
     assert_int_equal(back.touch_count, 1);
     assert_string_equal(back.touches[0].contact, "ana");
     assert_int_equal(back.sent_count, 1);
@@ -150,6 +154,7 @@ static void test_restored_rows_share_a_block(void **state) {
     account_t a;
     assert_int_equal(account_from_json(&a, "acme", stored, strlen(stored), 2, NULL), 0);
     assert_int_equal(account_restore_touches(&a, rows, strlen(rows), NULL), 0);
+    assert_int_equal(account_read_rows(&a, NULL), 0);
     assert_int_equal(a.touch_count, 3);
     assert_string_equal(a.touches[1].contact, "bo");
     assert_non_null(a.rows_block);
@@ -157,7 +162,7 @@ static void test_restored_rows_share_a_block(void **state) {
     for (int i = 0; i < 3; i++)
         assert_true(a.touches[i].is_in_block);
     contact_filter_t pricing = {{{"page_type", "pricing", 0}}, 1};
-    assert_int_equal(account_committee(&a, "page_view", &pricing, 0), 2);
+    assert_int_equal(account_committee(&a, "page_view", &pricing, 0, NULL), 2);
     record(&a, "e2", "bo", "03", "pricing"); /* read from the block: the same event, ignored */
     assert_int_equal(a.touch_count, 3);
     for (int i = 0; i < ACCOUNT_TOUCH_MAX; i++) {
@@ -167,18 +172,137 @@ static void test_restored_rows_share_a_block(void **state) {
     }
     assert_int_equal(a.block_touches, 0);
     assert_null(a.rows_block);
-    assert_int_equal(account_committee(&a, "page_view", &pricing, 0), 0);
+    assert_int_equal(account_committee(&a, "page_view", &pricing, 0, NULL), 0);
     account_close(&a);
 
     const char *bad = "[\"e1\",\"ana\",\"page_view\",1],[\"e2\",\"ana\"]";
     assert_int_equal(account_from_json(&a, "acme", stored, strlen(stored), 2, NULL), 0);
-    assert_int_equal(account_restore_touches(&a, bad, strlen(bad), NULL), NERR_INVALID);
+    assert_int_equal(account_restore_touches(&a, bad, strlen(bad), NULL), 0);
+    nerr_t err;
+    assert_int_equal(account_read_rows(&a, &err), NERR_INVALID);
+    assert_string_equal(err.msg, "stored touchpoint row 2 of account acme is malformed");
+    assert_int_equal(a.malformed_row, 2);
     assert_int_equal(a.touch_count, 1);
     assert_true(a.touches[0].is_in_block);
+    int rewrite;
+    size_t size;
+    char *text = account_rows_text(&a, &rewrite, &size); /* written afresh without it */
+    assert_int_equal(rewrite, 1);
+    assert_int_equal(size, strlen("[\"e1\",\"ana\",\"page_view\",1]"));
+    assert_memory_equal(text, "[\"e1\",\"ana\",\"page_view\",1]", size);
+    free(text);
     account_close(&a);
 }
 
-/* A commit writes the account's state only when it differs from the stored one. */
+/* An account restored from Redis with rows 'rows' (none recorded since), state version 1. */
+static void restore(account_t *a, const char *rows) {
+    const char *stored = "{\"facts\":{},\"mind\":{},\"sent\":[]}";
+    assert_int_equal(account_from_json(a, "acme", stored, strlen(stored), 1, NULL), 0);
+    assert_int_equal(account_restore_touches(a, rows, strlen(rows), NULL), 0);
+}
+
+/* 'count' stored rows of page views by contacts p0, p1, ..., event ids s0, s1, ... */
+static char *stored_rows(int count) {
+    jsonw_t w;
+    jsonw_init(&w, 64);
+    for (int i = 0; i < count; i++) {
+        char row[128];
+        snprintf(row, sizeof row, "%s[\"s%d\",\"p%d\",\"page_view\",%lld,{\"page_type\":\"pricing\"}]",
+                 i ? "," : "", i, i, 1772442000000LL + i); /* 2026-03-02T09:00:00Z on */
+        jsonw_raw(&w, row, strlen(row));
+    }
+    return jsonw_finish(&w);
+}
+
+/* Most commits append a row and ask nothing of the stored ones: they stay unread. */
+static void test_stored_rows_are_read_when_needed(void **state) {
+    (void)state;
+    char *rows = stored_rows(3);
+    account_t a;
+    restore(&a, rows);
+    assert_non_null(a.unread_rows);
+    record(&a, "e9", "ana", "09", "faq");
+    assert_non_null(a.unread_rows); /* "e9" is in none of them */
+    int rewrite;
+    size_t size;
+    char *text = account_rows_text(&a, &rewrite, &size);
+    assert_int_equal(rewrite, 0);
+    assert_int_equal(size, 1 + a.touches[0].row_size);
+    assert_memory_equal(text + 1, a.touches[0].row, a.touches[0].row_size);
+    free(text);
+    account_touches_saved(&a);
+    assert_non_null(a.unread_rows);
+    /* A committee query reads them, ahead of the touchpoint recorded since. */
+    contact_filter_t pricing = {{{"page_type", "pricing", 0}}, 1};
+    assert_int_equal(account_committee(&a, "page_view", &pricing, 0, NULL), 3);
+    assert_null(a.unread_rows);
+    assert_int_equal(a.touch_count, 4);
+    assert_string_equal(a.touches[0].event_id, "s0");
+    assert_string_equal(a.touches[3].event_id, "e9");
+    assert_int_equal(a.touches_log.stored, 4);
+    account_close(&a);
+
+    /* Recording stays idempotent among the touchpoints in memory. */
+    restore(&a, rows);
+    record(&a, "e9", "ana", "09", "faq");
+    record(&a, "e9", "ana", "09", "faq");
+    assert_int_equal(a.touch_count, 1);
+    assert_int_equal(a.touches_log.unsaved, 1);
+    assert_int_equal(account_read_rows(&a, NULL), 0);
+    record(&a, "s0", "p0", "02", "pricing"); /* stored row s0, read now: ignored */
+    assert_int_equal(a.touch_count, 4);
+    account_close(&a);
+    free(rows);
+}
+
+/* A text grown a quarter past the cap is written afresh at the next commit: the stored rows
+ * are read for it, and the newest ACCOUNT_TOUCH_MAX written. */
+static void test_rewrite_reads_the_stored_rows(void **state) {
+    (void)state;
+    int count = ACCOUNT_TOUCH_MAX + ACCOUNT_TOUCH_MAX / 4;
+    char *rows = stored_rows(count);
+    account_t a;
+    restore(&a, rows);
+    assert_int_equal(a.touches_log.stored, count);
+    record(&a, "e-new", "ana", "09", "faq");
+    assert_non_null(a.unread_rows);
+    int rewrite;
+    size_t size;
+    char *text = account_rows_text(&a, &rewrite, &size);
+    assert_int_equal(rewrite, 1);
+    assert_null(a.unread_rows);
+    assert_int_equal(a.touch_count, ACCOUNT_TOUCH_MAX);
+    char first[32];
+    snprintf(first, sizeof first, "[\"s%d\",", count - ACCOUNT_TOUCH_MAX + 1);
+    assert_memory_equal(text, first, strlen(first));
+    assert_non_null(strstr(text, "[\"e-new\","));
+    free(text);
+    account_touches_saved(&a);
+    assert_int_equal(a.touches_log.stored, ACCOUNT_TOUCH_MAX);
+    account_close(&a);
+    free(rows);
+}
+
+/* The rows are counted unread by the "],[" between them, so a props value holding it counts
+ * one too many (a rewrite comes sooner); reading them makes the count exact. */
+static void test_unread_rows_are_counted(void **state) {
+    (void)state;
+    const char *rows = "[\"s0\",\"p0\",\"page_view\",1,{\"q\":\"],[\"}],"
+                       "[\"s1\",\"p\\u0031\",\"page_view\",2]";
+    account_t a;
+    restore(&a, rows);
+    assert_int_equal(a.touches_log.stored, 3);
+    record(&a, "e1", "ana", "09", "faq");
+    account_touches_saved(&a);
+    assert_int_equal(a.touches_log.stored, 4);
+    assert_int_equal(account_read_rows(&a, NULL), 0);
+    assert_int_equal(a.touches_log.stored, 3);
+    assert_int_equal(a.touch_count, 3);
+    assert_string_equal(a.touches[1].contact, "p1");
+    assert_string_equal(a.touches[2].event_id, "e1");
+    account_close(&a);
+}
+
 static void test_state_changes(void **state) {
     (void)state;
     account_t a;
@@ -253,6 +377,9 @@ int main(void) {
         cmocka_unit_test(test_deliveries_and_round_trip),
         cmocka_unit_test(test_rows_to_write),
         cmocka_unit_test(test_restored_rows_share_a_block),
+        cmocka_unit_test(test_stored_rows_are_read_when_needed),
+        cmocka_unit_test(test_rewrite_reads_the_stored_rows),
+        cmocka_unit_test(test_unread_rows_are_counted),
         cmocka_unit_test(test_state_changes),
         cmocka_unit_test(test_any_json_form_reads_the_same),
     };
