@@ -4,13 +4,13 @@
 # seed corpus. Prints, per target, the runs executed and the crashes found. A crash input is
 # copied to tests/fuzz/regressions/<target>/, where every ordinary build replays it (ctest
 # fuzz_replay_<target>) — fix the bug, keep the file.
-#   scripts/fuzz.sh [SECONDS] [TARGET...]      targets: event playbook (default: all)
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      targets: event playbook state (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(event playbook)
+[ ${#targets[@]} -gt 0 ] || targets=(event playbook state)
 dir=build-fuzz
 
 command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang)"; exit 1; }

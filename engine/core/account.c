@@ -373,7 +373,7 @@ static int restore_lists(account_t *account, const cJSON *root, nerr_t *err) {
         const char *event_id = row_string(row, 0), *contact = row_string(row, 1);
         const char *type = row_string(row, 2);
         const cJSON *at = cJSON_GetArrayItem(row, 3), *props = cJSON_GetArrayItem(row, 4);
-        if (!event_id || !contact || !type || !cJSON_IsNumber(at))
+        if (!event_id || !contact || !type || !cJSON_IsNumber(at) || !jsonr_is_time(at->valuedouble))
             return nerr_set(err, NERR_INVALID, "stored account touchpoints are malformed");
         const rowlog_props_t tree = {cJSON_IsObject(props) ? props : NULL, NULL, 0};
         if (push_touch(account, event_id, contact, type, (int64_t)at->valuedouble, &tree))
@@ -382,7 +382,7 @@ static int restore_lists(account_t *account, const cJSON *root, nerr_t *err) {
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "sent")) {
         const char *key = row_string(row, 0), *id = row_string(row, 2), *channel = row_string(row, 3);
         const cJSON *at = cJSON_GetArrayItem(row, 1);
-        if (!key || !id || !channel || !cJSON_IsNumber(at))
+        if (!key || !id || !channel || !cJSON_IsNumber(at) || !jsonr_is_time(at->valuedouble))
             return nerr_set(err, NERR_INVALID, "stored account deliveries are malformed");
         if (account_mark_sent(account, key, id, channel, cJSON_IsTrue(cJSON_GetArrayItem(row, 4)),
                               (int64_t)at->valuedouble, err))

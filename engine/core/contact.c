@@ -82,6 +82,18 @@ void contact_facts_changed(contact_t *contact) {
     contact->facts_text = NULL;
 }
 
+/* Whether 'size' bytes at 'text' hold no control byte but JSON's whitespace. cJSON reads any
+ * byte below 0x20 as whitespace, but a text kept to be written back must be JSON: facts with
+ * such bytes are written afresh from their tree. */
+static int has_no_control_bytes(const char *text, size_t size) {
+    for (size_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+            return 0;
+    }
+    return 1;
+}
+
 /* Keeps a copy of 'size' bytes at 'text' as the facts' text (without memory, they are
  * simply written afresh next time). */
 static void keep_facts_text(contact_t *contact, const char *text, size_t size) {
@@ -411,12 +423,12 @@ void contact_history_saved(contact_t *contact) {
     rowlog_saved(&contact->history_log, contact->history_count, CONTACT_HISTORY_MAX);
 }
 
-/* Reads row[index] as a number, or fails the whole restore. */
-static int row_number(const cJSON *row, int index, double *out) {
+/* Reads row[index] as a time, or fails the whole restore. */
+static int row_time(const cJSON *row, int index, int64_t *out) {
     const cJSON *item = cJSON_GetArrayItem(row, index);
-    if (!cJSON_IsNumber(item))
+    if (!cJSON_IsNumber(item) || !jsonr_is_time(item->valuedouble))
         return -1;
-    *out = item->valuedouble;
+    *out = (int64_t)item->valuedouble;
     return 0;
 }
 
@@ -428,22 +440,22 @@ static const char *row_string(const cJSON *row, int index) {
 static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "history")) {
-        double at;
+        int64_t at;
         const char *event_id = row_string(row, 0), *type = row_string(row, 1);
         const cJSON *props = cJSON_GetArrayItem(row, 3);
-        if (!event_id || !type || row_number(row, 2, &at))
+        if (!event_id || !type || row_time(row, 2, &at))
             return nerr_set(err, NERR_INVALID, "stored history is malformed");
         const rowlog_props_t tree = {cJSON_IsObject(props) ? props : NULL, NULL, 0};
-        if (push_touch(contact, event_id, type, (int64_t)at, &tree))
+        if (push_touch(contact, event_id, type, at, &tree))
             return nerr_set(err, NERR_NOMEM, "out of memory restoring history");
     }
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "sent")) {
-        double at;
+        int64_t at;
         const char *content = row_string(row, 0), *id = row_string(row, 2), *channel = row_string(row, 3);
-        if (!content || row_number(row, 1, &at))
+        if (!content || row_time(row, 1, &at))
             return nerr_set(err, NERR_INVALID, "stored deliveries are malformed");
         if (contact_mark_sent(contact, content, id ? id : "", channel ? channel : "",
-                              cJSON_IsTrue(cJSON_GetArrayItem(row, 4)), (int64_t)at, err))
+                              cJSON_IsTrue(cJSON_GetArrayItem(row, 4)), at, err))
             return NERR_NOMEM;
         contact->sent[contact->sent_count - 1].repeat_held = cJSON_IsTrue(cJSON_GetArrayItem(row, 5));
     }
@@ -478,7 +490,8 @@ int contact_sent_read_json(jsonr_t *r, contact_sent_t *out) {
     contact_sent_t d = {NULL, NULL, NULL, 0, 0, 0};
     double at;
     if (!jsonr_eat(r, '[') || !(d.content = jsonr_string(r)) || !jsonr_eat(r, ',') ||
-        jsonr_number(r, &at) || !jsonr_eat(r, ',') || !(d.action_id = jsonr_string(r)) ||
+        jsonr_number(r, &at) || !jsonr_is_time(at) || !jsonr_eat(r, ',') ||
+        !(d.action_id = jsonr_string(r)) ||
         !jsonr_eat(r, ',') || !(d.channel = jsonr_string(r)) || !jsonr_eat(r, ',') ||
         jsonr_bool(r, &d.is_task) || (jsonr_eat(r, ',') && jsonr_bool(r, &d.repeat_held)) ||
         !jsonr_eat(r, ']')) {
@@ -512,7 +525,8 @@ static int read_top_member(jsonr_t *r, const char *key, void *ud) {
         const char *start = r->at;
         if (jsonr_object_into(r, &c->facts) != 0)
             return -1;
-        keep_facts_text(c, start, (size_t)(r->at - start));
+        if (has_no_control_bytes(start, (size_t)(r->at - start)))
+            keep_facts_text(c, start, (size_t)(r->at - start));
         return 0;
     }
     case 3: return mind_read_json(r, &c->mind);

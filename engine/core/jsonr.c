@@ -368,6 +368,8 @@ int jsonr_find_member(jsonr_t *r, const char *key) {
     return jsonr_eat(r, '}') ? 0 : -1;
 }
 
+int jsonr_is_time(double ms) { return ms >= -9007199254740992.0 && ms <= 9007199254740992.0; }
+
 int jsonr_object_text(jsonr_t *r, const char **start, size_t *size) {
     skip_space(r);
     if (r->at == r->end || *r->at != '{')

@@ -50,6 +50,11 @@ int jsonr_plain_string(jsonr_t *r, const char **start, size_t *size);
  * -1 when the next value is not a number. */
 int jsonr_number(jsonr_t *r, double *out);
 
+/* Whether 'ms', a time read from a stored state, is one a double holds exactly (within 2^53
+ * ms either side of 1970; NaN is not): only such a number converts to int64_t, and any
+ * other makes the state malformed. */
+int jsonr_is_time(double ms);
+
 /* Reads true or false into '*out' (1 or 0). Returns 0, or -1 when the next value is neither. */
 int jsonr_bool(jsonr_t *r, int *out);
 

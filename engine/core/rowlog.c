@@ -105,12 +105,6 @@ void rowlog_block_close(rowlog_block_t *block) {
     block->count = block->capacity = 0;
 }
 
-/* Whether a row's time is one: a whole number of ms a double holds exactly (an event's is in
- * the years 2000 to 2099), so that it converts to int64_t. */
-static int is_row_time(double at) {
-    return at >= -9007199254740992.0 && at <= 9007199254740992.0; /* 2^53; NaN is neither */
-}
-
 int rowlog_read_row(jsonr_t *r, int count, rowlog_row_t *out) {
     *out = (rowlog_row_t){.count = count};
     if (!jsonr_eat(r, '['))
@@ -119,7 +113,7 @@ int rowlog_read_row(jsonr_t *r, int count, rowlog_row_t *out) {
     for (int i = 0; i < count; i++)
         if (jsonr_plain_string(r, &out->strings[i], &out->string_sizes[i]) || !jsonr_eat(r, ','))
             return -1;
-    if (jsonr_number(r, &out->at) || !is_row_time(out->at) ||
+    if (jsonr_number(r, &out->at) || !jsonr_is_time(out->at) ||
         (jsonr_eat(r, ',') && jsonr_object_text(r, &out->props, &out->props_size)) ||
         !jsonr_eat(r, ']'))
         return -1;
@@ -191,7 +185,7 @@ static int write_parsed_part(rowlog_block_t *block, rowlog_place_t *place, const
         strings[i] = item->valuestring;
     }
     const cJSON *at = cJSON_GetArrayItem(row, count), *props = cJSON_GetArrayItem(row, count + 1);
-    if (!cJSON_IsArray(row) || !cJSON_IsNumber(at) || !is_row_time(at->valuedouble))
+    if (!cJSON_IsArray(row) || !cJSON_IsNumber(at) || !jsonr_is_time(at->valuedouble))
         return -1;
     jsonw_t *w = &block->text;
     for (int i = 0; i < count; i++)

@@ -405,6 +405,29 @@ static void test_from_json_errors(void **state) {
     expect_from_json_error("{\"sent\":[[\"case_study\",\"soon\"]]}",
                            "stored deliveries are malformed");
     expect_from_json_error("{\"stage\":\"x\",\"sent\":[[7,1]]}", "stored deliveries are malformed");
+    /* Numbers no state holds: a time past what int64_t converts exactly, an infinite value. */
+    expect_from_json_error("{\"mind\":{\"a\":{\"v\":0.5,\"t\":1e300}}}",
+                           "stored mind state is malformed");
+    expect_from_json_error("{\"mind\":{\"a\":{\"v\":1e999,\"t\":1}}}",
+                           "stored mind state is malformed");
+    expect_from_json_error("{\"mind\":{\"a\":{\"v\":0.5,\"t\":1,\"ev\":[[\"e\",\"r\",0.1,-1e19]]}}}",
+                           "stored evidence is malformed");
+    expect_from_json_error("{\"history\":[[\"e1\",\"page_view\",1e19]]}",
+                           "stored history is malformed");
+    expect_from_json_error("{\"sent\":[[\"case_study\",9.3e18,\"a-1\",\"email\",false]]}",
+                           "stored deliveries are malformed");
+}
+
+/* cJSON reads any byte below 0x20 as whitespace; facts holding one are written afresh as JSON. */
+static void test_facts_with_control_bytes_written_afresh(void **state) {
+    (void)state;
+    const char text[] = "{\"facts\":{\"a\":1,\001\"b\":2},\"mind\":{},\"sent\":[]}";
+    contact_t c;
+    assert_int_equal(contact_from_json(&c, "c-1", text, sizeof text - 1, 1, NULL), 0);
+    char *json = contact_to_json(&c);
+    assert_string_equal(json, "{\"facts\":{\"a\":1,\"b\":2},\"mind\":{},\"sent\":[]}");
+    free(json);
+    contact_close(&c);
 }
 
 static void test_history_cap(void **state) {
@@ -657,6 +680,7 @@ int main(void) {
         cmocka_unit_test(test_from_json_documented_form),
         cmocka_unit_test(test_facts_written_as_read),
         cmocka_unit_test(test_from_json_errors),
+        cmocka_unit_test(test_facts_with_control_bytes_written_afresh),
         cmocka_unit_test(test_history_cap),
         cmocka_unit_test(test_account_from_events),
         cmocka_unit_test(test_count_and_filters),
