@@ -6,8 +6,9 @@
 # and SIGKILLing and restarting Redis once mid-run, pushes more events while that happens, and
 # finally lets a last engine settle everything. It then compares the ids of the actions
 # released and scheduled with those `nurture replay` derives from the same events:
-# lost and duplicated must both be 0, no contact's history may hold a touchpoint twice, and a
-# contact that moves to another account within a batch leaves its touchpoints at both.
+# lost and duplicated must both be 0, no contact's history and no account's rows may hold a
+# touchpoint twice, and a contact that moves to another account within a batch leaves its
+# touchpoints at both.
 #   scripts/chaos.sh [--events N] [--kills K]      (default 20000 events, 5 kills)
 #   scripts/chaos.sh --short                       (4000 events, 3 kills: the CI form)
 set -euo pipefail
@@ -110,8 +111,10 @@ lost=$(comm -23 "$work/expected" <(sort -u "$work/live") | wc -l)
 duplicated=$(($(wc -l <"$work/live") - $(sort -u "$work/live" | wc -l)))
 unexpected=$(comm -13 "$work/expected" <(sort -u "$work/live") | wc -l)
 dead=$(rcli XLEN nurture:dead)
-# Touchpoints recorded twice: an event id found twice in one contact's history rows.
-twice=$(rcli --scan --pattern 'nurture:{0}:history:*' | while read -r key; do
+# Touchpoints recorded twice: an event id found twice in one contact's history rows or one
+# account's touchpoint rows.
+twice=$({ rcli --scan --pattern 'nurture:{0}:history:*'
+          rcli --scan --pattern 'nurture:{0}:account_touches:*'; } | while read -r key; do
             rcli GET "$key" | grep -o '\["[^"]*","' | sort | uniq -d
         done | wc -l)
 # Touchpoints of a move missing from their accounts: a move is a page view at the account

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/hash.h"
 #include "engine/core/jsonr.h"
 #include "engine/core/jsonw.h"
 
@@ -81,20 +82,44 @@ void account_close(account_t *account) {
     cJSON_Delete(account->facts);
     free(account->stored_state);
     free(account->unread_rows);
+    free(account->unread_ids);
     free(account->id);
     memset(account, 0, sizeof *account);
 }
 
 /* ---- committee -------------------------------------------------------------------------- */
 
-/* Looks among the touchpoints in memory only: unread stored rows are of committed events,
- * whose seen-marks make any repeat of them a duplicate before it is decided. */
-static int has_event(const account_t *account, const event_t *event) {
+static int has_touch(const account_t *account, const event_t *event) {
     for (int i = account->touch_count - 1; i >= 0; i--)
         if (account->touches[i].at_ms == event->at_ms &&
             strcmp(account->touches[i].event_id, event->id) == 0)
             return 1;
     return 0;
+}
+
+/* Whether event 'id' may be among the unread rows, by the hashes of their ids. */
+static int unread_may_hold(const account_t *account, const char *id) {
+    if (account->unread_ids_unknown)
+        return 1;
+    uint64_t hash = hash_update(HASH_SEED, id, strlen(id));
+    for (int i = 0; i < account->unread_id_count; i++)
+        if (account->unread_ids[i] == hash)
+            return 1;
+    return 0;
+}
+
+/* 1 when 'event' is recorded already, 0 when not, or NERR_NOMEM when the stored rows that may
+ * hold it could not be read. The stored rows matter: a commit writes every row of the
+ * account decided so far, those of other contacts' events too, so an event whose own commit
+ * failed after another one landed comes back with its row stored already. */
+static int has_event(account_t *account, const event_t *event) {
+    if (has_touch(account, event))
+        return 1;
+    if (account->unread_rows == NULL || !unread_may_hold(account, event->id))
+        return 0;
+    if (account_read_rows(account, NULL) == NERR_NOMEM)
+        return NERR_NOMEM;
+    return has_touch(account, event);
 }
 
 /* A touch is one block, "id\0contact\0type\0row\0", written with jsonw as a contact's
@@ -191,7 +216,11 @@ static int merge_facts(account_t *account, const cJSON *facts) {
 }
 
 int account_record_touch(account_t *account, const event_t *event, nerr_t *err) {
-    if (has_event(account, event))
+    int recorded = has_event(account, event);
+    if (recorded == NERR_NOMEM)
+        return nerr_set(err, NERR_NOMEM, "out of memory reading the touchpoints of account %s",
+                        account->id);
+    if (recorded)
         return 0;
     const rowlog_props_t props = {event->props, event->props_text, event->props_text_size};
     if (push_touch(account, event->id, event->contact, event->type, event->at_ms, &props) ||
@@ -468,15 +497,42 @@ static int adopt_rows(account_t *account, rowlog_block_t *block) {
     return 0;
 }
 
-/* Counts the rows of a stored text without reading them: one more than the "],[" between
- * rows of the written form. Props holding that text make it count too many, which only
- * brings the next rewrite of the text closer; the count is made exact when the rows are read. */
-static int count_rows(const char *text, size_t size) {
+/* The hash of the event id of the row starting at 'at' (its '['), a plain string in the
+ * written form; 0 with '*is_known' cleared when the row starts otherwise. */
+static uint64_t row_id_hash(const char *at, const char *end, int *is_known) {
+    const char *id = at + 2, *quote = end - at > 2 && at[0] == '[' && at[1] == '"'
+                                          ? memchr(id, '"', (size_t)(end - id))
+                                          : NULL;
+    if (quote == NULL || memchr(id, '\\', (size_t)(quote - id)) != NULL) {
+        *is_known = 0;
+        return 0;
+    }
+    return hash_update(HASH_SEED, id, (size_t)(quote - id));
+}
+
+/* Notes the unread rows without reading them: how many (for the rewrite) and the hashes of
+ * their event ids (for has_event). A row starts the text or follows a "],[". Props holding
+ * that text make one row too many, whose hash names nothing: the next rewrite comes a row
+ * sooner, or the rows are read for nothing. A row spelled otherwise than the written form
+ * leaves the ids unknown: any event may then be among them. Returns the rows, or -1 when out
+ * of memory. */
+static int index_unread_rows(account_t *account) {
+    const char *text = account->unread_rows, *end = text + account->unread_rows_size;
     int rows = 1;
-    for (const char *at = text, *end = text + size;
-         (at = memchr(at, ']', (size_t)(end - at))) != NULL && end - at >= 3; at++)
+    for (const char *at = text; (at = memchr(at, ']', (size_t)(end - at))) != NULL &&
+                                end - at >= 3; at++)
         rows += at[1] == ',' && at[2] == '[';
-    return rows;
+    if ((account->unread_ids = malloc((size_t)rows * sizeof *account->unread_ids)) == NULL)
+        return -1;
+    int known = 1, count = 0;
+    account->unread_ids[count++] = row_id_hash(text, end, &known);
+    for (const char *at = text; count < rows && (at = memchr(at, ']', (size_t)(end - at))) != NULL &&
+                                end - at >= 3; at++)
+        if (at[1] == ',' && at[2] == '[')
+            account->unread_ids[count++] = row_id_hash(at + 2, end, &known);
+    account->unread_id_count = count;
+    account->unread_ids_unknown = !known;
+    return count;
 }
 
 /* Reads the rows of 'text' ('size' bytes, from a state of the old form or a text of its own)
@@ -505,7 +561,13 @@ int account_restore_touches(account_t *account, const char *text, size_t size, n
         return nerr_set(err, NERR_NOMEM, "out of memory restoring account %s", account->id);
     memcpy(account->unread_rows, text, size);
     account->unread_rows_size = size;
-    account->touches_log.stored = count_rows(text, size);
+    int rows = index_unread_rows(account);
+    if (rows < 0) {
+        free(account->unread_rows);
+        account->unread_rows = NULL;
+        return nerr_set(err, NERR_NOMEM, "out of memory restoring account %s", account->id);
+    }
+    account->touches_log.stored = rows;
     return 0;
 }
 
@@ -554,11 +616,13 @@ int account_read_rows(account_t *account, nerr_t *err) {
     else
         free(text);
     /* The stored text: the rows read, then those appended since they were counted unread. */
-    account->touches_log.stored += log.stored - count_rows(account->unread_rows,
-                                                           account->unread_rows_size);
+    account->touches_log.stored += log.stored - account->unread_id_count;
     free(account->unread_rows);
+    free(account->unread_ids);
     account->unread_rows = NULL;
+    account->unread_ids = NULL;
     account->unread_rows_size = 0;
+    account->unread_id_count = account->unread_ids_unknown = 0;
     if (rc == 0)
         return 0;
     account->malformed_row = row;

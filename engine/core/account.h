@@ -5,7 +5,7 @@
  *
  * Storage form: as a contact's (see contact.h), a small JSON state and a text of touchpoint
  * rows beside it, appended to at each commit. The stored rows are read only when something
- * needs them (a committee query, a rewrite of the text):
+ * needs them (a committee query, a rewrite of the text, an event that may be among them):
  * most commits of an account append a row and ask nothing of the others, and the rows are
  * most of what an account fetched from Redis costs to read. */
 #ifndef NURTURE_ACCOUNT_H
@@ -57,6 +57,10 @@ typedef struct account_s {
      * 'touches' holds only the touchpoints recorded since, which come after them. */
     char *unread_rows;
     size_t unread_rows_size;
+    uint64_t *unread_ids;   /* owned: the hash of each unread row's event id, so that a
+                               repeated event can be found without reading the rows */
+    int unread_id_count;    /* the unread rows, as counted without reading them */
+    int unread_ids_unknown; /* a row is spelled otherwise: any event may be among them */
     int malformed_row;    /* the stored row found malformed (from 1) when the rows were read,
                              dropped with those after it, or 0; for the caller to report */
     contact_sent_t *sent;     /* deliveries made for the account, oldest first */
@@ -109,11 +113,10 @@ char *account_rows_text(account_t *account, int *rewrite, size_t *size);
 /* Notes that the rows of account_rows_text are stored. */
 void account_touches_saved(account_t *account);
 
-/* Records 'event' (by contact 'contact') once: an event id among the touchpoints in memory is
- * skipped, so deciding an event again changes nothing. (Unread stored rows are not searched:
- * they hold committed events, whose seen-marks make a repeat a duplicate before it is
- * decided.) An `account_update` event's props become account facts. Returns 0 or
- * NERR_NOMEM. */
+/* Records 'event' (by contact 'contact') once: an event id already recorded, in memory or in
+ * the stored rows (read when the hash of an unread row's id matches), is skipped, so deciding
+ * an event again changes nothing. An `account_update` event's props become account facts.
+ * Returns 0 or NERR_NOMEM. */
 int account_record_touch(account_t *account, const event_t *event, nerr_t *err);
 
 /* How many distinct contacts of the account had a touchpoint of 'type' (NULL: any) matching

@@ -242,15 +242,28 @@ static void test_stored_rows_are_read_when_needed(void **state) {
     assert_int_equal(a.touches_log.stored, 4);
     account_close(&a);
 
-    /* Recording stays idempotent among the touchpoints in memory. */
+    /* An event among the unread rows (by the hash of its id) has them read, and is not
+     * recorded twice: another contact's commit may have stored its row already. */
     restore(&a, rows);
     record(&a, "e9", "ana", "09", "faq");
     record(&a, "e9", "ana", "09", "faq");
     assert_int_equal(a.touch_count, 1);
-    assert_int_equal(a.touches_log.unsaved, 1);
-    assert_int_equal(account_read_rows(&a, NULL), 0);
-    record(&a, "s0", "p0", "02", "pricing"); /* stored row s0, read now: ignored */
+    assert_non_null(a.unread_rows);
+    event_t again = parse("{\"id\":\"s1\",\"contact\":\"p1\",\"type\":\"page_view\","
+                          "\"at\":\"2026-03-02T09:00:00.001Z\",\"props\":{\"page_type\":\"pricing\"}}");
+    assert_int_equal(account_record_touch(&a, &again, NULL), 0);
+    event_close(&again);
+    assert_null(a.unread_rows);
     assert_int_equal(a.touch_count, 4);
+    assert_int_equal(a.touches_log.unsaved, 1);
+    account_close(&a);
+
+    /* A row spelled otherwise leaves the ids unknown: any event has the rows read. */
+    restore(&a, "[ \"s0\",\"p0\",\"page_view\",1772442000000]");
+    assert_int_equal(a.unread_ids_unknown, 1);
+    record(&a, "e9", "ana", "09", "faq");
+    assert_null(a.unread_rows);
+    assert_int_equal(a.touch_count, 2);
     account_close(&a);
     free(rows);
 }
