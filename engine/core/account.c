@@ -402,7 +402,8 @@ static int restore_lists(account_t *account, const cJSON *root, nerr_t *err) {
         const char *event_id = row_string(row, 0), *contact = row_string(row, 1);
         const char *type = row_string(row, 2);
         const cJSON *at = cJSON_GetArrayItem(row, 3), *props = cJSON_GetArrayItem(row, 4);
-        if (!event_id || !contact || !type || !cJSON_IsNumber(at) || !jsonr_is_time(at->valuedouble))
+        if (!event_id || !contact || !type || !cJSON_IsNumber(at) ||
+            !jsonr_is_time(at->valuedouble))
             return nerr_set(err, NERR_INVALID, "stored account touchpoints are malformed");
         const rowlog_props_t tree = {cJSON_IsObject(props) ? props : NULL, NULL, 0};
         if (push_touch(account, event_id, contact, type, (int64_t)at->valuedouble, &tree))
@@ -411,7 +412,8 @@ static int restore_lists(account_t *account, const cJSON *root, nerr_t *err) {
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "sent")) {
         const char *key = row_string(row, 0), *id = row_string(row, 2), *channel = row_string(row, 3);
         const cJSON *at = cJSON_GetArrayItem(row, 1);
-        if (!key || !id || !channel || !cJSON_IsNumber(at) || !jsonr_is_time(at->valuedouble))
+        if (!key || !id || !channel || !cJSON_IsNumber(at) ||
+            !jsonr_is_time(at->valuedouble))
             return nerr_set(err, NERR_INVALID, "stored account deliveries are malformed");
         if (account_mark_sent(account, key, id, channel, cJSON_IsTrue(cJSON_GetArrayItem(row, 4)),
                               (int64_t)at->valuedouble, err))
@@ -497,42 +499,52 @@ static int adopt_rows(account_t *account, rowlog_block_t *block) {
     return 0;
 }
 
-/* The hash of the event id of the row starting at 'at' (its '['), a plain string in the
- * written form; 0 with '*is_known' cleared when the row starts otherwise. */
-static uint64_t row_id_hash(const char *at, const char *end, int *is_known) {
-    const char *id = at + 2, *quote = end - at > 2 && at[0] == '[' && at[1] == '"'
-                                          ? memchr(id, '"', (size_t)(end - id))
-                                          : NULL;
-    if (quote == NULL || memchr(id, '\\', (size_t)(quote - id)) != NULL) {
-        *is_known = 0;
-        return 0;
-    }
-    return hash_update(HASH_SEED, id, (size_t)(quote - id));
+/* Hashes the event id of the row starting at 'at' (its '['), a plain string in the written
+ * form, into '*hash'; returns 0, or -1 when the row starts otherwise. */
+static int row_id_hash(const char *at, const char *end, uint64_t *hash) {
+    if (end - at < 3 || at[0] != '[' || at[1] != '"')
+        return -1;
+    const char *id = at + 2, *quote = memchr(id, '"', (size_t)(end - id));
+    if (quote == NULL || memchr(id, '\\', (size_t)(quote - id)) != NULL)
+        return -1;
+    *hash = hash_update(HASH_SEED, id, (size_t)(quote - id));
+    return 0;
 }
 
 /* Notes the unread rows without reading them: how many (for the rewrite) and the hashes of
  * their event ids (for has_event). A row starts the text or follows a "],[". Props holding
  * that text make one row too many, whose hash names nothing: the next rewrite comes a row
  * sooner, or the rows are read for nothing. A row spelled otherwise than the written form
- * leaves the ids unknown: any event may then be among them. Returns the rows, or -1 when out
- * of memory. */
+ * leaves the ids unknown: any event may then be among them. Returns 0, or -1 when out of
+ * memory. */
 static int index_unread_rows(account_t *account) {
     const char *text = account->unread_rows, *end = text + account->unread_rows_size;
-    int rows = 1;
-    for (const char *at = text; (at = memchr(at, ']', (size_t)(end - at))) != NULL &&
-                                end - at >= 3; at++)
-        rows += at[1] == ',' && at[2] == '[';
-    if ((account->unread_ids = malloc((size_t)rows * sizeof *account->unread_ids)) == NULL)
+    int capacity = 64, count = 0, known = 1;
+    uint64_t *ids = malloc((size_t)capacity * sizeof *ids);
+    for (const char *at = text; ids != NULL && at != NULL;) {
+        if (count == capacity) {
+            uint64_t *grown = realloc(ids, (size_t)(capacity *= 2) * sizeof *ids);
+            if (grown == NULL)
+                free(ids);
+            ids = grown;
+            if (ids == NULL)
+                break;
+        }
+        known &= row_id_hash(at, end, &ids[count]) == 0;
+        count++;
+        /* The next row: after the next "],[". */
+        const char *close = at;
+        while ((close = memchr(close, ']', (size_t)(end - close))) != NULL &&
+               (end - close < 3 || close[1] != ',' || close[2] != '['))
+            close++;
+        at = close ? close + 2 : NULL;
+    }
+    if (ids == NULL)
         return -1;
-    int known = 1, count = 0;
-    account->unread_ids[count++] = row_id_hash(text, end, &known);
-    for (const char *at = text; count < rows && (at = memchr(at, ']', (size_t)(end - at))) != NULL &&
-                                end - at >= 3; at++)
-        if (at[1] == ',' && at[2] == '[')
-            account->unread_ids[count++] = row_id_hash(at + 2, end, &known);
+    account->unread_ids = ids;
     account->unread_id_count = count;
     account->unread_ids_unknown = !known;
-    return count;
+    return 0;
 }
 
 /* Reads the rows of 'text' ('size' bytes, from a state of the old form or a text of its own)
@@ -561,13 +573,12 @@ int account_restore_touches(account_t *account, const char *text, size_t size, n
         return nerr_set(err, NERR_NOMEM, "out of memory restoring account %s", account->id);
     memcpy(account->unread_rows, text, size);
     account->unread_rows_size = size;
-    int rows = index_unread_rows(account);
-    if (rows < 0) {
+    if (index_unread_rows(account) != 0) {
         free(account->unread_rows);
         account->unread_rows = NULL;
         return nerr_set(err, NERR_NOMEM, "out of memory restoring account %s", account->id);
     }
-    account->touches_log.stored = rows;
+    account->touches_log.stored = account->unread_id_count;
     return 0;
 }
 

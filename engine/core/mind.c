@@ -177,7 +177,8 @@ static int read_evidence(jsonr_t *r, const char *key, void *ud) {
     int rc = -1;
     char *event_id = NULL, *rule = NULL;
     if (jsonr_eat(r, '[') && (event_id = jsonr_string(r)) && jsonr_eat(r, ',') &&
-        (rule = jsonr_string(r)) && jsonr_eat(r, ',') && !jsonr_number(r, &delta) && isfinite(delta) &&
+        (rule = jsonr_string(r)) && jsonr_eat(r, ',') && !jsonr_number(r, &delta) &&
+        isfinite(delta) &&
         jsonr_eat(r, ',') && !jsonr_number(r, &at) && jsonr_is_time(at) && jsonr_eat(r, ']'))
         rc = mind_push_evidence(ud, event_id, rule, delta, (int64_t)at, NULL) ? -1 : 0;
     free(event_id);

@@ -108,7 +108,7 @@ struct playbook {
     /* The evaluation in progress, read by the contact, mind, facts and event userdata. */
     contact_t *contact;
     const event_t *event;
-    account_t *account; /* the contact's account, or NULL; its stored rows are read when a rule asks */
+    account_t *account; /* the contact's account, or NULL (its rows are read when asked) */
     playbook_reads_t *reads;
 
     /* Registry references of the proxies a rule gets as arguments and of the table of the

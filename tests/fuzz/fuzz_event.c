@@ -44,7 +44,8 @@ static void round_trip(contact_t *contact) {
     back.history_log.replace = 1; /* to write all its rows again */
     store(&back, &json_again, &rows_again, &rows_size_again);
     check(strcmp(json, json_again) == 0, "round trip changed the state", json);
-    check(rows_size == rows_size_again && (rows_size == 0 || memcmp(rows, rows_again, rows_size) == 0),
+    check(rows_size == rows_size_again &&
+              (rows_size == 0 || memcmp(rows, rows_again, rows_size) == 0),
           "round trip changed the history rows", rows);
     free(json_again);
     free(rows_again);

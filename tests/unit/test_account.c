@@ -207,7 +207,8 @@ static char *stored_rows(int count) {
     jsonw_init(&w, 64);
     for (int i = 0; i < count; i++) {
         char row[128];
-        snprintf(row, sizeof row, "%s[\"s%d\",\"p%d\",\"page_view\",%lld,{\"page_type\":\"pricing\"}]",
+        snprintf(row, sizeof row,
+                 "%s[\"s%d\",\"p%d\",\"page_view\",%lld,{\"page_type\":\"pricing\"}]",
                  i ? "," : "", i, i, 1772442000000LL + i); /* 2026-03-02T09:00:00Z on */
         jsonw_raw(&w, row, strlen(row));
     }
@@ -250,7 +251,8 @@ static void test_stored_rows_are_read_when_needed(void **state) {
     assert_int_equal(a.touch_count, 1);
     assert_non_null(a.unread_rows);
     event_t again = parse("{\"id\":\"s1\",\"contact\":\"p1\",\"type\":\"page_view\","
-                          "\"at\":\"2026-03-02T09:00:00.001Z\",\"props\":{\"page_type\":\"pricing\"}}");
+                          "\"at\":\"2026-03-02T09:00:00.001Z\","
+                          "\"props\":{\"page_type\":\"pricing\"}}");
     assert_int_equal(account_record_touch(&a, &again, NULL), 0);
     event_close(&again);
     assert_null(a.unread_rows);
