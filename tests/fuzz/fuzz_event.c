@@ -54,8 +54,9 @@ static void round_trip(contact_t *contact) {
     contact_close(&back);
 }
 
-/* An account whose stored rows are 'rows' ('size' bytes, arbitrary), read as a committee
- * query or a rewrite would read them: refused or read, never a crash. */
+/* An account whose stored rows are 'rows' ('size' bytes, arbitrary), looked through for an
+ * event and read as a committee query or a rewrite would read them: refused or read, never a
+ * crash. */
 static void read_as_account_rows(const char *rows, size_t size) {
     account_t account;
     nerr_t err = {0, ""};
@@ -63,6 +64,12 @@ static void read_as_account_rows(const char *rows, size_t size) {
     check(account_from_json(&account, "acme", state, strlen(state), 1, &err) == 0,
           "account_from_json", err.msg);
     check(account_restore_touches(&account, rows, size, &err) == 0, "rows taken unread", err.msg);
+    event_t event; /* an event to look for among the unread rows */
+    const char *text = "{\"id\":\"e1\",\"contact\":\"ana\",\"type\":\"page_view\","
+                       "\"at\":\"2026-03-02T09:00:00Z\"}";
+    check(event_parse(text, strlen(text), &event, &err) == 0, "event_parse", err.msg);
+    check(account_record_touch(&account, &event, &err) == 0, "account_record_touch", err.msg);
+    event_close(&event);
     int rc = account_read_rows(&account, &err);
     check(rc == 0 || rc == NERR_INVALID, "account_read_rows", err.msg);
     check(rc == 0 || account.malformed_row > 0, "a malformed row without its number", err.msg);
