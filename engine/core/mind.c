@@ -178,8 +178,8 @@ static int read_evidence(jsonr_t *r, const char *key, void *ud) {
     char *event_id = NULL, *rule = NULL;
     if (jsonr_eat(r, '[') && (event_id = jsonr_string(r)) && jsonr_eat(r, ',') &&
         (rule = jsonr_string(r)) && jsonr_eat(r, ',') && !jsonr_number(r, &delta) &&
-        isfinite(delta) &&
-        jsonr_eat(r, ',') && !jsonr_number(r, &at) && jsonr_is_time(at) && jsonr_eat(r, ']'))
+        isfinite(delta) && jsonr_eat(r, ',') && !jsonr_number(r, &at) && jsonr_is_time(at) &&
+        jsonr_eat(r, ']'))
         rc = mind_push_evidence(ud, event_id, rule, delta, (int64_t)at, NULL) ? -1 : 0;
     free(event_id);
     free(rule);
@@ -238,8 +238,7 @@ int mind_from_json(mind_t *mind, const cJSON *json, nerr_t *err) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "v");
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(item, "t");
         if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || !cJSON_IsNumber(t) ||
-            !jsonr_is_time(t->valuedouble) ||
-            item->string == NULL)
+            !jsonr_is_time(t->valuedouble) || item->string == NULL)
             return nerr_set(err, NERR_INVALID, "stored mind state is malformed");
         mind_state_t *state = mind_restore(mind, item->string, v->valuedouble, (int64_t)t->valuedouble, err);
         if (state == NULL)
@@ -249,8 +248,7 @@ int mind_from_json(mind_t *mind, const cJSON *json, nerr_t *err) {
             const char *event_id = row_string(row, 0), *rule = row_string(row, 1);
             const cJSON *delta = cJSON_GetArrayItem(row, 2), *at = cJSON_GetArrayItem(row, 3);
             if (!event_id || !rule || !cJSON_IsNumber(delta) || !isfinite(delta->valuedouble) ||
-                !cJSON_IsNumber(at) ||
-                !jsonr_is_time(at->valuedouble))
+                !cJSON_IsNumber(at) || !jsonr_is_time(at->valuedouble))
                 return nerr_set(err, NERR_INVALID, "stored evidence is malformed");
             if (mind_push_evidence(state, event_id, rule, delta->valuedouble,
                                    (int64_t)at->valuedouble, err))
