@@ -82,18 +82,6 @@ void contact_facts_changed(contact_t *contact) {
     contact->facts_text = NULL;
 }
 
-/* Whether 'size' bytes at 'text' hold no control byte but JSON's whitespace. cJSON reads any
- * byte below 0x20 as whitespace, but a text kept to be written back must be JSON: facts with
- * such bytes are written afresh from their tree. */
-static int has_no_control_bytes(const char *text, size_t size) {
-    for (size_t i = 0; i < size; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-            return 0;
-    }
-    return 1;
-}
-
 /* Keeps a copy of 'size' bytes at 'text' as the facts' text (without memory, they are
  * simply written afresh next time). */
 static void keep_facts_text(contact_t *contact, const char *text, size_t size) {
@@ -525,8 +513,7 @@ static int read_top_member(jsonr_t *r, const char *key, void *ud) {
         const char *start = r->at;
         if (jsonr_object_into(r, &c->facts) != 0)
             return -1;
-        if (has_no_control_bytes(start, (size_t)(r->at - start)))
-            keep_facts_text(c, start, (size_t)(r->at - start));
+        keep_facts_text(c, start, (size_t)(r->at - start));
         return 0;
     }
     case 3: return mind_read_json(r, &c->mind);

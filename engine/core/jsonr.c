@@ -162,6 +162,11 @@ int jsonr_object_into(jsonr_t *r, cJSON **slot) {
     cJSON *object = cJSON_ParseWithLengthOpts(r->at, (size_t)(r->end - r->at), &after, 0);
     if (object == NULL)
         return -1;
+    for (const char *at = r->at; at < after; at++)
+        if ((unsigned char)*at < 0x20 && *at != '\t' && *at != '\n' && *at != '\r') {
+            cJSON_Delete(object);
+            return -1;
+        }
     r->at = after;
     cJSON_Delete(*slot);
     *slot = object;

@@ -59,7 +59,10 @@ int jsonr_is_time(double ms);
 int jsonr_bool(jsonr_t *r, int *out);
 
 /* Reads an object as a cJSON tree into '*slot', deleting the tree it held (facts, which rules
- * change). Returns 0, or -1 with '*slot' untouched unless the next value is an object. */
+ * change). Returns 0, or -1 with '*slot' untouched unless the next value is an object. An
+ * object holding a control byte other than JSON's whitespace is refused, although cJSON
+ * reads any such byte as whitespace: its text is not JSON, and a caller may keep the text it
+ * read to write it back. */
 int jsonr_object_into(jsonr_t *r, cJSON **slot);
 
 /* Which of the 'count' member 'names' of a stored form 'key' is: its index, marked in the
