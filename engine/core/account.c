@@ -475,30 +475,6 @@ int account_from_json(account_t *account, const char *id, const char *text, size
     return rc ? rc : keep_stored_state(account, text, size, err);
 }
 
-/* Makes touchpoints of the rows read into 'block', the newest ACCOUNT_TOUCH_MAX of them,
- * which then share its text as the account's rows_block. */
-static int adopt_rows(account_t *account, rowlog_block_t *block) {
-    int count = block->count;
-    char *text = rowlog_block_finish(block);
-    if (count == 0)
-        return 0;
-    if (text == NULL)
-        return NERR_NOMEM;
-    assert(account->rows_block == NULL); /* the rows are restored once */
-    account->rows_block = text;
-    for (int i = count > ACCOUNT_TOUCH_MAX ? count - ACCOUNT_TOUCH_MAX : 0; i < count; i++) {
-        const rowlog_place_t *place = &block->places[i];
-        account_touch_t t;
-        point_touch(&t, text + place->start, place->size, place->at_ms, place->props_at,
-                    place->props_size);
-        t.is_in_block = 1;
-        account->block_touches++;
-        if (push_touch_owned(account, t) != 0)
-            return NERR_NOMEM;
-    }
-    return 0;
-}
-
 /* Hashes the event id of the row starting at 'at' (its '['), a plain string in the written
  * form, into '*hash'; returns 0, or -1 when the row starts otherwise. */
 static int row_id_hash(const char *at, const char *end, uint64_t *hash) {
@@ -521,14 +497,16 @@ static int index_unread_rows(account_t *account) {
     const char *text = account->unread_rows, *end = text + account->unread_rows_size;
     int capacity = 64, count = 0, known = 1;
     uint64_t *ids = malloc((size_t)capacity * sizeof *ids);
-    for (const char *at = text; ids != NULL && at != NULL;) {
+    if (ids == NULL)
+        return -1;
+    for (const char *at = text; at != NULL;) {
         if (count == capacity) {
             uint64_t *grown = realloc(ids, (size_t)(capacity *= 2) * sizeof *ids);
-            if (grown == NULL)
+            if (grown == NULL) {
                 free(ids);
+                return -1;
+            }
             ids = grown;
-            if (ids == NULL)
-                break;
         }
         known &= row_id_hash(at, end, &ids[count]) == 0;
         count++;
@@ -539,36 +517,16 @@ static int index_unread_rows(account_t *account) {
             close++;
         at = close ? close + 2 : NULL;
     }
-    if (ids == NULL)
-        return -1;
     account->unread_ids = ids;
     account->unread_id_count = count;
     account->unread_ids_unknown = !known;
     return 0;
 }
 
-/* Reads the rows of 'text' ('size' bytes, from a state of the old form or a text of its own)
- * into touches, after those already there (see adopt_rows). */
-static int read_rows_now(account_t *account, const char *text, size_t size, nerr_t *err) {
-    rowlog_block_t block;
-    rowlog_block_init(&block, size, 3);
-    int row;
-    int rc = rowlog_read(&account->touches_log, text, size, rowlog_block_read_row, &block, &row);
-    int adopted = adopt_rows(account, &block); /* the rows before a malformed one stay */
-    rowlog_block_close(&block);
-    if (rc == NERR_NOMEM || adopted != 0)
-        return nerr_set(err, NERR_NOMEM, "out of memory restoring account %s", account->id);
-    if (rc != 0)
-        return nerr_set(err, NERR_INVALID, "stored touchpoint row %d of account %s is malformed",
-                        row, account->id);
-    return 0;
-}
-
 int account_restore_touches(account_t *account, const char *text, size_t size, nerr_t *err) {
     if (size == 0)
         return 0;
-    if (account->touch_count > 0 || account->unread_rows)
-        return read_rows_now(account, text, size, err);
+    assert(account->unread_rows == NULL); /* once per account */
     if ((account->unread_rows = malloc(size)) == NULL)
         return nerr_set(err, NERR_NOMEM, "out of memory restoring account %s", account->id);
     memcpy(account->unread_rows, text, size);
@@ -579,7 +537,8 @@ int account_restore_touches(account_t *account, const char *text, size_t size, n
         return nerr_set(err, NERR_NOMEM, "out of memory restoring account %s", account->id);
     }
     account->touches_log.stored = account->unread_id_count;
-    return 0;
+    /* A state of the old form brought touchpoints of its own: the rows are read now. */
+    return account->touch_count > 0 ? account_read_rows(account, err) : 0;
 }
 
 int account_read_rows(account_t *account, nerr_t *err) {

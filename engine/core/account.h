@@ -88,8 +88,8 @@ int account_from_json(account_t *account, const char *id, const char *text, size
 /* Takes the stored touchpoint rows (a text as contact_restore_history's, copied) as rows the
  * stored text already has; once per account, after account_from_json. They are read later,
  * by account_read_rows, unless the account already has touches (a state of the old form):
- * then they are read now. Returns 0, or NERR_INVALID (a malformed row, read now) or
- * NERR_NOMEM with the reason in 'err'. */
+ * then they are read now, ahead of those. Returns 0, or NERR_INVALID (a malformed row, read
+ * now) or NERR_NOMEM with the reason in 'err'. */
 int account_restore_touches(account_t *account, const char *text, size_t size, nerr_t *err);
 
 /* Reads the stored rows taken by account_restore_touches, if still unread, into 'touches'
