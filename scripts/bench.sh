@@ -265,6 +265,7 @@ for run in $(seq 1 "$runs"); do
     redis_ticks=$(cpu_ticks "$REDIS_PID")
     contacts_before=$(state_sources contact)
     accounts_before=$(state_sources account)
+    rcli CONFIG RESETSTAT >/dev/null # for the functions' time in INFO commandstats
     if ! "$client" latency --port "$REDIS_PORT" --stream nurture:events \
         --file "$work_dir/live.jsonl" --rate "$rate" --seconds "$latency_s" --timeout 30 \
         >"$work_dir/latency.out"; then
@@ -278,6 +279,13 @@ for run in $(seq 1 "$runs"); do
     sent=$(value latency_sent "$work_dir/latency.out")
     record live_engine_us "$(per_event "$engine_ticks" "$sent")"
     record live_redis_us "$(per_event "$redis_ticks" "$sent")"
+    # How busy Redis was at this rate, and the mean time of a function call (the commits,
+    # and the scheduler's releases) in it.
+    record live_redis_busy_pct "$(awk -v us="$(per_event "$redis_ticks" "$sent")" \
+        -v r="$(value latency_rate "$work_dir/latency.out")" \
+        'BEGIN { printf "%.1f", us * r / 1e4 }')"
+    record live_fcall_us "$(rcli INFO commandstats | tr -d '\r' |
+        sed -n 's/^cmdstat_fcall:.*usec_per_call=\([0-9.]*\).*/\1/p')"
     record live_contacts_fetched_pct "$(fetched_pct "$contacts_before" "$(state_sources contact)")"
     record live_accounts_fetched_pct "$(fetched_pct "$accounts_before" "$(state_sources account)")"
     record engine_rss_kib "$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$engine_pid/status)"
@@ -389,6 +397,8 @@ CPU per event, live (us)
   engine                            $(stat live_engine_us)
   redis-server                      $(stat live_redis_us)
     of which the producer's XADDs   $(stat producer_redis_us)
+  redis-server busy (% of a core)   $(stat live_redis_busy_pct)
+  a function call in Redis (us)     $(stat live_fcall_us)
 live states fetched from Redis (%)
   contacts                          $(stat live_contacts_fetched_pct)
   accounts                          $(stat live_accounts_fetched_pct)
