@@ -43,8 +43,11 @@ static const char USAGE[] =
     "  --max-deliveries N dead-letter an entry delivered N times without being settled\n"
     "                     (a poison event that keeps crashing or failing; default 5)\n"
     "  --cache N          committed contact states (and as many account states) kept for the\n"
-    "                     next batches, so they need not be fetched again (default 768;\n"
-    "                     -1 none); a full contact costs about 15 KiB, an account 35 KiB\n"
+    "                     next batches, so they need not be fetched again (default 4096;\n"
+    "                     -1 none)\n"
+    "  --cache-mib M      the memory those states may hold, contacts and accounts together\n"
+    "                     (default 16; -1: only --cache bounds them); a contact with a full\n"
+    "                     history holds about 15 KiB, an account 25 to 35 KiB\n"
     "  --claim-idle-ms MS take over entries idle this long with another consumer of the\n"
     "                     group, e.g. one that died (default 60000; -1 never)\n"
     "  --metrics HOST:PORT  serve Prometheus metrics on /metrics and a health check on\n"
@@ -171,6 +174,7 @@ static int parse_options(int argc, char **argv, run_options_t *o) {
         {"max-deliveries", required_argument, NULL, 'm'},
         {"claim-idle-ms", required_argument, NULL, 'C'},
         {"cache", required_argument, NULL, 'K'},
+        {"cache-mib", required_argument, NULL, 'k'},
         {"metrics", required_argument, NULL, 'M'},
         {"log-format", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
@@ -195,6 +199,7 @@ static int parse_options(int argc, char **argv, run_options_t *o) {
         case 'm': o->consumer_options.max_deliveries = atoi(optarg); break;
         case 'C': o->consumer_options.claim_idle_ms = atoll(optarg); break;
         case 'K': o->consumer_options.cache_size = atoi(optarg); break;
+        case 'k': o->consumer_options.cache_mib = atoi(optarg); break;
         case 'M': o->metrics = optarg; break;
         case 'F':
             if (log_parse_format(optarg, &log_format) != 0) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/footprint.h"
 #include "engine/core/hash.h"
 #include "engine/core/jsonr.h"
 #include "engine/core/jsonw.h"
@@ -85,6 +86,22 @@ void account_close(account_t *account) {
     free(account->unread_ids);
     free(account->id);
     memset(account, 0, sizeof *account);
+}
+
+size_t account_footprint(const account_t *account) {
+    size_t total = sizeof *account + footprint_string(account->id) +
+                   footprint_json(account->facts) + mind_footprint(&account->mind) +
+                   footprint_string(account->stored_state) +
+                   contact_sent_footprint(account->sent, account->sent_count,
+                                          account->sent ? ACCOUNT_SENT_MAX : 0);
+    if (account->touch_capacity > 0)
+        total += footprint_block((size_t)account->touch_capacity * sizeof *account->touches);
+    for (int i = 0; i < account->touch_count; i++)
+        total += footprint_row(account->touches[i].row_size);
+    if (account->unread_rows)
+        total += footprint_block(account->unread_rows_size) +
+                 footprint_block((size_t)account->unread_id_count * sizeof *account->unread_ids);
+    return total;
 }
 
 /* ---- committee -------------------------------------------------------------------------- */

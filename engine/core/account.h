@@ -79,6 +79,9 @@ int account_init(account_t *account, const char *id, nerr_t *err);
 /* Frees what the account owns; accepts a zeroed account. */
 void account_close(account_t *account);
 
+/* About how many bytes the account holds in memory (see footprint.h), for the state cache. */
+size_t account_footprint(const account_t *account);
+
 /* Restores from the stored state; its rows follow with account_restore_touches. A state with
  * a "touches" member (written before the rows had a list) is read with them, and the stored
  * list is to be replaced. Returns 0, or NERR_INVALID/NERR_NOMEM (then nothing to close). */

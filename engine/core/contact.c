@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/footprint.h"
 #include "engine/core/hash.h"
 #include "engine/core/jsonr.h"
 #include "engine/core/jsonw.h"
@@ -64,6 +65,32 @@ void contact_close(contact_t *contact) {
     free(contact->account);
     free(contact->stage);
     memset(contact, 0, sizeof *contact);
+}
+
+/* An array of 'capacity' items of 'size' bytes, or nothing. */
+static size_t array_footprint(int capacity, size_t size) {
+    return capacity > 0 ? footprint_block((size_t)capacity * size) : 0;
+}
+
+size_t contact_sent_footprint(const contact_sent_t *sent, int count, int capacity) {
+    size_t total = array_footprint(capacity, sizeof *sent);
+    for (int i = 0; i < count; i++)
+        total += footprint_string(sent[i].content) + footprint_string(sent[i].action_id) +
+                 footprint_string(sent[i].channel);
+    return total;
+}
+
+size_t contact_footprint(const contact_t *contact) {
+    size_t total = sizeof *contact + footprint_string(contact->id) +
+                   footprint_string(contact->account) + footprint_string(contact->stage) +
+                   mind_footprint(&contact->mind) + footprint_json(contact->facts) +
+                   (contact->facts_text ? footprint_block(contact->facts_text_size) : 0) +
+                   array_footprint(contact->history_capacity, sizeof *contact->history) +
+                   contact_sent_footprint(contact->sent, contact->sent_count,
+                                          contact->sent_capacity);
+    for (int i = 0; i < contact->history_count; i++)
+        total += footprint_row(contact->history[i].row_size);
+    return total;
 }
 
 static int replace_string(char **slot, const char *value) {

@@ -97,6 +97,12 @@ int contact_init(contact_t *contact, const char *id, nerr_t *err);
 /* Frees everything the contact owns; accepts a zeroed contact. */
 void contact_close(contact_t *contact);
 
+/* About how many bytes the contact holds in memory (see footprint.h), for the state cache. */
+size_t contact_footprint(const contact_t *contact);
+
+/* What 'count' deliveries (a contact's or an account's) hold in an array of 'capacity'. */
+size_t contact_sent_footprint(const contact_sent_t *sent, int count, int capacity);
+
 /* Restores a contact from its stored state ('size' bytes of JSON 'text') at 'version'; its
  * history rows follow with contact_restore_history. A state written before the history had
  * its own list carries a "history" member: it is read, and the stored list is to be

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/footprint.h"
+
 /* Atomic, because the live engine and tests may keep minds on more than one thread. */
 static uint64_t next_version(void) {
     static uint64_t last;
@@ -30,6 +32,21 @@ void mind_close(mind_t *mind) {
     }
     free(mind->states);
     mind_init(mind);
+}
+
+size_t mind_footprint(const mind_t *mind) {
+    size_t total =
+        mind->capacity ? footprint_block((size_t)mind->capacity * sizeof *mind->states) : 0;
+    for (int i = 0; i < mind->count; i++) {
+        const mind_state_t *state = &mind->states[i];
+        total += footprint_string(state->name);
+        if (state->text)
+            total += footprint_block(state->text_size);
+        /* An event id and a rule name each, a few dozen bytes: not measured, as the cache
+         * counts every state at every put. */
+        total += (size_t)state->evidence_count * footprint_block(40);
+    }
+    return total;
 }
 
 const mind_state_t *mind_find(const mind_t *mind, const char *name) {

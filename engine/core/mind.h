@@ -4,6 +4,7 @@
 #ifndef NURTURE_MIND_H
 #define NURTURE_MIND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -45,6 +46,9 @@ void mind_init(mind_t *mind);
 
 /* Frees every state; the mind may be reused after mind_init. */
 void mind_close(mind_t *mind);
+
+/* About how many bytes the states hold in memory (see footprint.h). */
+size_t mind_footprint(const mind_t *mind);
 
 /* Returns the state called 'name', or NULL; valid until the mind changes. */
 const mind_state_t *mind_find(const mind_t *mind, const char *name);

@@ -38,8 +38,12 @@
 #define MAX_DELIVERIES_DEFAULT 5
 #define CLAIM_IDLE_DEFAULT_MS 60000
 #define CLAIM_COUNT 256
-#define CACHE_DEFAULT 768 /* contact (and account) states kept: about 15 (35) KiB each when full,
-                            so that a run over a million events stays under 64 MiB */
+#define CACHE_DEFAULT 4096 /* contact (and account) states kept, within the budget below */
+/* The memory the kept states may hold, as their footprints count it. With 16 MiB the live
+ * events of the 100k benchmark fetched a third of the contacts 768 slots without a budget
+ * did, and a run over a million events peaked lower (see docs/benchmarks.md). Accounts get
+ * two thirds: one holds the touchpoints of all its contacts. */
+#define CACHE_MIB_DEFAULT 16
 
 typedef enum {
     FLIGHT_FREE,       /* no batch */
@@ -151,6 +155,8 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
         c->options.claim_idle_ms = CLAIM_IDLE_DEFAULT_MS;
     if (c->options.cache_size == 0)
         c->options.cache_size = CACHE_DEFAULT;
+    if (c->options.cache_mib == 0)
+        c->options.cache_mib = CACHE_MIB_DEFAULT;
     c->on_batch = on_batch;
     c->ud = ud;
     c->read_pending_first = 1; /* after a crash, our own unacked entries come first */
@@ -161,8 +167,9 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
     strmap_init(&c->deliveries);
     /* Out of memory here only turns the cache off. */
     size_t slots = c->options.cache_size > 0 ? (size_t)c->options.cache_size : 0;
-    slotcache_init(&c->contact_cache, slots, free_cached_contact);
-    slotcache_init(&c->account_cache, slots, free_cached_account);
+    size_t budget = c->options.cache_mib > 0 ? (size_t)c->options.cache_mib << 20 : 0;
+    slotcache_init(&c->contact_cache, slots, budget / 3, free_cached_contact);
+    slotcache_init(&c->account_cache, slots, budget - budget / 3, free_cached_account);
     for (int k = 0; k < 2; k++) {
         c->flights[k].consumer = c;
         c->flights[k].earliest_due_ms = INT64_MAX;
@@ -208,9 +215,16 @@ static void free_cached_account(void *value) {
     free(value);
 }
 
+/* Publishes what the cache holds now, for the metrics. */
+static void cache_count(consumer_t *c) {
+    c->stats.cached_contacts_bytes = c->contact_cache.bytes;
+    c->stats.cached_accounts_bytes = c->account_cache.bytes;
+}
+
 static void cache_clear(consumer_t *c) {
     slotcache_clear(&c->contact_cache);
     slotcache_clear(&c->account_cache);
+    cache_count(c);
 }
 
 /* After a flight's commits: keeps the states whose commits all succeeded, for a later
@@ -225,7 +239,7 @@ static void cache_committed(consumer_t *c, flight_t *f) {
             continue;
         batch_surrender_contact(&f->batch, i, kept);
         kept->version = bc->stored_version + 1;
-        slotcache_put(&c->contact_cache, bc->id, kept);
+        slotcache_put(&c->contact_cache, bc->id, kept, contact_footprint(kept));
     }
     for (int i = 0; i < f->batch.account_count; i++) {
         batch_account_t *ba = &f->batch.accounts[i];
@@ -236,8 +250,9 @@ static void cache_committed(consumer_t *c, flight_t *f) {
             continue;
         batch_surrender_account(&f->batch, i, kept);
         kept->version = ba->stored_version + ba->commits_done;
-        slotcache_put(&c->account_cache, ba->id, kept);
+        slotcache_put(&c->account_cache, ba->id, kept, account_footprint(kept));
     }
+    cache_count(c);
 }
 
 void consumer_free(consumer_t *c) {

@@ -35,7 +35,10 @@ typedef struct {
     int64_t claim_idle_ms; /* entries idle this long with another consumer are claimed
                               (default 60000; negative disables) */
     int cache_size;       /* contact states kept between batches, and as many account states
-                             (default 768; negative: none) */
+                             (default 4096; negative: none) */
+    int cache_mib;        /* the memory those may hold, contacts and accounts together, as
+                             estimated by their footprints (default 16; negative: only
+                             cache_size bounds them) */
 } consumer_options_t;
 
 /* Where the state of a contact or account of a batch came from: kept from the last commit,
@@ -55,6 +58,9 @@ typedef struct {
     uint64_t contact_states[STATE_SOURCES]; /* per contact of a batch, by where its state came
                                                from (a fetch from Redis costs a round trip) */
     uint64_t account_states[STATE_SOURCES];
+    uint64_t cached_contacts_bytes; /* the footprints of the states in the cache, as the last
+                                       commits left it */
+    uint64_t cached_accounts_bytes;
     meter_histogram_t batch_time;  /* from the read's reply until the batch is settled */
     meter_histogram_t fetch_time;  /* states and seen-marks round trip */
     meter_histogram_t decide_time; /* the playbook over the batch */

@@ -151,6 +151,14 @@ static void render_consumer(text_t *t, const consumer_stats_t *s) {
                     sources[i], s->account_states[i]);
     }
 
+    family(t, "nurture_state_cache_bytes", "gauge",
+           "Memory the cached contact and account states hold, as estimated by their "
+           "footprints, after the last batch's commits (see --cache-mib).");
+    text_printf(t, "nurture_state_cache_bytes{kind=\"contact\"} %" PRIu64 "\n",
+                s->cached_contacts_bytes);
+    text_printf(t, "nurture_state_cache_bytes{kind=\"account\"} %" PRIu64 "\n",
+                s->cached_accounts_bytes);
+
     family(t, "nurture_actions_held_total", "counter",
            "Actions a policy held back, by policy and channel.");
     labelled(t, "nurture_actions_held_total", "policy", "channel", &s->held);

@@ -215,6 +215,27 @@ static char *stored_rows(int count) {
     return jsonw_finish(&w);
 }
 
+/* The footprint counts the stored rows whether they are read or not, and more once read
+ * (each a touchpoint beside its text). */
+static void test_footprint_counts_the_rows(void **state) {
+    (void)state;
+    char *rows = stored_rows(100);
+    account_t a;
+    assert_int_equal(account_init(&a, "acme", NULL), 0);
+    size_t empty = account_footprint(&a);
+    assert_true(empty >= sizeof a);
+    account_close(&a);
+    restore(&a, rows);
+    size_t unread = account_footprint(&a);
+    assert_true(unread >= empty + strlen(rows));
+    assert_int_equal(account_read_rows(&a, NULL), 0);
+    size_t read = account_footprint(&a);
+    assert_true(read > unread - strlen(rows) + strlen(rows) / 2);
+    assert_true(read <= empty + 3 * strlen(rows) + 100 * sizeof(account_touch_t));
+    account_close(&a);
+    free(rows);
+}
+
 /* Most commits append a row and ask nothing of the stored ones: they stay unread. */
 static void test_stored_rows_are_read_when_needed(void **state) {
     (void)state;
@@ -392,6 +413,7 @@ int main(void) {
         cmocka_unit_test(test_deliveries_and_round_trip),
         cmocka_unit_test(test_rows_to_write),
         cmocka_unit_test(test_restored_rows_share_a_block),
+        cmocka_unit_test(test_footprint_counts_the_rows),
         cmocka_unit_test(test_stored_rows_are_read_when_needed),
         cmocka_unit_test(test_rewrite_reads_the_stored_rows),
         cmocka_unit_test(test_unread_rows_are_counted),

@@ -462,6 +462,33 @@ static void test_history_cap(void **state) {
     contact_close(&c);
 }
 
+/* The footprint counts what the contact holds: it grows with the touches recorded, by at
+ * least their rows, and stops growing once the oldest are dropped at the cap. */
+static void test_footprint_follows_what_is_held(void **state) {
+    (void)state;
+    contact_t c;
+    assert_int_equal(contact_init(&c, "c-1", NULL), 0);
+    size_t empty = contact_footprint(&c);
+    assert_true(empty >= sizeof c);
+    char id[16];
+    for (int i = 0; i < CONTACT_HISTORY_MAX; i++) {
+        snprintf(id, sizeof id, "e%04d", i);
+        touch(&c, id, "page_view", T0 + i * HOUR_MS, "\"props\":{\"page_type\":\"faq\"}");
+    }
+    size_t rows = 0;
+    for (int i = 0; i < c.history_count; i++)
+        rows += c.history[i].row_size;
+    size_t full = contact_footprint(&c);
+    assert_true(full >= empty + rows);
+    assert_true(full <= empty + 3 * rows + CONTACT_HISTORY_MAX * sizeof(contact_touch_t));
+    for (int i = CONTACT_HISTORY_MAX; i < 3 * CONTACT_HISTORY_MAX; i++) {
+        snprintf(id, sizeof id, "e%04d", i);
+        touch(&c, id, "page_view", T0 + i * HOUR_MS, "\"props\":{\"page_type\":\"faq\"}");
+    }
+    assert_int_equal(contact_footprint(&c), full); /* the same sizes, as many touches */
+    contact_close(&c);
+}
+
 static void test_account_from_events(void **state) {
     (void)state;
     contact_t c;
@@ -682,6 +709,7 @@ int main(void) {
         cmocka_unit_test(test_from_json_errors),
         cmocka_unit_test(test_facts_with_control_bytes_written_afresh),
         cmocka_unit_test(test_history_cap),
+        cmocka_unit_test(test_footprint_follows_what_is_held),
         cmocka_unit_test(test_account_from_events),
         cmocka_unit_test(test_count_and_filters),
         cmocka_unit_test(test_props_text_matching),
