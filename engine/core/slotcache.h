@@ -1,13 +1,14 @@
 /* slotcache: a fixed-size cache of values by string id, two slots per id's hash (two-way set
  * associative). Putting a value fills an empty slot of the pair or evicts the one put longer
- * ago, so every operation costs the same, the cache never empties all at once, and an id
- * loses its place only to two others of its pair put after it. (Direct mapped, one slot per
- * hash, half of 541 contacts in 768 slots shared their slot with another and pushed it out
- * at every turn.) A cache may also have a budget of bytes, each value's size given at put
- * (an estimate, see footprint.h): a put that goes over it evicts values, those put least
+ * ago, so the cache never empties all at once. (Direct mapped, one slot per hash, half of
+ * 541 contacts in 768 slots shared their slot with another and pushed it out at every
+ * turn.) A cache may also have a budget of bytes, each value's size given at put (an
+ * estimate, see footprint.h): a put that goes over it evicts values, those put least
  * recently first as far as a clock can tell (second chance: a hand goes round the slots,
- * sparing once each value put since it last passed). Keys are copied; values are owned by
- * the cache from put until take or eviction. Pure. */
+ * sparing once each value put since it last passed). With more slots than values, the
+ * budget is what decides: the engine's states used again and again stay, where with the
+ * slots alone two others of their pair put after them pushed them out. Keys are copied;
+ * values are owned by the cache from put until take or eviction. Pure. */
 #ifndef NURTURE_SLOTCACHE_H
 #define NURTURE_SLOTCACHE_H
 
