@@ -40,9 +40,9 @@
 #define CLAIM_COUNT 256
 #define CACHE_DEFAULT 4096 /* contact (and account) states kept, within the budget below */
 /* The memory the kept states may hold, as their footprints count it. With 16 MiB the live
- * events of the 100k benchmark fetched a third of the contacts 768 slots without a budget
- * did, and a run over a million events peaked lower (see docs/benchmarks.md). Accounts get
- * two thirds: one holds the touchpoints of all its contacts. */
+ * events of the 100k benchmark fetched a third as many contacts as 768 slots without a
+ * budget did, and a run over a million events peaked lower (see docs/benchmarks.md).
+ * Accounts get two thirds: one holds the touchpoints of all its contacts. */
 #define CACHE_MIB_DEFAULT 16
 
 typedef enum {
