@@ -215,8 +215,8 @@ static char *stored_rows(int count) {
     return jsonw_finish(&w);
 }
 
-/* The footprint counts the stored rows whether they are read or not, and more once read
- * (each a touchpoint beside its text). */
+/* The footprint counts the stored rows whether they are read or not, and more once read:
+ * each is then a touchpoint of its own, its strings beside its row. */
 static void test_footprint_counts_the_rows(void **state) {
     (void)state;
     char *rows = stored_rows(100);
@@ -230,7 +230,7 @@ static void test_footprint_counts_the_rows(void **state) {
     assert_true(unread >= empty + strlen(rows));
     assert_int_equal(account_read_rows(&a, NULL), 0);
     size_t read = account_footprint(&a);
-    assert_true(read > unread - strlen(rows) + strlen(rows) / 2);
+    assert_true(read > unread);
     assert_true(read <= empty + 3 * strlen(rows) + 100 * sizeof(account_touch_t));
     account_close(&a);
     free(rows);
