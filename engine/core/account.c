@@ -351,7 +351,7 @@ static int read_touch(jsonr_t *r, const char *key, void *ud) {
                        row.row_size + 4);
     size_t props_at = rowlog_write_part(&w, &row);
     account_touch_t t;
-    if (touch_end(&w, &t, (int64_t)row.at, props_at, row.props_size) != 0)
+    if (touch_end(&w, &t, row.at_ms, props_at, row.props_size) != 0)
         return -1;
     return push_touch_owned(ud, t) ? -1 : 0;
 }
@@ -418,22 +418,21 @@ static int restore_lists(account_t *account, const cJSON *root, nerr_t *err) {
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "touches")) {
         const char *event_id = row_string(row, 0), *contact = row_string(row, 1);
         const char *type = row_string(row, 2);
-        const cJSON *at = cJSON_GetArrayItem(row, 3), *props = cJSON_GetArrayItem(row, 4);
-        if (!event_id || !contact || !type || !cJSON_IsNumber(at) ||
-            !jsonr_is_time(at->valuedouble))
+        const cJSON *props = cJSON_GetArrayItem(row, 4);
+        int64_t at;
+        if (!event_id || !contact || !type || jsonr_time_item(cJSON_GetArrayItem(row, 3), &at))
             return nerr_set(err, NERR_INVALID, "stored account touchpoints are malformed");
         const rowlog_props_t tree = {cJSON_IsObject(props) ? props : NULL, NULL, 0};
-        if (push_touch(account, event_id, contact, type, (int64_t)at->valuedouble, &tree))
+        if (push_touch(account, event_id, contact, type, at, &tree))
             return nerr_set(err, NERR_NOMEM, "out of memory restoring account");
     }
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "sent")) {
         const char *key = row_string(row, 0), *id = row_string(row, 2), *channel = row_string(row, 3);
-        const cJSON *at = cJSON_GetArrayItem(row, 1);
-        if (!key || !id || !channel || !cJSON_IsNumber(at) ||
-            !jsonr_is_time(at->valuedouble))
+        int64_t at;
+        if (!key || !id || !channel || jsonr_time_item(cJSON_GetArrayItem(row, 1), &at))
             return nerr_set(err, NERR_INVALID, "stored account deliveries are malformed");
         if (account_mark_sent(account, key, id, channel, cJSON_IsTrue(cJSON_GetArrayItem(row, 4)),
-                              (int64_t)at->valuedouble, err))
+                              at, err))
             return NERR_NOMEM;
         restore_repeat_held(account, id, cJSON_IsTrue(cJSON_GetArrayItem(row, 5)));
     }

@@ -438,15 +438,6 @@ void contact_history_saved(contact_t *contact) {
     rowlog_saved(&contact->history_log, contact->history_count, CONTACT_HISTORY_MAX);
 }
 
-/* Reads row[index] as a time, or fails the whole restore. */
-static int row_time(const cJSON *row, int index, int64_t *out) {
-    const cJSON *item = cJSON_GetArrayItem(row, index);
-    if (!cJSON_IsNumber(item) || !jsonr_is_time(item->valuedouble))
-        return -1;
-    *out = (int64_t)item->valuedouble;
-    return 0;
-}
-
 static const char *row_string(const cJSON *row, int index) {
     const cJSON *item = cJSON_GetArrayItem(row, index);
     return cJSON_IsString(item) ? item->valuestring : NULL;
@@ -458,7 +449,7 @@ static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
         int64_t at;
         const char *event_id = row_string(row, 0), *type = row_string(row, 1);
         const cJSON *props = cJSON_GetArrayItem(row, 3);
-        if (!event_id || !type || row_time(row, 2, &at))
+        if (!event_id || !type || jsonr_time_item(cJSON_GetArrayItem(row, 2), &at))
             return nerr_set(err, NERR_INVALID, "stored history is malformed");
         const rowlog_props_t tree = {cJSON_IsObject(props) ? props : NULL, NULL, 0};
         if (push_touch(contact, event_id, type, at, &tree))
@@ -467,7 +458,7 @@ static int restore_lists(contact_t *contact, const cJSON *root, nerr_t *err) {
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(root, "sent")) {
         int64_t at;
         const char *content = row_string(row, 0), *id = row_string(row, 2), *channel = row_string(row, 3);
-        if (!content || row_time(row, 1, &at))
+        if (!content || jsonr_time_item(cJSON_GetArrayItem(row, 1), &at))
             return nerr_set(err, NERR_INVALID, "stored deliveries are malformed");
         if (contact_mark_sent(contact, content, id ? id : "", channel ? channel : "",
                               cJSON_IsTrue(cJSON_GetArrayItem(row, 4)), at, err))
@@ -495,7 +486,7 @@ static int read_touch(jsonr_t *r, const char *key, void *ud) {
     jsonw_init(&w, row.string_sizes[0] + row.string_sizes[1] + row.row_size + 3);
     size_t props_at = rowlog_write_part(&w, &row);
     contact_touch_t touch;
-    return touch_end(&w, &touch, (int64_t)row.at, props_at, row.props_size) ||
+    return touch_end(&w, &touch, row.at_ms, props_at, row.props_size) ||
                    push_touch_owned(ud, touch)
                ? -1
                : 0;
@@ -503,17 +494,14 @@ static int read_touch(jsonr_t *r, const char *key, void *ud) {
 
 int contact_sent_read_json(jsonr_t *r, contact_sent_t *out) {
     contact_sent_t d = {NULL, NULL, NULL, 0, 0, 0};
-    double at;
     if (!jsonr_eat(r, '[') || !(d.content = jsonr_string(r)) || !jsonr_eat(r, ',') ||
-        jsonr_number(r, &at) || !jsonr_is_time(at) || !jsonr_eat(r, ',') ||
-        !(d.action_id = jsonr_string(r)) ||
+        jsonr_time(r, &d.at_ms) || !jsonr_eat(r, ',') || !(d.action_id = jsonr_string(r)) ||
         !jsonr_eat(r, ',') || !(d.channel = jsonr_string(r)) || !jsonr_eat(r, ',') ||
         jsonr_bool(r, &d.is_task) || (jsonr_eat(r, ',') && jsonr_bool(r, &d.repeat_held)) ||
         !jsonr_eat(r, ']')) {
         contact_sent_close(&d);
         return -1;
     }
-    d.at_ms = (int64_t)at;
     *out = d;
     return 0;
 }

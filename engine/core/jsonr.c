@@ -373,7 +373,23 @@ int jsonr_find_member(jsonr_t *r, const char *key) {
     return jsonr_eat(r, '}') ? 0 : -1;
 }
 
-int jsonr_is_time(double ms) { return ms >= -9007199254740992.0 && ms <= 9007199254740992.0; }
+/* NaN is not a time either: it fails both comparisons. */
+static int is_time(double ms) { return ms >= -9007199254740992.0 && ms <= 9007199254740992.0; }
+
+int jsonr_time(jsonr_t *r, int64_t *out) {
+    double ms;
+    if (jsonr_number(r, &ms) || !is_time(ms))
+        return -1;
+    *out = (int64_t)ms;
+    return 0;
+}
+
+int jsonr_time_item(const cJSON *item, int64_t *out) {
+    if (!cJSON_IsNumber(item) || !is_time(item->valuedouble))
+        return -1;
+    *out = (int64_t)item->valuedouble;
+    return 0;
+}
 
 int jsonr_object_text(jsonr_t *r, const char **start, size_t *size) {
     skip_space(r);

@@ -10,6 +10,7 @@
 #define NURTURE_JSONR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -50,10 +51,13 @@ int jsonr_plain_string(jsonr_t *r, const char **start, size_t *size);
  * -1 when the next value is not a number. */
 int jsonr_number(jsonr_t *r, double *out);
 
-/* Whether 'ms', a time read from a stored state, is one a double holds exactly (within 2^53
- * ms either side of 1970; NaN is not): only such a number converts to int64_t, and any
- * other makes the state malformed. */
-int jsonr_is_time(double ms);
+/* Reads a time in ms from a stored state into '*out': a number a double holds exactly (within
+ * 2^53 ms either side of 1970), the only kind that converts to int64_t. Returns 0, or -1 when
+ * the next value is not such a number (any other makes the state malformed). */
+int jsonr_time(jsonr_t *r, int64_t *out);
+
+/* The same for a time the cJSON reader found ('item' may be NULL: not a time). */
+int jsonr_time_item(const cJSON *item, int64_t *out);
 
 /* Reads true or false into '*out' (1 or 0). Returns 0, or -1 when the next value is neither. */
 int jsonr_bool(jsonr_t *r, int *out);

@@ -190,14 +190,14 @@ void mind_write_json(jsonw_t *w, mind_t *mind) {
 
 static int read_evidence(jsonr_t *r, const char *key, void *ud) {
     (void)key;
-    double delta, at;
+    double delta;
+    int64_t at;
     int rc = -1;
     char *event_id = NULL, *rule = NULL;
     if (jsonr_eat(r, '[') && (event_id = jsonr_string(r)) && jsonr_eat(r, ',') &&
         (rule = jsonr_string(r)) && jsonr_eat(r, ',') && !jsonr_number(r, &delta) &&
-        isfinite(delta) && jsonr_eat(r, ',') && !jsonr_number(r, &at) && jsonr_is_time(at) &&
-        jsonr_eat(r, ']'))
-        rc = mind_push_evidence(ud, event_id, rule, delta, (int64_t)at, NULL) ? -1 : 0;
+        isfinite(delta) && jsonr_eat(r, ',') && !jsonr_time(r, &at) && jsonr_eat(r, ']'))
+        rc = mind_push_evidence(ud, event_id, rule, delta, at, NULL) ? -1 : 0;
     free(event_id);
     free(rule);
     return rc;
@@ -211,14 +211,9 @@ typedef struct {
 static int read_member(jsonr_t *r, const char *key, void *ud) {
     static const char *const MEMBERS[] = {"v", "t", "ev"};
     member_reader_t *m = ud;
-    double number;
     switch (jsonr_member_index(key, MEMBERS, 3, &m->seen)) {
     case 0: return jsonr_number(r, &m->state->value) || !isfinite(m->state->value) ? -1 : 0;
-    case 1:
-        if (jsonr_number(r, &number) || !jsonr_is_time(number))
-            return -1;
-        m->state->updated_ms = (int64_t)number;
-        return 0;
+    case 1: return jsonr_time(r, &m->state->updated_ms);
     case 2: return jsonr_list(r, 0, read_evidence, m->state);
     default: return -1;
     }
@@ -253,22 +248,23 @@ int mind_from_json(mind_t *mind, const cJSON *json, nerr_t *err) {
     const cJSON *item;
     cJSON_ArrayForEach(item, json) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "v");
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(item, "t");
-        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || !cJSON_IsNumber(t) ||
-            !jsonr_is_time(t->valuedouble) || item->string == NULL)
+        int64_t t;
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+            jsonr_time_item(cJSON_GetObjectItemCaseSensitive(item, "t"), &t) ||
+            item->string == NULL)
             return nerr_set(err, NERR_INVALID, "stored mind state is malformed");
-        mind_state_t *state = mind_restore(mind, item->string, v->valuedouble, (int64_t)t->valuedouble, err);
+        mind_state_t *state = mind_restore(mind, item->string, v->valuedouble, t, err);
         if (state == NULL)
             return NERR_NOMEM;
         const cJSON *row;
         cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(item, "ev")) {
             const char *event_id = row_string(row, 0), *rule = row_string(row, 1);
-            const cJSON *delta = cJSON_GetArrayItem(row, 2), *at = cJSON_GetArrayItem(row, 3);
+            const cJSON *delta = cJSON_GetArrayItem(row, 2);
+            int64_t at;
             if (!event_id || !rule || !cJSON_IsNumber(delta) || !isfinite(delta->valuedouble) ||
-                !cJSON_IsNumber(at) || !jsonr_is_time(at->valuedouble))
+                jsonr_time_item(cJSON_GetArrayItem(row, 3), &at))
                 return nerr_set(err, NERR_INVALID, "stored evidence is malformed");
-            if (mind_push_evidence(state, event_id, rule, delta->valuedouble,
-                                   (int64_t)at->valuedouble, err))
+            if (mind_push_evidence(state, event_id, rule, delta->valuedouble, at, err))
                 return NERR_NOMEM;
         }
     }

@@ -113,7 +113,7 @@ int rowlog_read_row(jsonr_t *r, int count, rowlog_row_t *out) {
     for (int i = 0; i < count; i++)
         if (jsonr_plain_string(r, &out->strings[i], &out->string_sizes[i]) || !jsonr_eat(r, ','))
             return -1;
-    if (jsonr_number(r, &out->at) || !jsonr_is_time(out->at) ||
+    if (jsonr_time(r, &out->at_ms) ||
         (jsonr_eat(r, ',') && jsonr_object_text(r, &out->props, &out->props_size)) ||
         !jsonr_eat(r, ']'))
         return -1;
@@ -184,8 +184,8 @@ static int write_parsed_part(rowlog_block_t *block, rowlog_place_t *place, const
             return -1;
         strings[i] = item->valuestring;
     }
-    const cJSON *at = cJSON_GetArrayItem(row, count), *props = cJSON_GetArrayItem(row, count + 1);
-    if (!cJSON_IsArray(row) || !cJSON_IsNumber(at) || !jsonr_is_time(at->valuedouble))
+    const cJSON *props = cJSON_GetArrayItem(row, count + 1);
+    if (!cJSON_IsArray(row) || jsonr_time_item(cJSON_GetArrayItem(row, count), &place->at_ms))
         return -1;
     jsonw_t *w = &block->text;
     for (int i = 0; i < count; i++)
@@ -193,11 +193,10 @@ static int write_parsed_part(rowlog_block_t *block, rowlog_place_t *place, const
     rowlog_props_t kept = {cJSON_IsObject(props) ? props : NULL, NULL, 0};
     if (kept.tree && stored_props_text(stored, count, &kept) != 0)
         kept.text = NULL; /* written from the tree */
-    rowlog_write_row(w, strings, count, (int64_t)at->valuedouble, &kept, &place->props_at,
+    rowlog_write_row(w, strings, count, place->at_ms, &kept, &place->props_at,
                      &place->props_size);
     if (place->props_size > 0)
         place->props_at -= place->start; /* from the part's start, as read rows have it */
-    place->at_ms = (int64_t)at->valuedouble;
     return 0;
 }
 
@@ -211,7 +210,7 @@ int rowlog_block_read_row(void *owner, jsonr_t *r) {
     if (rowlog_read_row(r, block->strings, &row) == 0) {
         place->props_at = rowlog_write_part(&block->text, &row);
         place->props_size = row.props_size;
-        place->at_ms = (int64_t)row.at;
+        place->at_ms = row.at_ms;
     } else {
         *r = again;
         const char *end = NULL;

@@ -104,7 +104,7 @@ typedef struct {
     int count;
     const char *row, *props; /* the whole row; its props object, or NULL */
     size_t row_size, props_size;
-    double at;
+    int64_t at_ms;
 } rowlog_row_t;
 
 /* Reads the row at 'r', of 'count' leading strings, leaving 'r' after it. Returns 0, or -1
