@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "engine/core/batch.h"
+#include "engine/core/bloom.h"
 #include "engine/core/jsonw.h"
 #include "engine/core/slotcache.h"
 #include "engine/core/strmap.h"
@@ -44,6 +45,10 @@
  * budget did, and a run over a million events peaked lower (see docs/benchmarks.md).
  * Accounts get two thirds: one holds the touchpoints of all its contacts. */
 #define CACHE_MIB_DEFAULT 16
+/* The filter of stored states: 2 MiB keep about 1.7 million contacts and accounts at 10 bits
+ * each, where about one new state in a hundred is fetched anyway. */
+#define STORED_FILTER_MIB_DEFAULT 2
+#define SEED_SCAN_COUNT "1000" /* keys SCAN looks at per call while seeding the filter */
 
 typedef enum {
     FLIGHT_FREE,       /* no batch */
@@ -105,6 +110,12 @@ struct consumer {
     strmap_t deliveries;     /* entry id -> delivery count, for the pending read in flight */
     slotcache_t contact_cache; /* contact id -> contact_t* as last committed */
     slotcache_t account_cache; /* account id -> account_t* likewise */
+    bloom_t stored;          /* the keys of the contact and account states in Redis: seeded by
+                                SCAN, then every commit adds the keys it writes */
+    int is_stored_known;     /* the seed has run through: a key the filter never had is not
+                                in Redis, unless another engine wrote it since (then the
+                                commit's version check refuses, and the state is fetched) */
+    int is_seeding;          /* a SCAN of the seed is in flight */
 
     int is_stopping;
     consumer_stopped_cb stopped_cb;
@@ -157,6 +168,8 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
         c->options.cache_size = CACHE_DEFAULT;
     if (c->options.cache_mib == 0)
         c->options.cache_mib = CACHE_MIB_DEFAULT;
+    if (c->options.stored_filter_mib == 0)
+        c->options.stored_filter_mib = STORED_FILTER_MIB_DEFAULT;
     c->on_batch = on_batch;
     c->ud = ud;
     c->read_pending_first = 1; /* after a crash, our own unacked entries come first */
@@ -170,6 +183,9 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
     size_t budget = c->options.cache_mib > 0 ? (size_t)c->options.cache_mib << 20 : 0;
     slotcache_init(&c->contact_cache, slots, budget / 3, free_cached_contact);
     slotcache_init(&c->account_cache, slots, budget - budget / 3, free_cached_account);
+    /* Likewise, out of memory here only turns the filter off: every state is fetched. */
+    if (c->options.stored_filter_mib > 0)
+        bloom_init(&c->stored, (size_t)c->options.stored_filter_mib << 20);
     for (int k = 0; k < 2; k++) {
         c->flights[k].consumer = c;
         c->flights[k].earliest_due_ms = INT64_MAX;
@@ -265,6 +281,7 @@ void consumer_free(consumer_t *c) {
     strmap_close(&c->deliveries, NULL);
     slotcache_close(&c->contact_cache);
     slotcache_close(&c->account_cache);
+    bloom_free(&c->stored);
     free(c);
 }
 
@@ -279,7 +296,7 @@ static void timer_closed(uv_handle_t *handle) {
 /* Called whenever the consumer goes idle: either stops for good or waits for the next read. */
 static void maybe_finish_stop(consumer_t *c) {
     if (!c->is_stopping || c->is_reading || c->current || c->committing ||
-        c->setup_outstanding > 0 || c->is_claiming)
+        c->setup_outstanding > 0 || c->is_claiming || c->is_seeding)
         return;
     if (!uv_is_closing((uv_handle_t *)&c->retry_timer)) {
         uv_close((uv_handle_t *)&c->retry_timer, timer_closed);
@@ -364,6 +381,74 @@ static void start_claim(consumer_t *c, const char *from) {
         c->is_claiming = 1;
 }
 
+/* ---- stored states: which contacts and accounts exist in Redis -------------------------- */
+
+static void start_seed(consumer_t *c, const char *cursor);
+
+/* Adds the key of a state a commit writes: from its send on, the state may be in Redis (if
+ * the commit is lost instead, a fetch finds nothing, as it would have without the filter). */
+static void note_stored(consumer_t *c, const char *key) {
+    bloom_add(&c->stored, key, strlen(key));
+}
+
+/* Returns 1 when the state at 'key' is surely not in Redis, so it need not be fetched. */
+static int is_surely_new(const consumer_t *c, const char *key) {
+    return c->is_stored_known && !bloom_may_contain(&c->stored, key, strlen(key));
+}
+
+static void seed_reply(redisAsyncContext *ac, void *r, void *privdata) {
+    (void)ac;
+    consumer_t *c = privdata;
+    redisReply *reply = r;
+    c->is_seeding = 0;
+    if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+        reply->element[0]->type == REDIS_REPLY_STRING &&
+        reply->element[1]->type == REDIS_REPLY_ARRAY) {
+        const redisReply *found = reply->element[1];
+        for (size_t i = 0; i < found->elements; i++)
+            if (found->element[i]->type == REDIS_REPLY_STRING)
+                note_stored(c, found->element[i]->str);
+        if (strcmp(reply->element[0]->str, "0") != 0) {
+            start_seed(c, reply->element[0]->str);
+        } else {
+            c->is_stored_known = 1;
+            LOG(LOG_INFO, "stored states listed (%zu keys in a filter of %zu KiB): new "
+                "contacts and accounts start without a fetch", c->stored.added,
+                bloom_bytes(&c->stored) >> 10);
+        }
+    } else if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+        LOG(LOG_WARN, "SCAN of the stored states failed: %s (every state not kept is fetched)",
+            reply->str);
+    }
+    /* A lost connection ends the seed here; it starts over at the next setup. */
+    maybe_finish_stop(c);
+}
+
+/* Lists the contact and account states in Redis into the filter, one SCAN at a time from
+ * 'cursor' on the writer, while batches run as before: until the listing has run through,
+ * every state not kept is fetched. Keys another engine creates meanwhile may be missed;
+ * the commit's version check covers those. Once it has run through, it is not run again:
+ * the commits keep the filter up from then on. */
+static void start_seed(consumer_t *c, const char *cursor) {
+    if (c->stored.words == NULL || c->is_stored_known || c->is_seeding || c->is_stopping ||
+        !c->is_ready)
+        return;
+    /* "<prefix>:{0}:*" with the prefix's glob characters escaped; TYPE leaves out the
+     * seen-marks, which are most of the keys. */
+    char pattern[2 * KEYS_NAME_MAX + 8];
+    size_t used = 0;
+    for (const char *p = c->keys.prefix; *p; p++) {
+        if (strchr("*?[]\\", *p))
+            pattern[used++] = '\\';
+        pattern[used++] = *p;
+    }
+    memcpy(pattern + used, ":{0}:*", sizeof ":{0}:*");
+    const char *argv[] = {"SCAN", cursor, "MATCH", pattern, "COUNT", SEED_SCAN_COUNT,
+                          "TYPE", "hash"};
+    if (rconn_command_argv(c->writer, seed_reply, c, 8, argv, NULL) == 0)
+        c->is_seeding = 1;
+}
+
 /* ---- setup: function library and consumer group ----------------------------------------- */
 
 static void setup_reply(redisAsyncContext *ac, void *r, void *privdata) {
@@ -388,6 +473,7 @@ static void setup_reply(redisAsyncContext *ac, void *r, void *privdata) {
         if (c->on_batch)
             c->on_batch(c->ud, 0); /* release whatever fell due while we were away */
         start_claim(c, "0-0");
+        start_seed(c, "0");
         read_next(c);
     }
     maybe_finish_stop(c);
@@ -661,6 +747,7 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     jsonw_format_int64(numbers[0], 6 + 2 * accounts + seen_count);
     argv[n++] = numbers[0];
     keys_contact(&c->keys, contact->id, keys[k], sizeof keys[k]);
+    note_stored(c, keys[k]);
     argv[n++] = keys[k++];
     argv[n++] = c->keys.due;
     argv[n++] = c->keys.scheduled;
@@ -671,6 +758,7 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     for (int i = 0; i < accounts; i++) {
         const char *id = f->batch.accounts[contact->account_indexes[i]].id;
         keys_account(&c->keys, id, keys[k], sizeof keys[k]);
+        note_stored(c, keys[k]);
         argv[n++] = keys[k++];
         keys_account_touches(&c->keys, id, keys[k], sizeof keys[k]);
         argv[n++] = keys[k++];
@@ -960,6 +1048,12 @@ static int fetch_state(consumer_t *c, flight_t *f, reply_ctx_t *ctx, const char 
     } else {
         keys_contact(&c->keys, id, key, sizeof key);
         keys_history(&c->keys, id, rows_key, sizeof rows_key);
+    }
+    if (is_surely_new(c, key)) {
+        /* The batch's fresh state stays, at version 0; seen-marks are checked by the commit,
+         * as for a kept state. */
+        sources[STATE_NEW]++;
+        return 1;
     }
     /* The state and its rows in one transaction, so that they come from the same commit. */
     const char *multi[] = {"MULTI"}, *exec[] = {"EXEC"};

@@ -39,11 +39,21 @@ typedef struct {
     int cache_mib;        /* the memory those may hold, contacts and accounts together, as
                              estimated by their footprints (default 16; negative: only
                              cache_size bounds them) */
+    int stored_filter_mib; /* the filter of the contacts and accounts stored in Redis, so
+                              that new ones start without a fetch (default 2; negative: off,
+                              every state not kept is fetched) */
 } consumer_options_t;
 
 /* Where the state of a contact or account of a batch came from: kept from the last commit,
- * handed on by the batch committing before this one, or fetched from Redis. */
-enum { STATE_FROM_CACHE, STATE_FROM_PREVIOUS_BATCH, STATE_FROM_REDIS, STATE_SOURCES };
+ * handed on by the batch committing before this one, fetched from Redis, or none: new, as
+ * the filter of stored states tells without asking Redis. */
+enum {
+    STATE_FROM_CACHE,
+    STATE_FROM_PREVIOUS_BATCH,
+    STATE_FROM_REDIS,
+    STATE_NEW,
+    STATE_SOURCES
+};
 
 typedef struct {
     uint64_t events;      /* entries read */

@@ -142,8 +142,9 @@ static void render_consumer(text_t *t, const consumer_stats_t *s) {
     counter(t, "nurture_actions_scheduled_total", "Actions committed to the schedule.", s->actions);
     family(t, "nurture_states_total", "counter",
            "States of the contacts and accounts of each batch, by where they came from: the "
-           "cache, the batch committing before, or Redis (a round trip).");
-    static const char *const sources[STATE_SOURCES] = {"cache", "previous_batch", "redis"};
+           "cache, the batch committing before, Redis (a round trip), or none: new, as the "
+           "filter of stored states tells (see --stored-filter-mib).");
+    static const char *const sources[STATE_SOURCES] = {"cache", "previous_batch", "redis", "new"};
     for (int i = 0; i < STATE_SOURCES; i++) {
         text_printf(t, "nurture_states_total{kind=\"contact\",source=\"%s\"} %" PRIu64 "\n",
                     sources[i], s->contact_states[i]);

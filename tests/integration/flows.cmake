@@ -20,7 +20,8 @@ function(add_redis_test name)
 endfunction()
 
 foreach(flow end_to_end duplicates dead_letters crash_recovery recovery reload policies
-             commit_function stored_forms unreadable_state accounts account_switch)
+             commit_function stored_forms unreadable_state accounts account_switch
+             stored_filter)
   add_redis_test(flow_${flow} ${CMAKE_CURRENT_SOURCE_DIR}/flow_${flow}.sh)
 endforeach()
 
