@@ -130,13 +130,19 @@ metrics_address() {
     log "the engine did not start: $(tail -3 "$1")"
     return 1
 }
-# The counts of KIND's states by source: "cache previous_batch redis".
-state_sources() { echo "$(states "$1" cache) $(states "$1" previous_batch) $(states "$1" redis)"; }
-# Percent of the states fetched from Redis between two state_sources readings.
-fetched_pct() {
-    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
-        total = 0; for (i = 1; i <= 3; i++) total += y[i] - x[i];
-        printf "%.1f", total ? (y[3] - x[3]) * 100 / total : 0 }'
+# The counts of KIND's states by source: "cache previous_batch redis new" (no "new" before
+# the filter of stored states: 0).
+state_sources() {
+    local new
+    new=$(states "$1" new)
+    echo "$(states "$1" cache) $(states "$1" previous_batch) $(states "$1" redis) ${new:-0}"
+}
+# share_pct BEFORE AFTER COLUMN: percent of the states from source COLUMN (3 redis, 4 new)
+# between two state_sources readings.
+share_pct() {
+    awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        total = 0; for (i = 1; i <= 4; i++) total += y[i] - x[i];
+        printf "%.1f", total ? (y[c] - x[c]) * 100 / total : 0 }'
 }
 # per_event TICKS EVENTS: CPU microseconds per event.
 per_event() {
@@ -286,8 +292,12 @@ for run in $(seq 1 "$runs"); do
         'BEGIN { printf "%.1f", us * r / 1e4 }')"
     record live_fcall_us "$(rcli INFO commandstats | tr -d '\r' |
         sed -n 's/^cmdstat_fcall:.*usec_per_call=\([0-9.]*\).*/\1/p')"
-    record live_contacts_fetched_pct "$(fetched_pct "$contacts_before" "$(state_sources contact)")"
-    record live_accounts_fetched_pct "$(fetched_pct "$accounts_before" "$(state_sources account)")"
+    contacts_after=$(state_sources contact)
+    accounts_after=$(state_sources account)
+    record live_contacts_fetched_pct "$(share_pct "$contacts_before" "$contacts_after" 3)"
+    record live_accounts_fetched_pct "$(share_pct "$accounts_before" "$accounts_after" 3)"
+    record live_contacts_new_pct "$(share_pct "$contacts_before" "$contacts_after" 4)"
+    record live_accounts_new_pct "$(share_pct "$accounts_before" "$accounts_after" 4)"
     record engine_rss_kib "$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$engine_pid/status)"
     kill -TERM "$engine_pid"
     wait "$engine_pid" || log "run $run/$runs: the engine exited with $?"
@@ -402,6 +412,9 @@ CPU per event, live (us)
 live states fetched from Redis (%)
   contacts                          $(stat live_contacts_fetched_pct)
   accounts                          $(stat live_accounts_fetched_pct)
+live states new, not fetched (%)
+  contacts                          $(stat live_contacts_new_pct)
+  accounts                          $(stat live_accounts_new_pct)
 engine peak RSS (KiB)               $(stat engine_rss_kib)
 redis bytes per contact             $(stat redis_bytes_per_contact)
   contact hash (MEMORY USAGE, B)    $(stat contact_hash_bytes)
