@@ -111,7 +111,8 @@ struct consumer {
     slotcache_t contact_cache; /* contact id -> contact_t* as last committed */
     slotcache_t account_cache; /* account id -> account_t* likewise */
     bloom_t stored;          /* the keys of the contact and account states in Redis: seeded by
-                                SCAN, then every commit adds the keys it writes */
+                                SCAN, then every commit adds the keys of the states it
+                                creates */
     int is_stored_known;     /* the seed has run through: a key the filter never had is not
                                 in Redis, unless another engine wrote it since (then the
                                 commit's version check refuses, and the state is fetched) */
@@ -385,8 +386,12 @@ static void start_claim(consumer_t *c, const char *from) {
 
 static void start_seed(consumer_t *c, const char *cursor);
 
-/* Adds the key of a state a commit writes: from its send on, the state may be in Redis (if
- * the commit is lost instead, a fetch finds nothing, as it would have without the filter). */
+/* Adds the key of a state a commit creates (it expects version 0): from its send on, the
+ * state may be in Redis (if the commit is lost or refused instead, a fetch finds out, as it
+ * would have without the filter). A state of a later version came to the batch through a
+ * "maybe" of the filter (which stays one, as bits are only ever set) or from a commit that
+ * added it, so the commits of those (nearly all of them) skip the hash and the seven
+ * scattered bits: 1.2% of the engine's time live when every commit added its keys. */
 static void note_stored(consumer_t *c, const char *key) {
     bloom_add(&c->stored, key, strlen(key));
 }
@@ -747,7 +752,8 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     jsonw_format_int64(numbers[0], 6 + 2 * accounts + seen_count);
     argv[n++] = numbers[0];
     keys_contact(&c->keys, contact->id, keys[k], sizeof keys[k]);
-    note_stored(c, keys[k]);
+    if (contact->stored_version == 0)
+        note_stored(c, keys[k]);
     argv[n++] = keys[k++];
     argv[n++] = c->keys.due;
     argv[n++] = c->keys.scheduled;
@@ -756,9 +762,11 @@ static int send_commit(consumer_t *c, flight_t *f, int index) {
     keys_history(&c->keys, contact->id, keys[k], sizeof keys[k]);
     argv[n++] = keys[k++];
     for (int i = 0; i < accounts; i++) {
-        const char *id = f->batch.accounts[contact->account_indexes[i]].id;
+        const batch_account_t *account = &f->batch.accounts[contact->account_indexes[i]];
+        const char *id = account->id;
         keys_account(&c->keys, id, keys[k], sizeof keys[k]);
-        note_stored(c, keys[k]);
+        if (account->stored_version == 0)
+            note_stored(c, keys[k]);
         argv[n++] = keys[k++];
         keys_account_touches(&c->keys, id, keys[k], sizeof keys[k]);
         argv[n++] = keys[k++];

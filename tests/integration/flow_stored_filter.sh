@@ -84,6 +84,20 @@ wait_settled
 [ "$(rcli HGET "$PREFIX:{0}:contact:$ID" ver)" = $((version + 1)) ] || fail "grace's event was not committed"
 stop_engine
 
+# A state the engine created is in the filter: with nothing kept between batches, the next
+# event of a new contact fetches the state its first event committed.
+start_listing --cache -1
+event ev-fresh-1 fresh@lumen-bank.example 2026-01-10T11:00:00Z
+wait_settled
+event ev-fresh-2 fresh@lumen-bank.example 2026-01-10T12:00:00Z
+wait_settled
+[ "$(contacts_from new)" = 1 ] || fail "$(contacts_from new) states started new, expected 1"
+[ "$(contacts_from redis)" = 1 ] || fail "the created state was not fetched for the next event"
+[ "$(conflicts)" = 0 ] || fail "a created state was taken for a new one"
+[ "$(rcli HGET "$PREFIX:{0}:contact:fresh@lumen-bank.example" ver)" = 2 ] ||
+    fail "the second event was not committed over the first"
+stop_engine
+
 # With the filter off, a new contact is fetched like any other state not kept.
 start_listing --stored-filter-mib -1
 event ev-new-1 new-contact@lumen-bank.example 2026-01-11T10:00:00Z
