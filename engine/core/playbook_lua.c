@@ -166,8 +166,12 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (nsize > old && pb->memory_used + (nsize - old) > MEMORY_LIMIT_BYTES)
         return NULL;
     void *fresh = realloc(ptr, nsize);
-    if (fresh != NULL)
-        pb->memory_used = pb->memory_used - old + nsize;
+    if (fresh == NULL)
+        /* A shrink that finds no memory keeps the larger block (counted at its old size,
+         * so the count errs high) rather than have Lua raise a memory error for giving
+         * memory back. */
+        return nsize <= old ? ptr : NULL;
+    pb->memory_used = pb->memory_used - old + nsize;
     return fresh;
 }
 
