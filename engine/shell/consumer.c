@@ -388,10 +388,11 @@ static void start_seed(consumer_t *c, const char *cursor);
 
 /* Adds the key of a state a commit creates (it expects version 0): from its send on, the
  * state may be in Redis (if the commit is lost or refused instead, a fetch finds out, as it
- * would have without the filter). A state of a later version came to the batch through a
- * "maybe" of the filter (which stays one, as bits are only ever set) or from a commit that
- * added it, so the commits of those (nearly all of them) skip the hash and the seven
- * scattered bits: 1.2% of the engine's time live when every commit added its keys. */
+ * would have without the filter); and of a state a fetch found stored, which the listing
+ * may have missed (another engine created it while the SCAN ran). A state of a later
+ * version came to the batch through one of those, so the commits of those (nearly all of
+ * them) skip the hash and the seven scattered bits: 1.2% of the engine's time live when
+ * every commit added its keys. */
 static void note_stored(consumer_t *c, const char *key) {
     bloom_add(&c->stored, key, strlen(key));
 }
@@ -988,12 +989,28 @@ static int restore_stored(flight_t *f, const reply_ctx_t *ctx, const redisReply 
     return 0;
 }
 
+/* Adds the key of a state the fetch found stored (see note_stored). */
+static void note_fetched(consumer_t *c, const flight_t *f, const reply_ctx_t *ctx) {
+    const batch_t *b = &f->batch;
+    char key[KEYS_KEY_MAX];
+    if (ctx->is_account ? b->accounts[ctx->index].stored_version == 0
+                        : b->contacts[ctx->index].stored_version == 0)
+        return;
+    if (ctx->is_account)
+        keys_account(&c->keys, b->accounts[ctx->index].id, key, sizeof key);
+    else
+        keys_contact(&c->keys, b->contacts[ctx->index].id, key, sizeof key);
+    note_stored(c, key);
+}
+
 static void stored_state_reply(redisAsyncContext *ac, void *r, void *privdata) {
     (void)ac;
     reply_ctx_t *ctx = privdata;
     flight_t *f = ctx->flight;
     if (restore_stored(f, ctx, r) != 0)
         f->is_failed = 1;
+    else
+        note_fetched(f->consumer, f, ctx);
     if (--f->outstanding == 0)
         fetch_phase_done(f->consumer, f);
 }

@@ -74,7 +74,11 @@ stop_engine
 
 # A new process lists what is stored: grace is fetched and goes on from her state.
 start_listing
-[ "$LISTED" -ge 3 ] || fail "listed $LISTED stored states, expected both contacts and the account"
+# Every hash under the prefix is listed: both contacts, the account, the schedule.
+hashes=$(rcli --scan --pattern "$PREFIX:{0}:*" | while read -r key; do
+    [ "$(rcli TYPE "$key")" = hash ] && echo "$key"; done | wc -l)
+[ "$hashes" -ge 3 ] || fail "only $hashes hashes stored"
+[ "$LISTED" = "$hashes" ] || fail "listed $LISTED stored states of the $hashes hashes"
 version=$(rcli HGET "$PREFIX:{0}:contact:$ID" ver)
 event ev-grace-later "$ID" 2026-01-10T10:00:00Z
 wait_settled
