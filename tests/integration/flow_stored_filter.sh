@@ -76,7 +76,7 @@ stop_engine
 start_listing
 # Every hash under the prefix is listed: both contacts, the account, the schedule.
 hashes=$(rcli --scan --pattern "$PREFIX:{0}:*" | while read -r key; do
-    [ "$(rcli TYPE "$key")" = hash ] && echo "$key"; done | wc -l)
+    if [ "$(rcli TYPE "$key")" = hash ]; then echo "$key"; fi; done | wc -l)
 [ "$hashes" -ge 3 ] || fail "only $hashes hashes stored"
 [ "$LISTED" = "$hashes" ] || fail "listed $LISTED stored states of the $hashes hashes"
 version=$(rcli HGET "$PREFIX:{0}:contact:$ID" ver)
