@@ -3,7 +3,8 @@
 # a new one starts without a fetch. One stored before the engine started is listed, fetched,
 # and goes on from its stored state. One another engine writes after the listing is guessed
 # new: the commit's version check refuses the guess, and the event is decided again from the
-# fetched state and applied once. With the filter off, every state not kept is fetched.
+# fetched state and applied once. With the filter off, every state not kept is fetched. A
+# prefix with glob characters lists its own keys.
 . "$(dirname "$0")/lib.sh"
 
 ID=grace@lumen-bank.example
@@ -110,4 +111,25 @@ wait_settled
 [ "$(contacts_from new)" = 0 ] || fail "with the filter off a contact started without a fetch"
 stop_engine
 [ "$(rcli XLEN "$PREFIX:dead")" = 0 ] || fail "an entry was dead-lettered"
+
+# A prefix with a glob character lists its own keys: "[1]" left as it is in the SCAN pattern
+# would match a "1" and list none of them.
+PLAIN=$PREFIX
+PREFIX="$PLAIN[1]"
+start_listing
+event ev-glob-1 glob@lumen-bank.example 2026-01-12T10:00:00Z
+wait_settled
+stop_engine
+start_listing
+hashes=$(rcli --scan --pattern "$PLAIN\\[1\\]:{0}:*" | while read -r key; do
+    if [ "$(rcli TYPE "$key")" = hash ]; then echo "$key"; fi; done | wc -l)
+[ "$hashes" -ge 2 ] || fail "only $hashes hashes stored under the prefix $PREFIX"
+[ "$LISTED" = "$hashes" ] || fail "listed $LISTED stored states of the $hashes under $PREFIX"
+event ev-glob-2 glob@lumen-bank.example 2026-01-12T11:00:00Z
+wait_settled
+[ "$(contacts_from redis)" = 1 ] || fail "the listed contact under $PREFIX was not fetched"
+[ "$(conflicts)" = 0 ] || fail "conflicts under $PREFIX"
+stop_engine
+rcli --scan --pattern "$PLAIN\\[1\\]:*" | while read -r key; do rcli DEL "$key" >/dev/null; done
+PREFIX=$PLAIN
 echo "ok: new states start without a fetch, listed ones are fetched, a wrong guess is refused once"
