@@ -115,13 +115,13 @@ stop_engine
 # A prefix with a glob character lists its own keys: "[1]" left as it is in the SCAN pattern
 # would match a "1" and list none of them.
 PLAIN=$PREFIX
-PREFIX="$PLAIN[1]"
+PREFIX="${PLAIN}[1]"
 start_listing
 event ev-glob-1 glob@lumen-bank.example 2026-01-12T10:00:00Z
 wait_settled
 stop_engine
 start_listing
-hashes=$(rcli --scan --pattern "$PLAIN\\[1\\]:{0}:*" | while read -r key; do
+hashes=$(rcli --scan --pattern "${PLAIN}\\[1\\]:{0}:*" | while read -r key; do
     if [ "$(rcli TYPE "$key")" = hash ]; then echo "$key"; fi; done | wc -l)
 [ "$hashes" -ge 2 ] || fail "only $hashes hashes stored under the prefix $PREFIX"
 [ "$LISTED" = "$hashes" ] || fail "listed $LISTED stored states of the $hashes under $PREFIX"
@@ -130,6 +130,6 @@ wait_settled
 [ "$(contacts_from redis)" = 1 ] || fail "the listed contact under $PREFIX was not fetched"
 [ "$(conflicts)" = 0 ] || fail "conflicts under $PREFIX"
 stop_engine
-rcli --scan --pattern "$PLAIN\\[1\\]:*" | while read -r key; do rcli DEL "$key" >/dev/null; done
+rcli --scan --pattern "${PLAIN}\\[1\\]:*" | while read -r key; do rcli DEL "$key" >/dev/null; done
 PREFIX=$PLAIN
 echo "ok: new states start without a fetch, listed ones are fetched, a wrong guess is refused once"
