@@ -2,9 +2,9 @@
 # The filter of stored states. Once the engine has listed the contacts and accounts in Redis,
 # a new one starts without a fetch. One stored before the engine started is listed, fetched,
 # and goes on from its stored state. One another engine writes after the listing is guessed
-# new: the commit's version check refuses the guess, and the event is decided again from the
-# fetched state and applied once. With the filter off, every state not kept is fetched. A
-# prefix with glob characters lists its own keys.
+# new: the commit's version check refuses the guess, the event is decided again from the
+# fetched state and applied once, and new states are fetched for a while. With the filter
+# off, every state not kept is fetched. A prefix with glob characters lists its own keys.
 . "$(dirname "$0")/lib.sh"
 
 ID=grace@lumen-bank.example
@@ -62,6 +62,7 @@ rcli COPY "$PREFIX:{0}:history:$ID" "$PREFIX:{0}:history:$OTHER" >/dev/null
 version=$(rcli HGET "$PREFIX:{0}:contact:$OTHER" ver)
 rows=$(rcli GET "$PREFIX:{0}:history:$OTHER")
 decided=$(value nurture_events_decided_total)
+guessed=$(contacts_from new)
 event ev-other-1 "$OTHER" 2026-01-09T10:00:00Z
 wait_settled
 [ "$(conflicts)" = 1 ] || fail "$(conflicts) conflicts, expected the wrong guess to be refused once"
@@ -71,6 +72,13 @@ wait_settled
     fail "the event was not committed over the other engine's state"
 case $(rcli GET "$PREFIX:{0}:history:$OTHER") in "$rows,"'["ev-other-1","page_view",'*) ;;
     *) fail "the stored rows were not continued" ;; esac
+# After a wrong guess, another engine may be creating states: new ones are fetched for a while.
+grep -qF "a state of contact $OTHER taken for new is stored" "$TMP/engine.log" ||
+    fail "the wrong guess was not logged"
+event ev-after-guess-1 after-guess@lumen-bank.example 2026-01-09T11:00:00Z
+wait_settled
+[ "$(contacts_from new)" = $((guessed + 1)) ] || fail "a new state was guessed right after a wrong guess"
+[ "$(contacts_from redis)" = 2 ] || fail "the new state after a wrong guess was not fetched"
 stop_engine
 
 # A new process lists what is stored: grace is fetched and goes on from her state.
