@@ -52,7 +52,7 @@
 /* After a state taken for new turned out stored (another engine of the group created it),
  * new states are fetched for this long. Each wrong guess fails its flight and the next one,
  * and costs their entries a delivery: two engines guessing all the time over 20,000 events
- * of 2,000 contacts dead-lettered 130 entries that had run out of deliveries. */
+ * of 2,000 contacts dead-lettered 130 entries in one run, out of deliveries. */
 #define GUESS_PAUSE_MS 60000
 
 typedef enum {
