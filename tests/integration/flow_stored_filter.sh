@@ -35,6 +35,12 @@ start_listing() {
 value() {
     curl -sS --max-time 5 "http://$ADDRESS/metrics" | awk -v name="$1" '$1 == name {print $2}'
 }
+# Counts the hashes whose keys match the SCAN pattern $1.
+hashes_matching() {
+    rcli --scan --pattern "$1" | while read -r key; do
+        if [ "$(rcli TYPE "$key")" = hash ]; then echo "$key"; fi
+    done | wc -l
+}
 contacts_from() { value "nurture_states_total{kind=\"contact\",source=\"$1\"}"; }
 conflicts() { value nurture_commit_conflicts_total; }
 
@@ -84,8 +90,7 @@ stop_engine
 # A new process lists what is stored: grace is fetched and goes on from her state.
 start_listing
 # Every hash under the prefix is listed: both contacts, the account, the schedule.
-hashes=$(rcli --scan --pattern "$PREFIX:{0}:*" | while read -r key; do
-    if [ "$(rcli TYPE "$key")" = hash ]; then echo "$key"; fi; done | wc -l)
+hashes=$(hashes_matching "$PREFIX:{0}:*")
 [ "$hashes" -ge 3 ] || fail "only $hashes hashes stored"
 [ "$LISTED" = "$hashes" ] || fail "listed $LISTED stored states of the $hashes hashes"
 version=$(rcli HGET "$PREFIX:{0}:contact:$ID" ver)
@@ -129,8 +134,7 @@ event ev-glob-1 glob@lumen-bank.example 2026-01-12T10:00:00Z
 wait_settled
 stop_engine
 start_listing
-hashes=$(rcli --scan --pattern "${PLAIN}\\[1\\]:{0}:*" | while read -r key; do
-    if [ "$(rcli TYPE "$key")" = hash ]; then echo "$key"; fi; done | wc -l)
+hashes=$(hashes_matching "${PLAIN}\\[1\\]:{0}:*")
 [ "$hashes" -ge 2 ] || fail "only $hashes hashes stored under the prefix $PREFIX"
 [ "$LISTED" = "$hashes" ] || fail "listed $LISTED stored states of the $hashes under $PREFIX"
 event ev-glob-2 glob@lumen-bank.example 2026-01-12T11:00:00Z
