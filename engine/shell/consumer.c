@@ -51,9 +51,17 @@
 #define SEED_SCAN_COUNT "1000" /* keys SCAN looks at per call while seeding the filter */
 /* After a state taken for new turned out stored (another engine of the group created it),
  * new states are fetched for this long. Each wrong guess fails its flight and the next one,
- * and costs their entries a delivery: two engines guessing all the time over 20,000 events
- * of 2,000 contacts dead-lettered 130 entries in one run, out of deliveries. */
+ * whose entries are then read and decided again: two engines guessing all the time over
+ * 20,000 events of 2,000 contacts dead-lettered 130 entries in one run, out of deliveries,
+ * before such deliveries stopped counting (EXCUSED_MAX). */
 #define GUESS_PAUSE_MS 60000
+/* Deliveries that ended in a refused commit, or in a batch dropped behind a failed one, say
+ * nothing of the entry itself and do not count toward max_deliveries, up to this many per
+ * entry (so that a refusal that never ends still does). Two engines sharing a contact's
+ * events refuse each other's commits of it several times in a row now and then: counted,
+ * those deliveries dead-lettered up to 13 of 20,000 entries a run. */
+#define EXCUSED_MAX 20
+#define EXCUSED_ENTRIES_MAX 65536 /* past this many entries remembered, forget them all */
 
 typedef enum {
     FLIGHT_FREE,       /* no batch */
@@ -114,6 +122,8 @@ struct consumer {
     int is_claiming;
     int open_handles;        /* timers not yet closed */
     strmap_t deliveries;     /* entry id -> delivery count, for the pending read in flight */
+    strmap_t excused;        /* entry id -> deliveries not counted (see EXCUSED_MAX); NULL
+                                once the entry is committed */
     slotcache_t contact_cache; /* contact id -> contact_t* as last committed */
     slotcache_t account_cache; /* account id -> account_t* likewise */
     bloom_t stored;          /* the keys of the contact and account states in Redis: seeded by
@@ -186,6 +196,7 @@ consumer_t *consumer_new(uv_loop_t *loop, rconn_t *reader, rconn_t *writer, cons
     c->retry_timer.data = c->claim_timer.data = c;
     c->open_handles = 2;
     strmap_init(&c->deliveries);
+    strmap_init(&c->excused);
     /* Out of memory here only turns the cache off. */
     size_t slots = c->options.cache_size > 0 ? (size_t)c->options.cache_size : 0;
     size_t budget = c->options.cache_mib > 0 ? (size_t)c->options.cache_mib << 20 : 0;
@@ -287,6 +298,7 @@ void consumer_free(consumer_t *c) {
     batch_close(&c->flights[0].batch);
     batch_close(&c->flights[1].batch);
     strmap_close(&c->deliveries, NULL);
+    strmap_close(&c->excused, NULL);
     slotcache_close(&c->contact_cache);
     slotcache_close(&c->account_cache);
     bloom_free(&c->stored);
@@ -545,12 +557,40 @@ void consumer_connection_changed(consumer_t *c, rconn_t *conn, int is_up) {
 
 static void flight_settled(consumer_t *c, flight_t *f);
 
+/* Counts a delivery of entry 'index' of 'f' that says nothing of the entry itself: it will
+ * be read again, and this reading is not held against it (see EXCUSED_MAX). */
+static void excuse_delivery(consumer_t *c, const flight_t *f, int index) {
+    const batch_entry_t *e = &f->batch.entries[index];
+    if (!e->is_valid || e->is_duplicate)
+        return; /* settled anyway: acked, or dead-lettered for a reason of its own */
+    if (c->excused.count >= EXCUSED_ENTRIES_MAX) {
+        strmap_close(&c->excused, NULL); /* forgetting only counts deliveries again */
+        strmap_init(&c->excused);
+    }
+    void **slot = strmap_slot(&c->excused, e->entry_id);
+    if (slot != NULL && (intptr_t)*slot < EXCUSED_MAX)
+        *slot = (void *)((intptr_t)*slot + 1);
+}
+
+/* Forgets the excused deliveries of the entries of contact 'index', committed now. */
+static void forget_excused(consumer_t *c, const flight_t *f, int index) {
+    if (c->excused.count == 0)
+        return;
+    for (int i = 0; i < f->batch.entry_count; i++)
+        if (f->batch.entries[i].contact_index == index &&
+            strmap_get(&c->excused, f->batch.entries[i].entry_id) != NULL)
+            strmap_put(&c->excused, f->batch.entries[i].entry_id, NULL);
+}
+
 /* Drops the current flight unwritten (its entries stay pending) once nothing is outstanding
  * for it; a flight still fetching is dropped when its fetch ends. */
 static void fail_current(consumer_t *c) {
     flight_t *f = c->current;
     if (f == NULL)
         return;
+    if (!f->is_failed)
+        for (int i = 0; i < f->batch.entry_count; i++)
+            excuse_delivery(c, f, i);
     f->is_failed = 1;
     if (f->phase == FLIGHT_DECIDED)
         flight_settled(c, f);
@@ -665,6 +705,7 @@ static void commit_reply(redisAsyncContext *ac, void *r, void *privdata) {
         f->is_failed = 1;
     } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
         f->commit_status[ctx->index] = 1;
+        forget_excused(c, f, ctx->index);
         for (int i = 0; i < contact->account_count; i++)
             f->batch.accounts[contact->account_indexes[i]].commits_done++;
         c->stats.decided += (uint64_t)contact->decided_count;
@@ -675,6 +716,9 @@ static void commit_reply(redisAsyncContext *ac, void *r, void *privdata) {
         count_records(c, contact);
     } else if (reply->type == REDIS_REPLY_INTEGER) {
         f->commit_status[ctx->index] = 0;
+        for (int i = 0; i < f->batch.entry_count; i++)
+            if (f->batch.entries[i].contact_index == ctx->index)
+                excuse_delivery(c, f, i);
         c->stats.conflicts++;
         check_guesses(c, f, ctx);
         LOG(LOG_INFO, "commit conflict for contact %s: deciding again from fresh state",
@@ -1294,8 +1338,9 @@ static void deliveries_reply(redisAsyncContext *ac, void *r, void *privdata) {
  * poison event must not stall the stream or crash the engine forever. */
 static void reject_worn_out(consumer_t *c, flight_t *f) {
     for (int i = 0; i < f->batch.entry_count; i++) {
-        intptr_t count = (intptr_t)strmap_get(&c->deliveries, f->batch.entries[i].entry_id);
-        if (count >= c->options.max_deliveries) {
+        const char *id = f->batch.entries[i].entry_id;
+        intptr_t count = (intptr_t)strmap_get(&c->deliveries, id);
+        if (count - (intptr_t)strmap_get(&c->excused, id) >= c->options.max_deliveries) {
             char reason[128];
             snprintf(reason, sizeof reason, "gave up after %ld deliveries without being settled",
                      (long)count);
