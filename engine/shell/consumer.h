@@ -31,7 +31,8 @@ typedef struct {
     int block_ms;         /* XREADGROUP BLOCK (default 1000); bounds shutdown latency */
     int64_t seen_ttl_s;   /* how long an event id is remembered (default 30 days) */
     int max_deliveries;   /* an entry delivered this often without being settled is
-                             dead-lettered (default 5) */
+                             dead-lettered (default 5); deliveries that ended in a refused
+                             commit or a dropped batch do not count, up to 20 */
     int64_t claim_idle_ms; /* entries idle this long with another consumer are claimed
                               (default 60000; negative disables) */
     int cache_size;       /* contact states kept between batches, and as many account states
